@@ -1,0 +1,65 @@
+"""The `hubless` command line: parse arguments, call a command, print errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.commands import render as render_command
+from generator.errors import UserError
+
+_REPO = click.option(
+    "--repo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The fleet repository: holds policies/, templates/ and rendered/.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hubless")
+def cli() -> None:
+    """Compile Karmada policies and plain manifests into rendered/<cluster>/ folders.
+
+    The git repository is the hub: policies/ says where each resource in templates/ runs
+    and how it differs per cluster; rendered/<cluster>/ is what Argo CD or Flux on that
+    cluster applies.
+    """
+
+
+@cli.command()
+@_REPO
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 and list the files that differ if rendered/ is out of date.",
+)
+def render(repo: Path, check: bool) -> None:
+    """Compile the fleet and write rendered/<cluster>/ (atomically, pruning stale files).
+
+    Every cluster folder holds one YAML file per object, ready for an Argo CD directory
+    Application (recurse: true) or a Flux Kustomization. The placement record goes to
+    rendered/.hubless/.
+    """
+    sys.exit(render_command.render(repo, check=check))
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False)
+    except UserError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)

@@ -1,0 +1,73 @@
+"""`hubless render [--check]`: compile the fleet and write (or verify) rendered/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator.compile import Compiled, compile_fleet
+from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, plan, recover
+from generator.load import load_fleet, read_sources
+from generator.record import RECORD_PATH, Previous, parse_record
+
+
+def read_previous(rendered: Path) -> Previous:
+    path = rendered / RECORD_PATH
+    if not path.is_file() or path.is_symlink():
+        return {}
+    return parse_record(path.read_text(encoding="utf-8"), f"{RENDERED_DIR}/{RECORD_PATH}")
+
+
+def compile_repo(repo: Path) -> Compiled:
+    fleet = load_fleet(read_sources(repo))
+    return compile_fleet(fleet, read_previous(repo / RENDERED_DIR))
+
+
+def _warn(compiled: Compiled) -> None:
+    if compiled.unmatched:
+        count = len(compiled.unmatched)
+        noun = "template matches" if count == 1 else "templates match"
+        click.echo(
+            f"note: {count} {noun} no propagation policy and go to no cluster "
+            "(`hubless explain` says why)",
+            err=True,
+        )
+
+
+def _print_stale(change: Plan) -> None:
+    if change.interrupted:
+        click.echo(f"{RENDERED_DIR}/: an interrupted render is pending (run `hubless render`)")
+    for label, paths in (
+        ("missing", sorted(change.added)),
+        ("stale", sorted(change.changed)),
+        ("extra", list(change.removed)),
+    ):
+        for path in paths:
+            click.echo(f"{label}: {RENDERED_DIR}/{path}")
+
+
+def render(repo: Path, *, check: bool) -> int:
+    rendered = repo / RENDERED_DIR
+    if not check and recover(rendered):
+        click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
+    compiled = compile_repo(repo)
+    _warn(compiled)
+    tree = desired_tree(compiled)
+    change = plan(rendered, tree)
+    if check:
+        if change.empty:
+            click.echo(f"{RENDERED_DIR}/ is up to date")
+            return 0
+        _print_stale(change)
+        click.echo(f"{RENDERED_DIR}/ is out of date: run `hubless render`", err=True)
+        return 1
+    if not change.empty:
+        apply(rendered, change)
+    objects = sum(len(items) for items in compiled.objects.values())
+    click.echo(
+        f"rendered {len(compiled.objects)} clusters, {objects} objects: "
+        f"{len(change.added)} files added, {len(change.changed)} changed, "
+        f"{len(change.removed)} removed"
+    )
+    return 0

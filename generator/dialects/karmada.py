@@ -1,0 +1,358 @@
+"""The Karmada dialect: cluster.karmada.io Cluster and policy.karmada.io policies -> model.
+
+Applies the defaulting Karmada's webhooks and API server would apply (PropagationPolicy
+selector namespaces, replicaScheduling type and division preference, `zone` -> `zones`),
+and rejects what Karmada's validation rejects.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.documents import Document
+from generator.errors import UserError
+from generator.fields import Fields
+from generator.model import (
+    AGGREGATED,
+    CLUSTER_OVERRIDE_POLICY,
+    CLUSTER_PROPAGATION_POLICY,
+    DIVIDED,
+    DUPLICATED,
+    OVERRIDE_POLICY,
+    PROPAGATION_POLICY,
+    WEIGHTED,
+    Cluster,
+    ClusterAffinity,
+    LabelSelector,
+    OverridePolicy,
+    Overriders,
+    OverrideRule,
+    Placement,
+    PlaintextOverrider,
+    PolicyRef,
+    PropagationPolicy,
+    ReplicaScheduling,
+    Requirement,
+    ResourceSelector,
+    Taint,
+    Toleration,
+)
+from generator.selectors import DOES_NOT_EXIST, EXISTS, FIELD_KEYS, IN, LABEL_OPERATORS, NOT_IN
+
+CLUSTER_API = "cluster.karmada.io/v1alpha1"
+POLICY_API = "policy.karmada.io/v1alpha1"
+KINDS = {
+    (CLUSTER_API, "Cluster"),
+    (POLICY_API, PROPAGATION_POLICY),
+    (POLICY_API, CLUSTER_PROPAGATION_POLICY),
+    (POLICY_API, OVERRIDE_POLICY),
+    (POLICY_API, CLUSTER_OVERRIDE_POLICY),
+}
+
+_OBJECT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
+_CLUSTER_SPEC_FIELDS = (
+    "id", "syncMode", "apiEndpoint", "secretRef", "impersonatorSecretRef",
+    "insecureSkipTLSVerification", "proxyURL", "proxyHeader", "provider", "region", "zone",
+    "zones", "taints", "resourceModels",
+)  # fmt: skip
+_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+_CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_PROPAGATION_SPEC_FIELDS = (
+    "resourceSelectors", "association", "propagateDeps", "placement", "priority", "preemption",
+    "dependentOverrides", "schedulerName", "failover", "conflictResolution",
+    "activationPreference", "suspension", "preserveResourcesOnDeletion", "schedulePriority",
+)  # fmt: skip
+_PLACEMENT_FIELDS = (
+    "clusterAffinity", "clusterAffinities", "clusterTolerations", "spreadConstraints",
+    "replicaScheduling", "workloadAffinity",
+)  # fmt: skip
+_OVERRIDER_KINDS = (
+    "plaintext", "imageOverrider", "commandOverrider", "argsOverrider", "labelsOverrider",
+    "annotationsOverrider", "fieldOverrider",
+)  # fmt: skip
+
+
+def _object(document: Document) -> Fields:
+    top = Fields(document, document.data, "")
+    top.only(_OBJECT_FIELDS)
+    return top
+
+
+def _metadata_name(top: Fields, *, namespaced: bool) -> tuple[str, str]:
+    metadata = top.section("metadata")
+    if metadata is None:
+        raise top.error(None, "missing required field 'metadata'")
+    name = metadata.text("name", required=True)
+    namespace = metadata.text("namespace", default="default") if namespaced else ""
+    if not namespaced and "namespace" in metadata:
+        raise metadata.error("namespace", f"a {top.raw('kind')} is cluster-scoped")
+    return name, namespace
+
+
+# --- Cluster -----------------------------------------------------------------------------
+
+
+def parse_cluster(document: Document) -> Cluster:
+    top = _object(document)
+    name, _ = _metadata_name(top, namespaced=False)
+    if len(name) > 48 or not _CLUSTER_NAME.fullmatch(name):
+        raise top.error(
+            "metadata", f"cluster name {name!r} must be a DNS-1123 label of at most 48 characters"
+        )
+    metadata = top.section("metadata")
+    assert metadata is not None
+    labels = metadata.string_map("labels")
+    spec = top.section("spec") or Fields(document, {}, "spec")
+    spec.only(_CLUSTER_SPEC_FIELDS)
+    zones = spec.strings("zones")
+    zone = spec.text("zone")
+    if zone and not zones:
+        zones = (zone,)  # the API server's migration of the deprecated field
+    taints = []
+    for taint in spec.maps("taints"):
+        taint.only(("key", "value", "effect", "timeAdded"))
+        taints.append(
+            Taint(
+                taint.text("key", required=True),
+                taint.text("value"),
+                taint.enum("effect", _TAINT_EFFECTS),
+            )
+        )
+    body = dict(document.data)
+    if zone and spec.mapping.get("zones") in (None, []):
+        body["spec"] = {k: v for k, v in spec.mapping.items() if k != "zone"} | {"zones": [zone]}
+    return Cluster(
+        name=name,
+        source=document.source,
+        labels=labels,
+        provider=spec.text("provider"),
+        region=spec.text("region"),
+        zones=zones,
+        taints=tuple(taints),
+        body=body,
+    )
+
+
+# --- selectors -----------------------------------------------------------------------------
+
+
+def _requirement(
+    fields: Fields, operators: tuple[str, ...], keys: tuple[str, ...] = ()
+) -> Requirement:
+    fields.only(("key", "operator", "values"))
+    key = fields.text("key", required=True)
+    if not key:
+        raise fields.error("key", "must not be empty")
+    if keys and key not in keys:
+        raise fields.error("key", f"{key!r} is not one of {', '.join(keys)}")
+    operator = fields.enum("operator", operators)
+    values = fields.strings("values")
+    if operator in (IN, NOT_IN) and not values:
+        raise fields.error("values", f"operator {operator} needs at least one value")
+    if operator in (EXISTS, DOES_NOT_EXIST) and values:
+        raise fields.error("values", f"operator {operator} takes no values")
+    return Requirement(key, operator, values)
+
+
+def parse_label_selector(fields: Fields | None) -> LabelSelector | None:
+    if fields is None:
+        return None
+    fields.only(("matchLabels", "matchExpressions"))
+    labels = fields.string_map("matchLabels")
+    expressions = tuple(_requirement(e, LABEL_OPERATORS) for e in fields.maps("matchExpressions"))
+    return LabelSelector(tuple(labels.items()), expressions)
+
+
+def parse_cluster_affinity(fields: Fields | None) -> ClusterAffinity | None:
+    if fields is None:
+        return None
+    fields.only(("labelSelector", "fieldSelector", "clusterNames", "exclude"))
+    field_selector = None
+    selector = fields.section("fieldSelector")
+    if selector is not None:
+        selector.only(("matchExpressions",))
+        field_selector = tuple(
+            _requirement(e, (IN, NOT_IN), FIELD_KEYS) for e in selector.maps("matchExpressions")
+        )
+    return ClusterAffinity(
+        label_selector=parse_label_selector(fields.section("labelSelector")),
+        field_selector=field_selector,
+        cluster_names=fields.strings("clusterNames"),
+        exclude=fields.strings("exclude"),
+    )
+
+
+def _resource_selectors(spec: Fields, policy_namespace: str) -> tuple[ResourceSelector, ...]:
+    selectors = []
+    for selector in spec.maps("resourceSelectors"):
+        selector.only(("apiVersion", "kind", "namespace", "name", "labelSelector"))
+        namespace: str | None = selector.text("namespace") or None
+        if policy_namespace:
+            # The webhook pins a namespaced policy's selectors to its own namespace.
+            if namespace is not None and namespace != policy_namespace:
+                raise selector.error(
+                    "namespace",
+                    f"a policy in namespace {policy_namespace!r} can only select objects "
+                    f"in that namespace, not {namespace!r}",
+                )
+            namespace = policy_namespace
+        selectors.append(
+            ResourceSelector(
+                api_version=selector.text("apiVersion", required=True),
+                kind=selector.text("kind", required=True),
+                namespace=namespace,
+                name=selector.text("name") or None,
+                label_selector=parse_label_selector(selector.section("labelSelector")),
+            )
+        )
+    return tuple(selectors)
+
+
+# --- PropagationPolicy ---------------------------------------------------------------------
+
+
+def _not_yet(fields: Fields, key: str, feature: str) -> UserError:
+    return fields.error(key, f"{feature} is not supported by this version of hubless")
+
+
+def _tolerations(placement: Fields) -> tuple[Toleration, ...]:
+    tolerations = []
+    for item in placement.maps("clusterTolerations"):
+        item.only(("key", "operator", "value", "effect", "tolerationSeconds"))
+        operator = item.enum("operator", ("", "Equal", "Exists"))
+        key, value = item.text("key"), item.text("value")
+        if operator == "Exists" and value:
+            raise item.error("value", "must be empty when operator is Exists")
+        if not key and operator != "Exists":
+            raise item.error("operator", "must be Exists when key is empty")
+        effect = item.enum("effect", ("", *_TAINT_EFFECTS))
+        tolerations.append(Toleration(key, operator or "Equal", value, effect))
+    return tuple(tolerations)
+
+
+def _replica_scheduling(placement: Fields) -> ReplicaScheduling:
+    fields = placement.section("replicaScheduling")
+    if fields is None:
+        return ReplicaScheduling(DUPLICATED)  # absent: Karmada treats it as Duplicated
+    fields.only(("replicaSchedulingType", "replicaDivisionPreference", "weightPreference"))
+    kind = fields.enum("replicaSchedulingType", (DUPLICATED, DIVIDED), default=DIVIDED)
+    preference = fields.enum("replicaDivisionPreference", ("", AGGREGATED, WEIGHTED))
+    if kind == DIVIDED:
+        raise _not_yet(placement, "replicaScheduling", "Divided replica scheduling")
+    return ReplicaScheduling(kind, preference, fields.raw("weightPreference"))
+
+
+def _placement(spec: Fields) -> Placement:
+    placement = spec.section("placement")
+    if placement is None:
+        return Placement()
+    placement.only(_PLACEMENT_FIELDS)
+    for key, feature in (
+        ("clusterAffinities", "clusterAffinities"),
+        ("spreadConstraints", "spreadConstraints"),
+        ("workloadAffinity", "workloadAffinity"),
+    ):
+        if key in placement:
+            raise _not_yet(placement, key, feature)
+    return Placement(
+        cluster_affinity=parse_cluster_affinity(placement.section("clusterAffinity")),
+        cluster_tolerations=_tolerations(placement),
+        replica_scheduling=_replica_scheduling(placement),
+    )
+
+
+def parse_propagation_policy(document: Document) -> PropagationPolicy:
+    top = _object(document)
+    kind = top.text("kind")
+    namespaced = kind == PROPAGATION_POLICY
+    name, namespace = _metadata_name(top, namespaced=namespaced)
+    spec = top.section("spec")
+    if spec is None:
+        raise top.error(None, "missing required field 'spec'")
+    spec.only(_PROPAGATION_SPEC_FIELDS)
+    if not spec.items("resourceSelectors"):
+        raise spec.error(None, "resourceSelectors needs at least one selector")
+    if spec.flag("propagateDeps"):
+        raise _not_yet(spec, "propagateDeps", "propagateDeps")
+    if "suspension" in spec:
+        raise _not_yet(spec, "suspension", "suspension")
+    return PropagationPolicy(
+        ref=PolicyRef(kind, namespace, name),
+        source=document.source,
+        resource_selectors=_resource_selectors(spec, namespace),
+        placement=_placement(spec),
+        priority=spec.integer("priority"),
+        propagate_deps=False,
+        scheduler_name=spec.text("schedulerName", default="default-scheduler"),
+    )
+
+
+# --- OverridePolicy ------------------------------------------------------------------------
+
+
+def _overriders(fields: Fields) -> Overriders:
+    fields.only(_OVERRIDER_KINDS)
+    for key in _OVERRIDER_KINDS[1:]:
+        if key in fields:
+            raise _not_yet(fields, key, key)
+    plaintext = []
+    for index, item in enumerate(fields.maps("plaintext")):
+        item.only(("path", "operator", "value"))
+        path = item.text("path", required=True)
+        if not path.startswith("/"):
+            raise item.error("path", f"{path!r} is not a JSON pointer (it must start with '/')")
+        operator = item.enum("operator", ("add", "remove", "replace"))
+        if operator != "remove" and "value" not in item.mapping:
+            raise item.error(None, f"operator {operator} needs a value")
+        del index
+        plaintext.append(PlaintextOverrider(path, operator, item.raw("value"), item.source()))
+    return Overriders(plaintext=tuple(plaintext))
+
+
+def _rule(fields: Fields, index: int, target_key: str, overriders_key: str) -> OverrideRule:
+    overriders = fields.section(overriders_key)
+    return OverrideRule(
+        index=index,
+        source=fields.source(),
+        target_cluster=parse_cluster_affinity(fields.section(target_key)),
+        overriders=_overriders(overriders) if overriders is not None else Overriders(),
+    )
+
+
+def parse_override_policy(document: Document) -> OverridePolicy:
+    top = _object(document)
+    kind = top.text("kind")
+    namespaced = kind == OVERRIDE_POLICY
+    name, namespace = _metadata_name(top, namespaced=namespaced)
+    spec = top.section("spec")
+    if spec is None:
+        raise top.error(None, "missing required field 'spec'")
+    spec.only(("resourceSelectors", "overrideRules", "targetCluster", "overriders"))
+    rules: list[OverrideRule] = []
+    for index, rule in enumerate(spec.maps("overrideRules")):
+        rule.only(("targetCluster", "overriders"))
+        rules.append(_rule(rule, index, "targetCluster", "overriders"))
+    if rules and ("targetCluster" in spec or "overriders" in spec):
+        raise spec.error(
+            "overrideRules", "overrideRules cannot be combined with targetCluster/overriders"
+        )
+    if not rules and "overriders" in spec:
+        rules.append(_rule(spec, 0, "targetCluster", "overriders"))  # the deprecated form
+    return OverridePolicy(
+        ref=PolicyRef(kind, namespace, name),
+        source=document.source,
+        resource_selectors=_resource_selectors(spec, namespace),
+        rules=tuple(rules),
+    )
+
+
+def parse(document: Document) -> Any:
+    """Dispatch one policies/ document by its kind."""
+    kind = document.data.get("kind")
+    if kind == "Cluster":
+        return parse_cluster(document)
+    if kind in (PROPAGATION_POLICY, CLUSTER_PROPAGATION_POLICY):
+        return parse_propagation_policy(document)
+    return parse_override_policy(document)

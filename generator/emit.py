@@ -1,0 +1,204 @@
+"""Write rendered/: one file per object, pruned, unchanged files untouched, all or nothing.
+
+The new tree is staged under rendered/.hubless/txn/ and a journal is committed with one
+atomic rename before any visible file changes. A render that fails or is killed before that
+rename leaves rendered/ as it was; one killed after it is finished by the next run, which
+replays the journal. Nothing outside rendered/ is written or deleted, and symbolic links
+inside it are replaced, never followed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.compile import Compiled
+from generator.errors import Problems, UserError
+from generator.layout import object_path
+from generator.record import RECORD_PATH, record_text
+from generator.serialize import dump
+
+RENDERED_DIR = "rendered"
+META_DIR = ".hubless"
+_TXN = f"{META_DIR}/txn"
+_JOURNAL = f"{_TXN}/journal.json"
+_META_FILES = {f"{META_DIR}/.gitignore": b"txn/\n"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What must change under rendered/ (paths relative to it)."""
+
+    added: dict[str, bytes] = field(default_factory=dict)
+    changed: dict[str, bytes] = field(default_factory=dict)
+    removed: tuple[str, ...] = ()
+    interrupted: bool = False  # a journal of an unfinished render is present
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed or self.interrupted)
+
+
+def desired_tree(compiled: Compiled) -> dict[str, bytes]:
+    """Every file rendered/ should hold, by path relative to rendered/."""
+    problems = Problems()
+    tree: dict[str, bytes] = dict(_META_FILES)
+    tree[RECORD_PATH] = record_text(compiled.decisions).encode("utf-8")
+    for cluster in sorted(compiled.objects):
+        owners: dict[str, str] = {}
+        for rendered in compiled.objects[cluster]:
+            try:
+                relative = f"{cluster}/{object_path(rendered.body)}"
+            except UserError as exc:
+                problems.add(
+                    None, f"{rendered.key} on cluster {cluster}: {exc.problems[0].message}"
+                )
+                continue
+            if relative in owners:
+                problems.add(
+                    None,
+                    f"{rendered.key} and {owners[relative]} are the same object on cluster "
+                    f"{cluster} after overrides",
+                )
+                continue
+            owners[relative] = str(rendered.key)
+            tree[relative] = dump(rendered.body).encode("utf-8")
+    problems.raise_if_any()
+    return tree
+
+
+def _existing_files(root: Path) -> dict[str, Path]:
+    """Every non-directory entry under rendered/ except the transaction area."""
+    found: dict[str, Path] = {}
+    if not root.exists():
+        return found
+    for directory, subdirs, names in os.walk(root):
+        base = Path(directory)
+        relative_dir = base.relative_to(root).as_posix()
+        keep = []
+        for name in subdirs:
+            path = base / name
+            relative = name if relative_dir == "." else f"{relative_dir}/{name}"
+            if relative == _TXN:
+                continue
+            if path.is_symlink():
+                found[relative] = path  # a link is never descended into
+            else:
+                keep.append(name)
+        subdirs[:] = sorted(keep)
+        for name in names:
+            relative = name if relative_dir == "." else f"{relative_dir}/{name}"
+            found[relative] = base / name
+    return found
+
+
+def _read(path: Path) -> bytes | None:
+    if path.is_symlink() or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
+def _check_root(root: Path) -> None:
+    if root.is_symlink() or (root.exists() and not root.is_dir()):
+        raise UserError.at(None, f"{root} must be a plain directory")
+
+
+def plan(root: Path, tree: Mapping[str, bytes]) -> Plan:
+    """Compare the desired tree with what rendered/ holds now."""
+    _check_root(root)
+    existing = _existing_files(root)
+    added: dict[str, bytes] = {}
+    changed: dict[str, bytes] = {}
+    for relative, content in tree.items():
+        path = existing.get(relative)
+        if path is None:
+            added[relative] = content
+        elif _read(path) != content:
+            changed[relative] = content
+    removed = tuple(sorted(set(existing) - set(tree)))
+    return Plan(added, changed, removed, interrupted=(root / _TXN).exists())
+
+
+def _make_parents(root: Path, relative: str) -> None:
+    """Create the parent folders of `relative`, replacing links or files in the way."""
+    current = root
+    for part in relative.split("/")[:-1]:
+        current = current / part
+        if current.is_symlink() or (current.exists() and not current.is_dir()):
+            current.unlink()
+        if not current.exists():
+            current.mkdir()
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
+def _prune_empty_dirs(root: Path, relatives: Iterable[str]) -> None:
+    parents = set()
+    for relative in relatives:
+        parts = relative.split("/")[:-1]
+        for depth in range(len(parts), 0, -1):
+            parents.add("/".join(parts[:depth]))
+    for relative in sorted(parents, key=lambda p: p.count("/"), reverse=True):
+        path = root / relative
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _replay(root: Path) -> None:
+    """Finish a committed journal. Every step is idempotent, so a replay may be repeated."""
+    journal = json.loads((root / _JOURNAL).read_text(encoding="utf-8"))
+    for staged, relative in journal["writes"]:
+        source = root / _TXN / "files" / staged
+        if source.exists():
+            target = root / relative
+            _make_parents(root, relative)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(source, target)
+    for relative in journal["removes"]:
+        path = root / relative
+        if path.exists() or path.is_symlink():
+            _remove(path)
+    _prune_empty_dirs(root, [*journal["removes"], *(r for _, r in journal["writes"])])
+    shutil.rmtree(root / _TXN)
+
+
+def recover(root: Path) -> bool:
+    """Complete or roll back a render that was killed. True if there was one."""
+    txn = root / _TXN
+    if not txn.exists():
+        return False
+    if (root / _JOURNAL).exists():
+        _replay(root)
+    else:
+        shutil.rmtree(txn)  # never committed: the visible tree is still the old one
+    return True
+
+
+def apply(root: Path, change: Plan) -> None:
+    """Stage every new file, commit the journal with one rename, then move files in place."""
+    _check_root(root)
+    txn = root / _TXN
+    if txn.exists():
+        shutil.rmtree(txn)
+    root.mkdir(exist_ok=True)
+    _make_parents(root, f"{_TXN}/files/-")  # also replaces a planted link at .hubless
+    staged_dir = txn / "files"
+    writes: list[tuple[str, str]] = []
+    for index, (relative, content) in enumerate(sorted({**change.added, **change.changed}.items())):
+        name = str(index)
+        (staged_dir / name).write_bytes(content)
+        writes.append((name, relative))
+    pending = txn / "journal.json.tmp"
+    pending.write_text(json.dumps({"writes": writes, "removes": list(change.removed)}))
+    os.replace(pending, root / _JOURNAL)  # the commit point
+    _replay(root)

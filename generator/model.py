@@ -1,0 +1,223 @@
+"""The typed model: clusters, resource templates, policies, and scheduling results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from generator.errors import Source
+
+PROPAGATION_POLICY = "PropagationPolicy"
+CLUSTER_PROPAGATION_POLICY = "ClusterPropagationPolicy"
+OVERRIDE_POLICY = "OverridePolicy"
+CLUSTER_OVERRIDE_POLICY = "ClusterOverridePolicy"
+
+DUPLICATED = "Duplicated"
+DIVIDED = "Divided"
+AGGREGATED = "Aggregated"
+WEIGHTED = "Weighted"
+
+
+class ResourceKey(NamedTuple):
+    """Identity of a resource template: API group (not version), kind, namespace, name."""
+
+    group: str
+    kind: str
+    namespace: str  # "" for cluster-scoped objects
+    name: str
+
+    def __str__(self) -> str:
+        kind = f"{self.kind}.{self.group}" if self.group else self.kind
+        if self.namespace:
+            return f"{kind}/{self.namespace}/{self.name}"
+        return f"{kind}/{self.name}"
+
+
+class PolicyRef(NamedTuple):
+    kind: str
+    namespace: str  # "" for cluster-scoped policies
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+
+class Requirement(NamedTuple):
+    """One matchExpressions entry of a label or field selector."""
+
+    key: str
+    operator: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    match_labels: tuple[tuple[str, str], ...] = ()
+    match_expressions: tuple[Requirement, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterAffinity:
+    """Karmada's ClusterAffinity: all present conditions must hold; `{}` matches all."""
+
+    label_selector: LabelSelector | None = None
+    field_selector: tuple[Requirement, ...] | None = None
+    cluster_names: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+class Taint(NamedTuple):
+    key: str
+    value: str
+    effect: str
+
+
+class Toleration(NamedTuple):
+    key: str
+    operator: str  # "Equal" or "Exists"
+    value: str
+    effect: str  # "" tolerates every effect
+
+
+@dataclass(frozen=True)
+class ReplicaScheduling:
+    """placement.replicaScheduling after Karmada's defaulting."""
+
+    type: str = DUPLICATED
+    division_preference: str = ""
+    weight_preference: Any = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    cluster_affinity: ClusterAffinity | None = None
+    cluster_tolerations: tuple[Toleration, ...] = ()
+    replica_scheduling: ReplicaScheduling = field(default_factory=ReplicaScheduling)
+
+
+@dataclass(frozen=True)
+class ResourceSelector:
+    api_version: str
+    kind: str
+    namespace: str | None = None
+    name: str | None = None
+    label_selector: LabelSelector | None = None
+
+
+@dataclass(frozen=True)
+class PropagationPolicy:
+    """A PropagationPolicy (namespaced) or ClusterPropagationPolicy."""
+
+    ref: PolicyRef
+    source: Source
+    resource_selectors: tuple[ResourceSelector, ...]
+    placement: Placement
+    priority: int = 0
+    propagate_deps: bool = False
+    scheduler_name: str = "default-scheduler"
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return self.ref.kind == CLUSTER_PROPAGATION_POLICY
+
+
+@dataclass(frozen=True)
+class PlaintextOverrider:
+    path: str
+    operator: str
+    value: Any
+    source: Source
+
+
+@dataclass(frozen=True)
+class Overriders:
+    plaintext: tuple[PlaintextOverrider, ...] = ()
+
+
+@dataclass(frozen=True)
+class OverrideRule:
+    index: int
+    source: Source
+    target_cluster: ClusterAffinity | None
+    overriders: Overriders
+
+
+@dataclass(frozen=True)
+class OverridePolicy:
+    """An OverridePolicy (namespaced) or ClusterOverridePolicy."""
+
+    ref: PolicyRef
+    source: Source
+    resource_selectors: tuple[ResourceSelector, ...]
+    rules: tuple[OverrideRule, ...]
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return self.ref.kind == CLUSTER_OVERRIDE_POLICY
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A member cluster, as its cluster.karmada.io/v1alpha1 Cluster object describes it."""
+
+    name: str
+    source: Source
+    labels: dict[str, str]
+    provider: str = ""
+    region: str = ""
+    zones: tuple[str, ...] = ()
+    taints: tuple[Taint, ...] = ()
+    body: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class ResourceTemplate:
+    """A manifest from templates/, after Kubernetes defaulting."""
+
+    api_version: str
+    kind: str
+    namespace: str  # "" when cluster-scoped
+    name: str
+    body: dict[str, Any] = field(compare=False)
+    source: Source
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def key(self) -> ResourceKey:
+        return ResourceKey(self.group, self.kind, self.namespace, self.name)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        labels = self.body.get("metadata", {}).get("labels") or {}
+        return labels if isinstance(labels, dict) else {}
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Everything compile() needs: the loaded, defaulted sources."""
+
+    clusters: tuple[Cluster, ...]
+    templates: tuple[ResourceTemplate, ...]
+    propagation_policies: tuple[PropagationPolicy, ...]
+    override_policies: tuple[OverridePolicy, ...]
+
+
+class TargetCluster(NamedTuple):
+    name: str
+    replicas: int
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where one resource template goes: Karmada's ResourceBinding, decided offline."""
+
+    resource: ResourceKey
+    source: Source
+    policy: PolicyRef | None
+    clusters: tuple[TargetCluster, ...]
+    replicas: int = 0

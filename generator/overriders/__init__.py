@@ -1,0 +1,49 @@
+"""Override policies applied to one per-cluster copy, in Karmada's fixed order.
+
+Order: the policies as `match.override_policies_for` lists them (ClusterOverridePolicies,
+then OverridePolicies; each kind sorted by match level ascending, then name); each
+policy's rules in list order, a rule only when its targetCluster matches; within a rule,
+the overriders in Karmada's order (image, command, args, labels, annotations, field,
+plaintext -- this version implements plaintext).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from generator.errors import UserError
+from generator.model import Cluster, OverridePolicy, ResourceKey
+from generator.overriders import plaintext
+from generator.overriders.failure import OverrideFailure
+from generator.selectors import cluster_matches
+
+
+def apply_overrides(
+    body: dict[str, Any],
+    policies: Sequence[OverridePolicy],
+    cluster: Cluster,
+    resource: ResourceKey,
+) -> tuple[dict[str, Any], list[str]]:
+    """The overridden object and the rules that applied (as `policy[rule]` strings)."""
+    applied: list[str] = []
+    for policy in policies:
+        for rule in policy.rules:
+            if rule.target_cluster is not None and not cluster_matches(
+                rule.target_cluster, cluster
+            ):
+                continue
+            steps = (("plaintext", plaintext.apply, rule.overriders.plaintext),)
+            for name, apply, overriders in steps:
+                if not overriders:
+                    continue
+                try:
+                    body = apply(body, overriders)
+                except OverrideFailure as exc:
+                    raise UserError.at(
+                        overriders[0].source,
+                        f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
+                        f"{resource} for cluster {cluster.name}: {exc}",
+                    ) from None
+            applied.append(f"{policy.ref}[{rule.index}]")
+    return body, applied

@@ -1,0 +1,34 @@
+"""plaintext: all entries of one rule form one RFC 6902 JSON patch."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import jsonpatch
+import jsonpointer
+
+from generator.model import PlaintextOverrider
+from generator.overriders.failure import OverrideFailure
+
+_IN_DOCUMENT = re.compile(r" in [\[{].*\Z", re.DOTALL)
+
+
+def apply(body: dict[str, Any], overriders: Sequence[PlaintextOverrider]) -> dict[str, Any]:
+    operations = []
+    for overrider in overriders:
+        operation: dict[str, Any] = {"op": overrider.operator, "path": overrider.path}
+        if overrider.operator != "remove":
+            # Copied: the same policy value must not be shared between clusters' objects.
+            operation["value"] = copy.deepcopy(overrider.value)
+        operations.append(operation)
+    try:
+        result = jsonpatch.JsonPatch(operations).apply(body, in_place=True)
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+        # jsonpointer appends the whole document to its message: keep only the reason.
+        raise OverrideFailure(_IN_DOCUMENT.sub("", str(exc))) from None
+    if not isinstance(result, dict):
+        raise OverrideFailure("the patch must leave an object")
+    return result

@@ -1,0 +1,74 @@
+"""The placement record: every decision, written beside (not inside) the cluster folders.
+
+It is what the next render reads back as "the previous placement" (Karmada keeps that in
+its ResourceBindings), and what a reviewer reads to see why something moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from generator.compile import Decision
+from generator.documents import parse_documents
+from generator.errors import Source, UserError
+from generator.model import ResourceKey
+from generator.serialize import dump
+
+RECORD_PATH = ".hubless/placement.yaml"  # relative to rendered/
+_HEADER = (
+    "# Written by `hubless render`: where every resource template is placed, and by which\n"
+    "# policy. Read back by the next render to keep placements stable. Do not edit.\n"
+)
+
+Previous = dict[ResourceKey, dict[str, int]]
+
+
+def record_text(decisions: Sequence[Decision]) -> str:
+    entries: list[dict[str, Any]] = []
+    for decision in sorted(decisions, key=lambda d: d.binding.resource):
+        binding = decision.binding
+        entry: dict[str, Any] = {
+            "group": binding.resource.group,
+            "kind": binding.resource.kind,
+        }
+        if binding.resource.namespace:
+            entry["namespace"] = binding.resource.namespace
+        entry["name"] = binding.resource.name
+        entry["via"] = decision.via
+        if binding.replicas:
+            entry["replicas"] = binding.replicas
+        entry["clusters"] = [
+            {"name": t.name, "replicas": t.replicas} if t.replicas else {"name": t.name}
+            for t in binding.clusters
+        ]
+        entries.append(entry)
+    return _HEADER + dump({"apiVersion": "hubless.io/v1alpha1", "resources": entries})
+
+
+def parse_record(text: str, path: str) -> Previous:
+    """The previous placement, from a record written by `record_text`."""
+    documents = parse_documents(text, path)
+    if not documents:
+        return {}
+    data = documents[0].data
+    resources = data.get("resources") if isinstance(data, dict) else None
+    if not isinstance(resources, list):
+        raise UserError.at(Source(path, 1), "not a hubless placement record; delete it to rebuild")
+    previous: Previous = {}
+    for entry in resources:
+        try:
+            key = ResourceKey(
+                str(entry.get("group", "")),
+                str(entry["kind"]),
+                str(entry.get("namespace", "")),
+                str(entry["name"]),
+            )
+            previous[key] = {
+                str(c["name"]): int(c.get("replicas", 0)) for c in entry.get("clusters") or []
+            }
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UserError.at(
+                Source(path, 1), "malformed placement record; delete it to rebuild"
+            ) from None
+    return previous

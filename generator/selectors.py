@@ -1,0 +1,84 @@
+"""Label selectors, Karmada's cluster field selectors, ClusterAffinity, taints/tolerations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from generator.model import Cluster, ClusterAffinity, LabelSelector, Requirement, Taint, Toleration
+
+IN, NOT_IN, EXISTS, DOES_NOT_EXIST = "In", "NotIn", "Exists", "DoesNotExist"
+LABEL_OPERATORS = (IN, NOT_IN, EXISTS, DOES_NOT_EXIST)
+FIELD_KEYS = ("provider", "region", "zone")
+FIELD_OPERATORS = (IN, NOT_IN)
+
+
+def requirement_matches(requirement: Requirement, labels: Mapping[str, str]) -> bool:
+    """Kubernetes semantics: NotIn and DoesNotExist match when the key is absent."""
+    present = requirement.key in labels
+    if requirement.operator == IN:
+        return present and labels[requirement.key] in requirement.values
+    if requirement.operator == NOT_IN:
+        return not present or labels[requirement.key] not in requirement.values
+    if requirement.operator == EXISTS:
+        return present
+    if requirement.operator == DOES_NOT_EXIST:
+        return not present
+    return False
+
+
+def label_selector_matches(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
+    """An empty selector matches everything."""
+    for key, value in selector.match_labels:
+        if labels.get(key) != value:
+            return False
+    return all(requirement_matches(r, labels) for r in selector.match_expressions)
+
+
+def _zone_matches(requirement: Requirement, zones: tuple[str, ...]) -> bool:
+    if requirement.operator == IN:
+        return any(zone in requirement.values for zone in zones)
+    if requirement.operator == NOT_IN:
+        return not any(zone in requirement.values for zone in zones)
+    if requirement.operator == EXISTS:
+        return bool(zones)
+    if requirement.operator == DOES_NOT_EXIST:
+        return not zones
+    return False
+
+
+def field_selector_matches(requirements: tuple[Requirement, ...], cluster: Cluster) -> bool:
+    """`zone` is tested against spec.zones; other keys against {provider, region}."""
+    fields = {k: v for k, v in (("provider", cluster.provider), ("region", cluster.region)) if v}
+    for requirement in requirements:
+        if requirement.key == "zone":
+            if not _zone_matches(requirement, cluster.zones):
+                return False
+        elif not requirement_matches(requirement, fields):
+            return False
+    return True
+
+
+def cluster_matches(affinity: ClusterAffinity, cluster: Cluster) -> bool:
+    """Karmada's ClusterMatches: exclude, labelSelector, fieldSelector, clusterNames."""
+    if cluster.name in affinity.exclude:
+        return False
+    if affinity.label_selector is not None and not label_selector_matches(
+        affinity.label_selector, cluster.labels
+    ):
+        return False
+    if affinity.field_selector is not None and not field_selector_matches(
+        affinity.field_selector, cluster
+    ):
+        return False
+    return not affinity.cluster_names or cluster.name in affinity.cluster_names
+
+
+def tolerates(toleration: Toleration, taint: Taint) -> bool:
+    """Kubernetes ToleratesTaint: empty effect/key are wildcards; Exists ignores value."""
+    if toleration.effect and toleration.effect != taint.effect:
+        return False
+    if toleration.key and toleration.key != taint.key:
+        return False
+    if toleration.operator == "Exists":
+        return True
+    return toleration.operator in ("", "Equal") and toleration.value == taint.value
