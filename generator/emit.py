@@ -156,6 +156,11 @@ def _prune_empty_dirs(root: Path, relatives: Iterable[str]) -> None:
 def _replay(root: Path) -> None:
     """Finish a committed journal. Every step is idempotent, so a replay may be repeated."""
     journal = json.loads((root / _JOURNAL).read_text(encoding="utf-8"))
+    # Removals first: a link that stood where a folder is now needed must go before writes.
+    for relative in journal["removes"]:
+        path = root / relative
+        if path.exists() or path.is_symlink():
+            _remove(path)
     for staged, relative in journal["writes"]:
         source = root / _TXN / "files" / staged
         if source.exists():
@@ -164,10 +169,6 @@ def _replay(root: Path) -> None:
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
             os.replace(source, target)
-    for relative in journal["removes"]:
-        path = root / relative
-        if path.exists() or path.is_symlink():
-            _remove(path)
     _prune_empty_dirs(root, [*journal["removes"], *(r for _, r in journal["writes"])])
     shutil.rmtree(root / _TXN)
 
@@ -190,15 +191,24 @@ def apply(root: Path, change: Plan) -> None:
     txn = root / _TXN
     if txn.exists():
         shutil.rmtree(txn)
+    created_root = not root.exists()
     root.mkdir(exist_ok=True)
     _make_parents(root, f"{_TXN}/files/-")  # also replaces a planted link at .hubless
     staged_dir = txn / "files"
     writes: list[tuple[str, str]] = []
-    for index, (relative, content) in enumerate(sorted({**change.added, **change.changed}.items())):
-        name = str(index)
-        (staged_dir / name).write_bytes(content)
-        writes.append((name, relative))
-    pending = txn / "journal.json.tmp"
-    pending.write_text(json.dumps({"writes": writes, "removes": list(change.removed)}))
+    try:
+        changes = sorted({**change.added, **change.changed}.items())
+        for index, (relative, content) in enumerate(changes):
+            name = str(index)
+            (staged_dir / name).write_bytes(content)
+            writes.append((name, relative))
+        pending = txn / "journal.json.tmp"
+        pending.write_text(json.dumps({"writes": writes, "removes": list(change.removed)}))
+    except BaseException:
+        shutil.rmtree(txn, ignore_errors=True)  # nothing visible has changed yet
+        _prune_empty_dirs(root, [f"{_TXN}/files/-"])
+        if created_root and not any(root.iterdir()):
+            root.rmdir()
+        raise
     os.replace(pending, root / _JOURNAL)  # the commit point
     _replay(root)

@@ -41,7 +41,7 @@ def apply_overrides(
                     body = apply(body, overriders)
                 except OverrideFailure as exc:
                     raise UserError.at(
-                        overriders[0].source,
+                        exc.source or overriders[0].source,
                         f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
                         f"{resource} for cluster {cluster.name}: {exc}",
                     ) from None
