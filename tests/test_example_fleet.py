@@ -1,0 +1,131 @@
+"""The example fleet at the top of the repository: current, and placed by Karmada's rules."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.commands.render import render
+from tests.conftest import read_rendered
+
+REPO = Path(__file__).resolve().parent.parent
+PROD = {"prod-aws-use1", "prod-aws-euw1", "prod-gcp-euw4", "prod-gcp-apse1"}
+ALL = PROD | {"staging-gcp-euw4", "dev-aws-use1"}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    repo = tmp_path_factory.mktemp("example")
+    for part in ("policies", "templates"):
+        shutil.copytree(REPO / part, repo / part)
+    assert render(repo, check=False) == 0
+    return read_rendered(repo)
+
+
+def where(rendered: dict[str, object], suffix: str) -> set[str]:
+    return {path.split("/", 1)[0] for path in rendered if path.endswith(suffix)}
+
+
+def test_committed_rendered_tree_is_current(tmp_path: Path) -> None:
+    for part in ("policies", "templates", "rendered"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    assert render(tmp_path, check=True) == 0
+
+
+def test_storefront_goes_to_prod_and_staging_except_the_excluded_cluster(
+    rendered: dict[str, object],
+) -> None:
+    expected = {"prod-aws-use1", "prod-aws-euw1", "prod-gcp-euw4", "staging-gcp-euw4"}
+    for suffix in (
+        "shop/deployment.apps_storefront.yaml",
+        "shop/service_storefront.yaml",
+        "shop/configmap_storefront-config.yaml",
+    ):
+        assert where(rendered, suffix) == expected
+
+
+def test_storefront_overrides_per_region_and_env(rendered: dict[str, object]) -> None:
+    def deployment(cluster: str) -> dict:
+        return rendered[f"{cluster}/shop/deployment.apps_storefront.yaml"]  # type: ignore[return-value]
+
+    images = {
+        c: [x["image"] for x in deployment(c)["spec"]["template"]["spec"]["containers"]]
+        for c in ("prod-aws-use1", "prod-aws-euw1", "prod-gcp-euw4", "staging-gcp-euw4")
+    }
+    us = [
+        "registry.us.example.com/shop/storefront:1.8.2",
+        "registry.us.example.com/library/nginx:1.27",
+    ]
+    eu = [
+        "registry.eu.example.com/shop/storefront:1.8.2",
+        "registry.eu.example.com/library/nginx:1.27",
+    ]
+    assert images == {
+        "prod-aws-use1": us,
+        "prod-aws-euw1": eu,
+        "prod-gcp-euw4": eu,
+        "staging-gcp-euw4": eu,
+    }
+    assert {c: deployment(c)["spec"]["replicas"] for c in images} == {
+        "prod-aws-use1": 6, "prod-aws-euw1": 6, "prod-gcp-euw4": 6, "staging-gcp-euw4": 2,
+    }  # fmt: skip
+    staging_config = rendered["staging-gcp-euw4/shop/configmap_storefront-config.yaml"]
+    assert staging_config["data"]["LOG_LEVEL"] == "debug"  # type: ignore[index]
+
+
+def test_database_on_named_clusters_with_one_replica_on_staging(
+    rendered: dict[str, object],
+) -> None:
+    named = {"prod-aws-use1", "prod-gcp-euw4", "staging-gcp-euw4"}
+    assert where(rendered, "data/statefulset.apps_postgres.yaml") == named
+    assert where(rendered, "data/backupschedule.backup.example.com_postgres-nightly.yaml") == named
+    assert (
+        where(
+            rendered,
+            "_cluster/customresourcedefinition.apiextensions.k8s.io_backupschedules.backup.example.com.yaml",
+        )
+        == named
+    )
+    replicas = {
+        c: rendered[f"{c}/data/statefulset.apps_postgres.yaml"]["spec"]["replicas"] for c in named
+    }  # type: ignore[index]
+    assert replicas == {"prod-aws-use1": 3, "prod-gcp-euw4": 3, "staging-gcp-euw4": 1}
+    retention = {
+        c: rendered[f"{c}/data/backupschedule.backup.example.com_postgres-nightly.yaml"]["spec"][
+            "retentionDays"
+        ]
+        for c in named
+    }  # type: ignore[index]
+    assert retention == {"prod-aws-use1": 14, "prod-gcp-euw4": 14, "staging-gcp-euw4": 3}
+
+
+def test_cluster_scoped_objects(rendered: dict[str, object]) -> None:
+    # env Exists matches every cluster; the tainted one is tolerated.
+    assert (
+        where(rendered, "_cluster/clusterrole.rbac.authorization.k8s.io_fleet-readonly.yaml") == ALL
+    )
+    assert where(rendered, "_cluster/storageclass.storage.k8s.io_fast.yaml") == ALL
+    provisioners = {
+        c: rendered[f"{c}/_cluster/storageclass.storage.k8s.io_fast.yaml"]["provisioner"]  # type: ignore[index]
+        for c in ALL
+    }
+    assert provisioners == {
+        c: ("pd.csi.storage.gke.io" if "-gcp-" in c else "ebs.csi.aws.com") for c in ALL
+    }
+
+
+def test_explicit_priority_sends_the_canary_off_production(rendered: dict[str, object]) -> None:
+    assert where(rendered, "monitoring/daemonset.apps_node-exporter.yaml") == PROD
+    assert where(rendered, "monitoring/daemonset.apps_node-exporter-canary.yaml") == {
+        "staging-gcp-euw4",
+        "dev-aws-use1",
+    }
+
+
+def test_namespaces(rendered: dict[str, object]) -> None:
+    for name in ("shop", "data", "monitoring"):
+        assert where(rendered, f"_cluster/namespace_{name}.yaml") == ALL
+    assert where(rendered, "_cluster/namespace_sandbox.yaml") == {"dev-aws-use1"}
+    assert where(rendered, "sandbox/resourcequota_sandbox-quota.yaml") == {"dev-aws-use1"}
