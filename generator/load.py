@@ -16,7 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from generator import kinds, workloads
-from generator.dialects import karmada
+from generator.dialects import dialect_for
 from generator.documents import Document, parse_documents
 from generator.errors import Problems, Source, UserError
 from generator.model import (
@@ -136,7 +136,8 @@ class _Policies:
     def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
         try:
             api_version, kind = _header(document)
-            if (api_version, kind) not in karmada.KINDS:
+            dialect = dialect_for(api_version, kind)
+            if dialect is None:
                 raise UserError.at(
                     document.source,
                     f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
@@ -149,7 +150,7 @@ class _Policies:
                     "Cluster objects cannot come from a Jinja2 template: "
                     "templates are rendered with the cluster inventory",
                 )
-            parsed = karmada.parse(document)
+            parsed = dialect.parse(document)
         except UserError as exc:
             problems.extend(exc)
             return
