@@ -127,6 +127,19 @@ def _documents(file: SourceFile, text: str, problems: Problems) -> list[Document
     return documents
 
 
+def _file_documents(
+    file: SourceFile, context: dict[str, Any], problems: Problems
+) -> list[Document]:
+    text = file.text
+    if file.is_jinja:
+        try:
+            text = _render_jinja(file, context)
+        except UserError as exc:
+            problems.extend(exc)
+            return []
+    return _documents(file, text, problems)
+
+
 class _Policies:
     def __init__(self) -> None:
         self.clusters: dict[str, Cluster] = {}
@@ -220,24 +233,12 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
 
     for file in policy_files:
         if file.is_jinja:
-            try:
-                text = _render_jinja(file, context)
-            except UserError as exc:
-                problems.extend(exc)
-                continue
-            for document in _documents(file, text, problems):
+            for document in _file_documents(file, context, problems):
                 policies.add(document, problems, from_jinja=True)
 
     template_documents: list[Document] = []
     for file in template_files:
-        text = file.text
-        if file.is_jinja:
-            try:
-                text = _render_jinja(file, context)
-            except UserError as exc:
-                problems.extend(exc)
-                continue
-        template_documents.extend(_documents(file, text, problems))
+        template_documents.extend(_file_documents(file, context, problems))
 
     crds = kinds.crd_scopes(d.data for d in template_documents if isinstance(d.data, dict))
     templates: dict[ResourceKey, ResourceTemplate] = {}

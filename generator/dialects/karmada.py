@@ -263,14 +263,19 @@ def _placement(spec: Fields) -> Placement:
     )
 
 
-def parse_propagation_policy(document: Document) -> PropagationPolicy:
+def _policy(document: Document, namespaced_kind: str) -> tuple[PolicyRef, Fields]:
+    """The policy's identity and its spec; the namespaced kind defaults to `default`."""
     top = _object(document)
     kind = top.text("kind")
-    namespaced = kind == PROPAGATION_POLICY
-    name, namespace = _metadata_name(top, namespaced=namespaced)
+    name, namespace = _metadata_name(top, namespaced=kind == namespaced_kind)
     spec = top.section("spec")
     if spec is None:
         raise top.error(None, "missing required field 'spec'")
+    return PolicyRef(kind, namespace, name), spec
+
+
+def parse_propagation_policy(document: Document) -> PropagationPolicy:
+    ref, spec = _policy(document, PROPAGATION_POLICY)
     spec.only(_PROPAGATION_SPEC_FIELDS)
     if not spec.items("resourceSelectors"):
         raise spec.error(None, "resourceSelectors needs at least one selector")
@@ -279,9 +284,9 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
     if "suspension" in spec:
         raise _not_yet(spec, "suspension", "suspension")
     return PropagationPolicy(
-        ref=PolicyRef(kind, namespace, name),
+        ref=ref,
         source=document.source,
-        resource_selectors=_resource_selectors(spec, namespace),
+        resource_selectors=_resource_selectors(spec, ref.namespace),
         placement=_placement(spec),
         priority=spec.integer("priority"),
         propagate_deps=False,
@@ -298,7 +303,7 @@ def _overriders(fields: Fields) -> Overriders:
         if key in fields:
             raise _not_yet(fields, key, key)
     plaintext = []
-    for index, item in enumerate(fields.maps("plaintext")):
+    for item in fields.maps("plaintext"):
         item.only(("path", "operator", "value"))
         path = item.text("path", required=True)
         if not path.startswith("/"):
@@ -306,7 +311,6 @@ def _overriders(fields: Fields) -> Overriders:
         operator = item.enum("operator", ("add", "remove", "replace"))
         if operator != "remove" and "value" not in item.mapping:
             raise item.error(None, f"operator {operator} needs a value")
-        del index
         plaintext.append(PlaintextOverrider(path, operator, item.raw("value"), item.source()))
     return Overriders(plaintext=tuple(plaintext))
 
@@ -322,13 +326,7 @@ def _rule(fields: Fields, index: int, target_key: str, overriders_key: str) -> O
 
 
 def parse_override_policy(document: Document) -> OverridePolicy:
-    top = _object(document)
-    kind = top.text("kind")
-    namespaced = kind == OVERRIDE_POLICY
-    name, namespace = _metadata_name(top, namespaced=namespaced)
-    spec = top.section("spec")
-    if spec is None:
-        raise top.error(None, "missing required field 'spec'")
+    ref, spec = _policy(document, OVERRIDE_POLICY)
     spec.only(("resourceSelectors", "overrideRules", "targetCluster", "overriders"))
     rules: list[OverrideRule] = []
     for index, rule in enumerate(spec.maps("overrideRules")):
@@ -341,9 +339,9 @@ def parse_override_policy(document: Document) -> OverridePolicy:
     if not rules and "overriders" in spec:
         rules.append(_rule(spec, 0, "targetCluster", "overriders"))  # the deprecated form
     return OverridePolicy(
-        ref=PolicyRef(kind, namespace, name),
+        ref=ref,
         source=document.source,
-        resource_selectors=_resource_selectors(spec, namespace),
+        resource_selectors=_resource_selectors(spec, ref.namespace),
         rules=tuple(rules),
     )
 
