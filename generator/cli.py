@@ -38,14 +38,19 @@ def cli() -> None:
     is_flag=True,
     help="Write nothing; exit 1 and list the files that differ if rendered/ is out of date.",
 )
-def render(repo: Path, check: bool) -> None:
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Ignore the previous placement and schedule from scratch (Karmada's WorkloadRebalancer).",
+)
+def render(repo: Path, check: bool, fresh: bool) -> None:
     """Compile the fleet and write rendered/<cluster>/ (atomically, pruning stale files).
 
     Every cluster folder holds one YAML file per object, ready for an Argo CD directory
     Application (recurse: true) or a Flux Kustomization. The placement record goes to
     rendered/.hubless/.
     """
-    sys.exit(render_command.render(repo, check=check))
+    sys.exit(render_command.render(repo, check=check, fresh=fresh))
 
 
 def main() -> None:

@@ -13,17 +13,18 @@ from typing import Any
 
 from generator import kinds, workloads
 from generator.errors import Problems, UserError
-from generator.match import override_policies_for, propagation_policy_for
+from generator.match import Contender, override_policies_for, rank_propagation_policies
 from generator.model import (
     Binding,
     Fleet,
     OverridePolicy,
+    PreviousPlacement,
     ResourceKey,
     ResourceTemplate,
     TargetCluster,
 )
 from generator.overriders import apply_overrides
-from generator.scheduler import ScheduleInput, schedule
+from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 
 SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
 NAMESPACE_SYNC = "namespace-sync"
@@ -38,11 +39,12 @@ class RenderedObject:
 
 @dataclass(frozen=True)
 class Decision:
-    """Why a template is where it is: the binding plus what the scheduler rejected."""
+    """Why a template is where it is: the binding, the policy contest and the schedule."""
 
     binding: Binding
     via: str  # the policy, or NAMESPACE_SYNC
-    rejected: tuple[tuple[str, str], ...] = ()
+    contest: tuple[Contender, ...] = ()  # every matching propagation policy, winner first
+    schedule: Schedule | None = None  # None for namespace sync
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class Compiled:
     decisions: tuple[Decision, ...]
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
+
+    def decision_for(self, key: ResourceKey) -> Decision | None:
+        return next((d for d in self.decisions if d.binding.resource == key), None)
 
 
 def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
@@ -65,32 +70,44 @@ def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
 def _bind(
     template: ResourceTemplate,
     fleet: Fleet,
-    previous: Mapping[ResourceKey, dict[str, int]],
+    previous: Mapping[ResourceKey, PreviousPlacement],
 ) -> Decision | None:
     if _auto_propagated_namespace(template):
         targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
         return Decision(Binding(template.key, template.source, None, targets), NAMESPACE_SYNC)
-    policy = propagation_policy_for(template, fleet.propagation_policies)
-    if policy is None or policy.scheduler_name != "default-scheduler":
+    contest = rank_propagation_policies(template, fleet.propagation_policies)
+    if not contest or contest[0].policy.scheduler_name != "default-scheduler":
         return None
+    policy = contest[0].policy
     group, kind, body = template.group, template.kind, template.body
-    workload = workloads.is_workload(group, kind, body)
     replicas = workloads.read_replicas(group, kind, body)
+    requirements = workloads.replica_requirements(group, kind, body)
+    last = previous.get(template.key, PreviousPlacement())
     request = ScheduleInput(
         resource=template.key,
         api_version=template.api_version,
+        kind=kind,
         placement=policy.placement,
         replicas=replicas,
-        is_workload=workload,
-        previous=dict(previous.get(template.key, {})),
+        is_workload=replicas > 0 or requirements is not None,
+        requirements=requirements,
+        previous=dict(last.clusters),
+        previous_affinity=last.affinity_name,
     )
-    result = schedule(request, fleet.clusters)
-    binding = Binding(template.key, template.source, policy.ref, result.clusters, replicas)
-    return Decision(binding, str(policy.ref), result.rejected)
+    try:
+        result = schedule(request, fleet.clusters)
+    except ScheduleError as exc:
+        raise UserError.at(
+            policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"
+        ) from None
+    binding = Binding(
+        template.key, template.source, policy.ref, result.clusters, replicas, result.affinity_name
+    )
+    return Decision(binding, str(policy.ref), tuple(contest), result)
 
 
 def compile_fleet(
-    fleet: Fleet, previous: Mapping[ResourceKey, dict[str, int]] | None = None
+    fleet: Fleet, previous: Mapping[ResourceKey, PreviousPlacement] | None = None
 ) -> Compiled:
     """Every cluster's fully overridden objects. Raises UserError listing every failure."""
     previous = previous or {}
@@ -105,7 +122,11 @@ def compile_fleet(
         if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
             skipped.append(template.key)
             continue
-        decision = _bind(template, fleet, previous)
+        try:
+            decision = _bind(template, fleet, previous)
+        except UserError as exc:
+            problems.extend(exc)
+            continue
         if decision is None:
             unmatched.append(template.key)
             continue
@@ -126,3 +147,23 @@ def compile_fleet(
             objects[target.name].append(RenderedObject(template.key, body, tuple(applied)))
     problems.raise_if_any()
     return Compiled(objects, tuple(decisions), tuple(unmatched), tuple(skipped))
+
+
+def inventory_warnings(fleet: Fleet) -> list[str]:
+    """Clusters that will surprise: no API list (they receive nothing), or not Ready."""
+    warnings = []
+    for cluster in fleet.clusters:
+        if not cluster.api_enablements:
+            warnings.append(
+                f"{cluster.source}: warning: cluster {cluster.name} has no "
+                "status.apiEnablements, so no policy can place anything on it"
+            )
+        for taint in cluster.taints:
+            if taint.key.startswith("cluster.karmada.io/") and taint.key.endswith(
+                ("not-ready", "unreachable")
+            ):
+                warnings.append(
+                    f"{cluster.source}: warning: cluster {cluster.name} is not Ready "
+                    f"(status.conditions): it carries the taint {taint.key}:{taint.effect}"
+                )
+    return warnings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import IntEnum
+from typing import NamedTuple
 
 from generator.model import OverridePolicy, PropagationPolicy, ResourceSelector, ResourceTemplate
 from generator.selectors import label_selector_matches
@@ -16,6 +17,10 @@ class MatchLevel(IntEnum):
     ALL = 1
     LABEL_SELECTOR = 2
     NAME = 3
+
+    @property
+    def label(self) -> str:
+        return {0: "no match", 1: "kind only", 2: "labelSelector", 3: "name"}[self.value]
 
 
 def selector_match(selector: ResourceSelector, template: ResourceTemplate) -> MatchLevel:
@@ -36,34 +41,61 @@ def policy_match(selectors: Iterable[ResourceSelector], template: ResourceTempla
     return max((selector_match(s, template) for s in selectors), default=MatchLevel.MISMATCH)
 
 
-def _best(
-    candidates: Iterable[PropagationPolicy], template: ResourceTemplate
-) -> PropagationPolicy | None:
-    ranked = []
-    for policy in candidates:
+class Contender(NamedTuple):
+    """A propagation policy that matched a template, and how it fared."""
+
+    policy: PropagationPolicy
+    level: MatchLevel
+    outcome: str  # "won", or why it lost to the winner
+
+
+def _rank_key(policy: PropagationPolicy, level: MatchLevel) -> tuple[int, int, str]:
+    # Highest explicit priority, then best match level, then smallest name.
+    return (-policy.priority, -level, policy.ref.name)
+
+
+def _why_lost(winner: Contender, policy: PropagationPolicy, level: MatchLevel) -> str:
+    if winner.policy.cluster_scoped != policy.cluster_scoped:
+        return "a PropagationPolicy of the namespace beats every ClusterPropagationPolicy"
+    if policy.priority != winner.policy.priority:
+        return f"lower priority ({policy.priority} < {winner.policy.priority})"
+    if level != winner.level:
+        return f"less specific match ({level.label} < {winner.level.label})"
+    return f"same priority and match; {winner.policy.ref.name!r} sorts first by name"
+
+
+def rank_propagation_policies(
+    template: ResourceTemplate, policies: Iterable[PropagationPolicy]
+) -> list[Contender]:
+    """Every matching policy, the winner first. A matching PropagationPolicy of the
+    template's namespace beats any ClusterPropagationPolicy, whatever their priorities."""
+    local: list[tuple[PropagationPolicy, MatchLevel]] = []
+    cluster_wide: list[tuple[PropagationPolicy, MatchLevel]] = []
+    for policy in policies:
+        if policy.cluster_scoped:
+            table = cluster_wide
+        elif template.namespace and policy.ref.namespace == template.namespace:
+            table = local
+        else:
+            continue
         level = policy_match(policy.resource_selectors, template)
         if level is not MatchLevel.MISMATCH:
-            # Highest explicit priority, then best match level, then smallest name.
-            ranked.append(((-policy.priority, -level, policy.ref.name), policy))
-    if not ranked:
-        return None
-    return min(ranked, key=lambda item: item[0])[1]
+            table.append((policy, level))
+    ordered = sorted(local, key=lambda pl: _rank_key(*pl)) + sorted(
+        cluster_wide, key=lambda pl: _rank_key(*pl)
+    )
+    if not ordered:
+        return []
+    winner = Contender(ordered[0][0], ordered[0][1], "won")
+    return [winner] + [Contender(p, lv, _why_lost(winner, p, lv)) for p, lv in ordered[1:]]
 
 
 def propagation_policy_for(
     template: ResourceTemplate, policies: Iterable[PropagationPolicy]
 ) -> PropagationPolicy | None:
-    """A matching PropagationPolicy of the template's namespace always beats any
-    ClusterPropagationPolicy, whatever their priorities."""
-    policies = list(policies)
-    if template.namespace:
-        namespaced = [
-            p for p in policies if not p.cluster_scoped and p.ref.namespace == template.namespace
-        ]
-        winner = _best(namespaced, template)
-        if winner is not None:
-            return winner
-    return _best((p for p in policies if p.cluster_scoped), template)
+    """The one policy Karmada would bind the template with."""
+    ranked = rank_propagation_policies(template, policies)
+    return ranked[0].policy if ranked else None
 
 
 def _ordered(

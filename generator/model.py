@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 from generator.errors import Source
@@ -82,6 +83,22 @@ class Toleration(NamedTuple):
 
 
 @dataclass(frozen=True)
+class AffinityTerm:
+    """One entry of placement.clusterAffinities: tried in order until one schedules."""
+
+    name: str
+    affinity: ClusterAffinity
+    overflow: tuple[ClusterAffinity, ...] = ()
+
+
+class SpreadConstraint(NamedTuple):
+    field: str  # cluster, region, zone, provider; "" with a label
+    label: str
+    min_groups: int
+    max_groups: int  # 0 when unset: Karmada then selects nothing
+
+
+@dataclass(frozen=True)
 class ReplicaScheduling:
     """placement.replicaScheduling after Karmada's defaulting."""
 
@@ -93,8 +110,11 @@ class ReplicaScheduling:
 @dataclass(frozen=True)
 class Placement:
     cluster_affinity: ClusterAffinity | None = None
+    cluster_affinities: tuple[AffinityTerm, ...] = ()
     cluster_tolerations: tuple[Toleration, ...] = ()
+    spread_constraints: tuple[SpreadConstraint, ...] = ()
     replica_scheduling: ReplicaScheduling = field(default_factory=ReplicaScheduling)
+    replica_scheduling_set: bool = False  # whether the policy wrote replicaScheduling at all
 
 
 @dataclass(frozen=True)
@@ -159,8 +179,29 @@ class OverridePolicy:
 
 
 @dataclass(frozen=True)
+class ResourceSummary:
+    """status.resourceSummary: what the general estimator divides."""
+
+    allocatable: dict[str, Fraction] = field(default_factory=dict)
+    allocated: dict[str, Fraction] = field(default_factory=dict)
+    allocating: dict[str, Fraction] = field(default_factory=dict)
+    allocatable_modelings: tuple[tuple[int, int], ...] = ()  # (grade, node count)
+
+
+class ResourceModel(NamedTuple):
+    """spec.resourceModels entry: a node grade and the minimum of each resource range."""
+
+    grade: int
+    minimums: dict[str, Fraction]
+
+
+@dataclass(frozen=True)
 class Cluster:
-    """A member cluster, as its cluster.karmada.io/v1alpha1 Cluster object describes it."""
+    """A member cluster, as its cluster.karmada.io/v1alpha1 Cluster object describes it.
+
+    Everything Karmada's controllers keep current at run time (taints from readiness,
+    API enablements, resource summary) comes from the object's spec and status here.
+    """
 
     name: str
     source: Source
@@ -169,6 +210,12 @@ class Cluster:
     region: str = ""
     zones: tuple[str, ...] = ()
     taints: tuple[Taint, ...] = ()
+    # groupVersion -> kinds, from status.apiEnablements; None when the status has none.
+    api_enablements: dict[str, frozenset[str]] | None = field(default=None, compare=False)
+    complete_api_enablements: bool = False
+    resource_summary: ResourceSummary | None = field(default=None, compare=False)
+    resource_models: tuple[ResourceModel, ...] = field(default=(), compare=False)
+    kubernetes_version: str = ""
     body: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -221,3 +268,12 @@ class Binding:
     policy: PolicyRef | None
     clusters: tuple[TargetCluster, ...]
     replicas: int = 0
+    affinity_name: str = ""  # the clusterAffinities term that scheduled it
+
+
+@dataclass(frozen=True)
+class PreviousPlacement:
+    """What the last render decided for one resource (Karmada keeps it in the binding)."""
+
+    clusters: dict[str, int] = field(default_factory=dict)
+    affinity_name: str = ""

@@ -12,7 +12,7 @@ from typing import Any
 from generator.compile import Decision
 from generator.documents import parse_documents
 from generator.errors import Source, UserError
-from generator.model import ResourceKey
+from generator.model import PreviousPlacement, ResourceKey
 from generator.serialize import dump
 
 RECORD_PATH = ".hubless/placement.yaml"  # relative to rendered/
@@ -21,7 +21,7 @@ _HEADER = (
     "# policy. Read back by the next render to keep placements stable. Do not edit.\n"
 )
 
-Previous = dict[ResourceKey, dict[str, int]]
+Previous = dict[ResourceKey, PreviousPlacement]
 
 
 def record_text(decisions: Sequence[Decision]) -> str:
@@ -36,6 +36,8 @@ def record_text(decisions: Sequence[Decision]) -> str:
             entry["namespace"] = binding.resource.namespace
         entry["name"] = binding.resource.name
         entry["via"] = decision.via
+        if binding.affinity_name:
+            entry["affinityName"] = binding.affinity_name
         if binding.replicas:
             entry["replicas"] = binding.replicas
         entry["clusters"] = [
@@ -64,9 +66,10 @@ def parse_record(text: str, path: str) -> Previous:
                 str(entry.get("namespace", "")),
                 str(entry["name"]),
             )
-            previous[key] = {
+            clusters = {
                 str(c["name"]): int(c.get("replicas", 0)) for c in entry.get("clusters") or []
             }
+            previous[key] = PreviousPlacement(clusters, str(entry.get("affinityName", "")))
         except (KeyError, TypeError, ValueError, AttributeError):
             raise UserError.at(
                 Source(path, 1), "malformed placement record; delete it to rebuild"

@@ -58,19 +58,50 @@ def field_selector_matches(requirements: tuple[Requirement, ...], cluster: Clust
     return True
 
 
+def _values(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(values) + "]"
+
+
+def _requirement_mismatch(requirement: Requirement, labels: Mapping[str, str], what: str) -> str:
+    key = requirement.key
+    if key not in labels:
+        return f"{what} {key} is missing ({requirement.operator} {_values(requirement.values)})"
+    if requirement.operator == DOES_NOT_EXIST:
+        return f"{what} {key} exists (DoesNotExist)"
+    verb = "not in" if requirement.operator == IN else "is in NotIn"
+    return f"{what} {key}={labels[key]} {verb} {_values(requirement.values)}"
+
+
+def affinity_mismatch(affinity: ClusterAffinity, cluster: Cluster) -> str | None:
+    """Why `cluster` fails Karmada's ClusterMatches, or None when it matches."""
+    if cluster.name in affinity.exclude:
+        return "the cluster is in exclude"
+    if affinity.label_selector is not None:
+        for key, value in affinity.label_selector.match_labels:
+            if cluster.labels.get(key) != value:
+                have = cluster.labels.get(key)
+                now = f"{key}={have}" if have is not None else f"{key} is missing"
+                return f"label {now}, matchLabels wants {key}={value}"
+        for requirement in affinity.label_selector.match_expressions:
+            if not requirement_matches(requirement, cluster.labels):
+                return _requirement_mismatch(requirement, cluster.labels, "label")
+    if affinity.field_selector is not None:
+        for requirement in affinity.field_selector:
+            if not field_selector_matches((requirement,), cluster):
+                if requirement.key == "zone":
+                    wanted = f"{requirement.operator} {_values(requirement.values)}"
+                    return f"zones {_values(cluster.zones)} do not match {wanted}"
+                fields = {"provider": cluster.provider, "region": cluster.region}
+                present = {k: v for k, v in fields.items() if v}
+                return _requirement_mismatch(requirement, present, "field")
+    if affinity.cluster_names and cluster.name not in affinity.cluster_names:
+        return f"not in clusterNames {_values(affinity.cluster_names)}"
+    return None
+
+
 def cluster_matches(affinity: ClusterAffinity, cluster: Cluster) -> bool:
     """Karmada's ClusterMatches: exclude, labelSelector, fieldSelector, clusterNames."""
-    if cluster.name in affinity.exclude:
-        return False
-    if affinity.label_selector is not None and not label_selector_matches(
-        affinity.label_selector, cluster.labels
-    ):
-        return False
-    if affinity.field_selector is not None and not field_selector_matches(
-        affinity.field_selector, cluster
-    ):
-        return False
-    return not affinity.cluster_names or cluster.name in affinity.cluster_names
+    return affinity_mismatch(affinity, cluster) is None
 
 
 def tolerates(toleration: Toleration, taint: Taint) -> bool:

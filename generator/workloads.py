@@ -6,7 +6,9 @@ defaulting its API server would have done.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
+
+from generator.quantity import milli_value, parse_quantity, value
 
 _REPLICA_KINDS = frozenset(
     [("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet")]
@@ -74,40 +76,90 @@ def pod_spec(group: str, kind: str, body: dict[str, Any]) -> dict[str, Any] | No
     return None
 
 
-def _has_requests(container: Any) -> bool:
+class ReplicaRequirements(NamedTuple):
+    """What one replica asks for, as Karmada's GenerateReplicaRequirements computes it.
+
+    `requests` holds cpu in millicores and every other resource in whole units.
+    """
+
+    requests: dict[str, int]
+    node_claim: bool
+
+
+def _is_counted(name: str) -> bool:
+    # cpu, memory, ephemeral-storage and "scalar" resources (extended, hugepages, ...).
+    return (
+        name in _COUNTED_RESOURCES
+        or "/" in name
+        or name.startswith(("hugepages-", "attachable-volumes-"))
+    )
+
+
+def _units(name: str, raw: Any) -> int | None:
+    amount = parse_quantity(raw)
+    if amount is None:
+        return None
+    return milli_value(amount) if name == "cpu" else value(amount)
+
+
+def _container_requests(container: Any) -> dict[str, int]:
+    """requests, with a limit standing in for a missing request."""
     if not isinstance(container, dict):
-        return False
+        return {}
     resources = container.get("resources")
     if not isinstance(resources, dict):
-        return False
-    for section in ("requests", "limits"):
+        return {}
+    merged: dict[str, Any] = {}
+    for section in ("limits", "requests"):
         values = resources.get(section)
-        if not isinstance(values, dict):
-            continue
-        for name, quantity in values.items():
-            counted = name in _COUNTED_RESOURCES or "/" in name or name.startswith("hugepages-")
-            if counted and str(quantity).strip() not in ("", "0"):
-                return True
-    return False
+        if isinstance(values, dict):
+            merged.update(values)  # requests win over limits
+    result = {}
+    for name, raw in merged.items():
+        units = _units(name, raw) if _is_counted(name) else None
+        if units is not None:
+            result[name] = units
+    return result
+
+
+def replica_requirements(group: str, kind: str, body: dict[str, Any]) -> ReplicaRequirements | None:
+    """Per-replica requests and whether the pod claims nodes; None when neither."""
+    if (group, kind) not in _REPLICA_KINDS and (group, kind) not in (_JOB, _POD):
+        return None
+    spec = pod_spec(group, kind, body)
+    if spec is None:
+        return None
+    total: dict[str, int] = {}
+    for container in spec.get("containers") or []:
+        for name, units in _container_requests(container).items():
+            total[name] = total.get(name, 0) + units
+    for container in spec.get("initContainers") or []:
+        for name, units in _container_requests(container).items():
+            total[name] = max(total.get(name, 0), units)
+    overhead = spec.get("overhead")
+    if isinstance(overhead, dict):
+        for name, raw in overhead.items():
+            extra = _units(name, raw) if _is_counted(name) else None
+            if extra is not None:
+                total[name] = total.get(name, 0) + extra
+    requests = {name: units for name, units in sorted(total.items()) if units > 0}
+    affinity = spec.get("affinity")
+    node_affinity = affinity.get("nodeAffinity") if isinstance(affinity, dict) else None
+    node_claim = (
+        spec.get("nodeSelector") is not None
+        or bool(spec.get("tolerations"))
+        or (
+            isinstance(node_affinity, dict)
+            and node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution") is not None
+        )
+    )
+    if not requests and not node_claim:
+        return None
+    return ReplicaRequirements(requests, node_claim)
 
 
 def has_replica_requirements(group: str, kind: str, body: dict[str, Any]) -> bool:
-    """Whether Karmada would compute per-replica requirements (requests or a node claim)."""
-    if (group, kind) not in _REPLICA_KINDS and (group, kind) not in (_JOB, _POD):
-        return False
-    spec = pod_spec(group, kind, body)
-    if spec is None:
-        return False
-    containers = [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
-    if any(_has_requests(c) for c in containers):
-        return True
-    if spec.get("nodeSelector") or spec.get("tolerations"):
-        return True
-    affinity = spec.get("affinity")
-    node_affinity = affinity.get("nodeAffinity") if isinstance(affinity, dict) else None
-    return isinstance(node_affinity, dict) and bool(
-        node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
-    )
+    return replica_requirements(group, kind, body) is not None
 
 
 def is_workload(group: str, kind: str, body: dict[str, Any]) -> bool:

@@ -19,6 +19,15 @@ def write_tree(root: Path, files: Mapping[str, str]) -> None:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
+COMMON_APIS: dict[str, tuple[str, ...]] = {
+    "v1": ("ConfigMap", "Namespace", "Pod", "ResourceQuota", "Secret", "Service", "ServiceAccount"),
+    "apps/v1": ("DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"),
+    "batch/v1": ("CronJob", "Job"),
+    "rbac.authorization.k8s.io/v1": ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"),
+    "apiextensions.k8s.io/v1": ("CustomResourceDefinition",),
+}
+
+
 def cluster_yaml(
     name: str,
     labels: Mapping[str, str] | None = None,
@@ -26,8 +35,13 @@ def cluster_yaml(
     region: str = "",
     zones: tuple[str, ...] = (),
     taints: tuple[Mapping[str, str], ...] = (),
+    *,
+    ready: str | None = "True",
+    apis: Mapping[str, tuple[str, ...]] | None = COMMON_APIS,
+    complete: bool = True,
+    summary: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
-    """A Cluster object as YAML text."""
+    """A Cluster object as YAML text, Ready and serving the common APIs unless told not."""
     spec: dict[str, object] = {"syncMode": "Push"}
     if provider:
         spec["provider"] = provider
@@ -37,12 +51,28 @@ def cluster_yaml(
         spec["zones"] = list(zones)
     if taints:
         spec["taints"] = [dict(t) for t in taints]
+    status: dict[str, object] = {}
+    conditions = []
+    if ready is not None:
+        conditions.append({"type": "Ready", "status": ready})
+    if complete:
+        conditions.append({"type": "CompleteAPIEnablements", "status": "True"})
+    if conditions:
+        status["conditions"] = conditions
+    if apis is not None:
+        status["apiEnablements"] = [
+            {"groupVersion": gv, "resources": [{"name": k.lower() + "s", "kind": k} for k in kinds]}
+            for gv, kinds in apis.items()
+        ]
+    if summary is not None:
+        status["resourceSummary"] = {k: dict(v) for k, v in summary.items()}
     return dump(
         {
             "apiVersion": "cluster.karmada.io/v1alpha1",
             "kind": "Cluster",
             "metadata": {"name": name, "labels": dict(labels or {})},
             "spec": spec,
+            "status": status,
         }
     )
 

@@ -6,22 +6,28 @@ from pathlib import Path
 
 import click
 
-from generator.compile import Compiled, compile_fleet
+from generator.compile import Compiled, compile_fleet, inventory_warnings
 from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, plan, recover
+from generator.git import committed_text
 from generator.load import load_fleet, read_sources
 from generator.record import RECORD_PATH, Previous, parse_record
 
 
-def read_previous(rendered: Path) -> Previous:
-    path = rendered / RECORD_PATH
-    if not path.is_file() or path.is_symlink():
-        return {}
-    return parse_record(path.read_text(encoding="utf-8"), f"{RENDERED_DIR}/{RECORD_PATH}")
+def read_previous(repo: Path) -> Previous:
+    """The last placement: the work tree's record, else the committed one, else none."""
+    relative = f"{RENDERED_DIR}/{RECORD_PATH}"
+    path = repo / relative
+    if path.is_file() and not path.is_symlink():
+        return parse_record(path.read_text(encoding="utf-8"), relative)
+    text = committed_text(repo, relative)
+    return parse_record(text, f"HEAD:{relative}") if text is not None else {}
 
 
-def compile_repo(repo: Path) -> Compiled:
+def compile_repo(repo: Path, *, fresh: bool = False) -> Compiled:
     fleet = load_fleet(read_sources(repo))
-    return compile_fleet(fleet, read_previous(repo / RENDERED_DIR))
+    for warning in inventory_warnings(fleet):
+        click.echo(warning, err=True)
+    return compile_fleet(fleet, {} if fresh else read_previous(repo))
 
 
 def _warn(compiled: Compiled) -> None:
@@ -47,11 +53,11 @@ def _print_stale(change: Plan) -> None:
             click.echo(f"{label}: {RENDERED_DIR}/{path}")
 
 
-def render(repo: Path, *, check: bool) -> int:
+def render(repo: Path, *, check: bool, fresh: bool = False) -> int:
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
-    compiled = compile_repo(repo)
+    compiled = compile_repo(repo, fresh=fresh)
     _warn(compiled)
     tree = desired_tree(compiled)
     change = plan(rendered, tree)

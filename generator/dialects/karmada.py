@@ -8,6 +8,7 @@ and rejects what Karmada's validation rejects.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Any
 
 from generator.documents import Document
@@ -22,6 +23,7 @@ from generator.model import (
     OVERRIDE_POLICY,
     PROPAGATION_POLICY,
     WEIGHTED,
+    AffinityTerm,
     Cluster,
     ClusterAffinity,
     LabelSelector,
@@ -34,10 +36,14 @@ from generator.model import (
     PropagationPolicy,
     ReplicaScheduling,
     Requirement,
+    ResourceModel,
     ResourceSelector,
+    ResourceSummary,
+    SpreadConstraint,
     Taint,
     Toleration,
 )
+from generator.quantity import parse_quantity
 from generator.selectors import DOES_NOT_EXIST, EXISTS, FIELD_KEYS, IN, LABEL_OPERATORS, NOT_IN
 
 CLUSTER_API = "cluster.karmada.io/v1alpha1"
@@ -94,6 +100,85 @@ def _metadata_name(top: Fields, *, namespaced: bool) -> tuple[str, str]:
 # --- Cluster -----------------------------------------------------------------------------
 
 
+NOT_READY_TAINT = "cluster.karmada.io/not-ready"
+UNREACHABLE_TAINT = "cluster.karmada.io/unreachable"
+
+
+def _condition(status: Fields, kind: str) -> str:
+    """The status of condition `kind` ("True", "False", "Unknown"), or "" when absent."""
+    for condition in status.maps("conditions"):
+        if condition.raw("type") == kind:
+            return str(condition.raw("status") or "")
+    return ""
+
+
+def readiness_taints(ready: str) -> tuple[Taint, ...]:
+    """The taints Karmada's cluster controller keeps in spec.taints for a Ready condition."""
+    if ready == "True":
+        return ()
+    if ready == "Unknown":
+        return (Taint(UNREACHABLE_TAINT, "", "NoSchedule"),)
+    return (Taint(NOT_READY_TAINT, "", "NoSchedule"),)  # False, or no Ready condition
+
+
+def _quantities(fields: Fields | None, key: str) -> dict[str, Fraction]:
+    section = fields.section(key) if fields is not None else None
+    if section is None:
+        return {}
+    result = {}
+    for name, raw in section.mapping.items():
+        quantity = parse_quantity(raw)
+        if quantity is None:
+            raise section.error(name, f"{raw!r} is not a resource quantity")
+        result[name] = quantity
+    return result
+
+
+def _resource_summary(status: Fields) -> ResourceSummary | None:
+    summary = status.section("resourceSummary")
+    if summary is None:
+        return None
+    modelings = []
+    for item in summary.maps("allocatableModelings"):
+        modelings.append((item.integer("grade"), item.integer("count")))
+    return ResourceSummary(
+        allocatable=_quantities(summary, "allocatable"),
+        allocated=_quantities(summary, "allocated"),
+        allocating=_quantities(summary, "allocating"),
+        allocatable_modelings=tuple(modelings),
+    )
+
+
+def _resource_models(spec: Fields) -> tuple[ResourceModel, ...]:
+    models = []
+    for model in spec.maps("resourceModels"):
+        minimums = {}
+        for item in model.maps("ranges"):
+            name = item.text("name", required=True)
+            quantity = parse_quantity(item.raw("min") if item.raw("min") is not None else 0)
+            if quantity is None:
+                raise item.error("min", "is not a resource quantity")
+            minimums[name] = quantity
+        models.append(ResourceModel(model.integer("grade"), minimums))
+    models.sort(key=lambda m: m.grade)
+    if models:
+        # The API server normalizes the lowest grade to start at zero.
+        models[0] = ResourceModel(models[0].grade, {k: Fraction(0) for k in models[0].minimums})
+    return tuple(models)
+
+
+def _api_enablements(status: Fields) -> dict[str, frozenset[str]] | None:
+    if "apiEnablements" not in status:
+        return None
+    enabled: dict[str, set[str]] = {}
+    for entry in status.maps("apiEnablements"):
+        group_version = entry.text("groupVersion", required=True)
+        kinds = enabled.setdefault(group_version, set())
+        for resource in entry.maps("resources"):
+            kinds.add(resource.text("kind"))
+    return {gv: frozenset(kinds) for gv, kinds in enabled.items()}
+
+
 def parse_cluster(document: Document) -> Cluster:
     top = _object(document)
     name, _ = _metadata_name(top, namespaced=False)
@@ -106,6 +191,7 @@ def parse_cluster(document: Document) -> Cluster:
     labels = metadata.string_map("labels")
     spec = top.section("spec") or Fields(document, {}, "spec")
     spec.only(_CLUSTER_SPEC_FIELDS)
+    status = top.section("status") or Fields(document, {}, "status")
     zones = spec.strings("zones")
     zone = spec.text("zone")
     if zone and not zones:
@@ -113,13 +199,12 @@ def parse_cluster(document: Document) -> Cluster:
     taints = []
     for taint in spec.maps("taints"):
         taint.only(("key", "value", "effect", "timeAdded"))
-        taints.append(
-            Taint(
-                taint.text("key", required=True),
-                taint.text("value"),
-                taint.enum("effect", _TAINT_EFFECTS),
-            )
-        )
+        key = taint.text("key", required=True)
+        effect = taint.enum("effect", _TAINT_EFFECTS)
+        if key in (NOT_READY_TAINT, UNREACHABLE_TAINT) and effect == "NoSchedule":
+            continue  # re-derived from the Ready condition below, as the controller does
+        taints.append(Taint(key, taint.text("value"), effect))
+    taints.extend(readiness_taints(_condition(status, "Ready")))
     body = dict(document.data)
     if zone and spec.mapping.get("zones") in (None, []):
         body["spec"] = {k: v for k, v in spec.mapping.items() if k != "zone"} | {"zones": [zone]}
@@ -131,6 +216,11 @@ def parse_cluster(document: Document) -> Cluster:
         region=spec.text("region"),
         zones=zones,
         taints=tuple(taints),
+        api_enablements=_api_enablements(status),
+        complete_api_enablements=_condition(status, "CompleteAPIEnablements") == "True",
+        resource_summary=_resource_summary(status),
+        resource_models=_resource_models(spec),
+        kubernetes_version=status.text("kubernetesVersion"),
         body=body,
     )
 
@@ -165,10 +255,13 @@ def parse_label_selector(fields: Fields | None) -> LabelSelector | None:
     return LabelSelector(tuple(labels.items()), expressions)
 
 
-def parse_cluster_affinity(fields: Fields | None) -> ClusterAffinity | None:
+def parse_cluster_affinity(
+    fields: Fields | None, also: tuple[str, ...] = ()
+) -> ClusterAffinity | None:
+    """A ClusterAffinity; `also` names the sibling fields of an inline one."""
     if fields is None:
         return None
-    fields.only(("labelSelector", "fieldSelector", "clusterNames", "exclude"))
+    fields.only(("labelSelector", "fieldSelector", "clusterNames", "exclude", *also))
     field_selector = None
     selector = fields.section("fieldSelector")
     if selector is not None:
@@ -244,22 +337,114 @@ def _replica_scheduling(placement: Fields) -> ReplicaScheduling:
     return ReplicaScheduling(kind, preference, fields.raw("weightPreference"))
 
 
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+
+
+def _check_affinity_name(fields: Fields, names: set[str], message: str) -> str:
+    name = fields.text("affinityName", required=True)
+    prefix, _, local = name.rpartition("/")
+    valid = (
+        0 < len(local) <= 63
+        and _LABEL_NAME.fullmatch(local) is not None
+        and (not prefix or (len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix) is not None))
+    )
+    if not valid or len(name) > 32:
+        raise fields.error("affinityName", f"{name!r} must be a label key of at most 32 characters")
+    if name in names:
+        raise fields.error("affinityName", message)
+    names.add(name)
+    return name
+
+
+def _affinity_terms(placement: Fields, overflow_allowed: bool) -> tuple[AffinityTerm, ...]:
+    terms = []
+    names: set[str] = set()
+    for term in placement.maps("clusterAffinities"):
+        name = _check_affinity_name(term, names, "each affinity term must have a unique name")
+        affinity = parse_cluster_affinity(term, also=("affinityName", "overflowAffinities"))
+        assert affinity is not None
+        overflow = []
+        if "overflowAffinities" in term:
+            if not overflow_allowed:
+                raise term.error(
+                    "overflowAffinities",
+                    "can only be used together with dynamic weight or aggregated scheduling",
+                )
+            if affinity == ClusterAffinity():
+                raise term.error(
+                    "overflowAffinities",
+                    "can only be used together with the inline ClusterAffinity",
+                )
+            overflow_names = {name}
+            for item in term.maps("overflowAffinities"):
+                _check_affinity_name(
+                    item,
+                    overflow_names,
+                    "overflow affinity names must be unique and differ from the term's",
+                )
+                parsed = parse_cluster_affinity(item, also=("affinityName",))
+                assert parsed is not None
+                overflow.append(parsed)
+        terms.append(AffinityTerm(name, affinity, tuple(overflow)))
+    return tuple(terms)
+
+
+_SPREAD_FIELDS = ("cluster", "region", "zone", "provider")
+
+
+def _spread_constraints(placement: Fields) -> tuple[SpreadConstraint, ...]:
+    constraints = []
+    seen: set[str] = set()
+    for item in placement.maps("spreadConstraints"):
+        item.only(("spreadByField", "spreadByLabel", "maxGroups", "minGroups"))
+        by_field = item.enum("spreadByField", ("", *_SPREAD_FIELDS))
+        by_label = item.text("spreadByLabel")
+        if by_field and by_label:
+            raise item.error(None, "spreadByField and spreadByLabel cannot be used together")
+        if not by_field and not by_label:
+            by_field = "cluster"  # the webhook's default
+        min_groups, max_groups = item.integer("minGroups"), item.integer("maxGroups")
+        if min_groups < 0:
+            raise item.error("minGroups", "must not be negative")
+        if max_groups < 0:
+            raise item.error("maxGroups", "must not be negative")
+        min_groups = min_groups or 1  # the webhook's default
+        if 0 < max_groups < min_groups:
+            raise item.error("maxGroups", f"{max_groups} is less than minGroups {min_groups}")
+        if by_field:
+            if by_field in seen:
+                raise item.error("spreadByField", f"more than one {by_field} spread constraint")
+            seen.add(by_field)
+        constraints.append(SpreadConstraint(by_field, by_label, min_groups, max_groups))
+    if seen and "cluster" not in seen:
+        raise placement.error(
+            "spreadConstraints",
+            "a spreadByField constraint needs a `spreadByField: cluster` constraint beside it",
+        )
+    return tuple(constraints)
+
+
 def _placement(spec: Fields) -> Placement:
     placement = spec.section("placement")
     if placement is None:
         return Placement()
     placement.only(_PLACEMENT_FIELDS)
-    for key, feature in (
-        ("clusterAffinities", "clusterAffinities"),
-        ("spreadConstraints", "spreadConstraints"),
-        ("workloadAffinity", "workloadAffinity"),
-    ):
-        if key in placement:
-            raise _not_yet(placement, key, feature)
+    if "workloadAffinity" in placement:
+        raise _not_yet(placement, "workloadAffinity", "workloadAffinity")
+    if "clusterAffinity" in placement and "clusterAffinities" in placement:
+        raise placement.error("clusterAffinities", "cannot be used together with clusterAffinity")
+    replica_scheduling = _replica_scheduling(placement)
+    overflow_allowed = replica_scheduling.type == DIVIDED and (
+        replica_scheduling.division_preference == AGGREGATED
+        or bool((replica_scheduling.weight_preference or {}).get("dynamicWeight"))
+    )
     return Placement(
         cluster_affinity=parse_cluster_affinity(placement.section("clusterAffinity")),
+        cluster_affinities=_affinity_terms(placement, overflow_allowed),
         cluster_tolerations=_tolerations(placement),
-        replica_scheduling=_replica_scheduling(placement),
+        spread_constraints=_spread_constraints(placement),
+        replica_scheduling=replica_scheduling,
+        replica_scheduling_set="replicaScheduling" in placement,
     )
 
 

@@ -1,6 +1,15 @@
-"""Karmada's scheduler, run offline: filter -> select -> assign replicas."""
+"""Karmada's scheduler, run offline: filter -> score -> select -> assign replicas."""
 
-from generator.scheduler.core import Schedule, schedule
+from generator.scheduler.core import Attempt, Rejection, Schedule, schedule
+from generator.scheduler.errors import FitError, ScheduleError
 from generator.scheduler.input import ScheduleInput
 
-__all__ = ["Schedule", "ScheduleInput", "schedule"]
+__all__ = [
+    "Attempt",
+    "FitError",
+    "Rejection",
+    "Schedule",
+    "ScheduleError",
+    "ScheduleInput",
+    "schedule",
+]

@@ -1,42 +1,145 @@
-"""The scheduling pipeline, like Karmada's generic scheduler: filter, select, assign."""
+"""The scheduling pipeline, like Karmada's generic scheduler: filter, score, select, assign.
+
+`schedule` also runs Karmada's clusterAffinities loop: terms are tried in order, starting
+from the one the previous placement used, and the first that schedules wins.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.model import Cluster, TargetCluster
+from generator.scheduler.candidates import Candidate, sort_key
+from generator.scheduler.errors import ScheduleError
+from generator.scheduler.estimator import available_replicas
 from generator.scheduler.filters import FILTERS
 from generator.scheduler.input import ScheduleInput
-from generator.scheduler.strategies import assign_replicas
+from generator.scheduler.spread import select_clusters
+from generator.scheduler.strategies import assign_replicas, strategy_name
+from generator.selectors import cluster_matches
+
+LOCALITY_SCORE = 100
+
+
+class Rejection(NamedTuple):
+    cluster: str
+    filter: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of the pipeline: for a clusterAffinities term, or the only one."""
+
+    term: str
+    rejected: tuple[Rejection, ...] = ()
+    candidates: tuple[Candidate, ...] = ()  # feasible clusters in Karmada's order
+    selected: tuple[str, ...] = ()
+    error: str = ""
+
+    @property
+    def fits_nowhere(self) -> bool:
+        """No cluster passed the filters (Karmada's FitError: the placement is cleared)."""
+        return bool(self.error) and not self.candidates
 
 
 @dataclass(frozen=True)
 class Schedule:
     clusters: tuple[TargetCluster, ...]
-    rejected: tuple[tuple[str, str], ...]  # (cluster, why), for `explain`
+    affinity_name: str
+    strategy: str
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def decisive(self) -> Attempt:
+        """The attempt whose result stands (the last one tried)."""
+        return self.attempts[-1]
 
 
-def feasible_clusters(
+def _overflow_order(request: ScheduleInput, cluster: Cluster) -> int:
+    if request.placement.cluster_affinity is not None or request.term is None:
+        return 0
+    if cluster_matches(request.term.affinity, cluster):
+        return 0
+    for index, affinity in enumerate(request.term.overflow, start=1):
+        if cluster_matches(affinity, cluster):
+            return index
+    return 1000
+
+
+def _attempt(
     request: ScheduleInput, clusters: Sequence[Cluster]
-) -> tuple[list[Cluster], list[tuple[str, str]]]:
-    """Clusters that pass every filter, and why each of the others did not."""
-    passed, rejected = [], []
+) -> tuple[Attempt, list[TargetCluster] | None]:
+    term = request.term.name if request.term is not None else ""
+    feasible: list[Cluster] = []
+    rejected: list[Rejection] = []
     for cluster in clusters:
-        for check in FILTERS:
+        for name, check in FILTERS:
             reason = check(request, cluster)
             if reason is not None:
-                rejected.append((cluster.name, reason))
+                rejected.append(Rejection(cluster.name, name, reason))
                 break
         else:
-            passed.append(cluster)
-    return passed, rejected
+            feasible.append(cluster)
+    if not feasible:
+        return Attempt(term, tuple(rejected), error="no cluster passed the filters"), None
+
+    available = available_replicas(feasible, request.replicas, request.requirements)
+    candidates = sorted(
+        (
+            Candidate(
+                cluster,
+                LOCALITY_SCORE if cluster.name in request.previous else 0,
+                _overflow_order(request, cluster),
+                available[cluster.name],
+                available[cluster.name] + request.previous.get(cluster.name, 0),
+            )
+            for cluster in feasible
+        ),
+        key=sort_key,
+    )
+    base = Attempt(term, tuple(rejected), tuple(candidates))
+    try:
+        selected = select_clusters(request.placement, candidates, request.replicas)
+        if not selected:
+            raise ScheduleError("no clusters available to schedule")
+        targets = assign_replicas(request, selected)
+    except ScheduleError as exc:
+        return dataclasses.replace(base, error=str(exc)), None
+    if request.is_workload:
+        # Karmada withdraws a workload from clusters that get no replicas.
+        targets = [target for target in targets if target.replicas > 0]
+    chosen = tuple(sorted(c.name for c in selected))
+    return dataclasses.replace(base, selected=chosen), sorted(targets)
 
 
 def schedule(request: ScheduleInput, clusters: Sequence[Cluster]) -> Schedule:
-    feasible, rejected = feasible_clusters(request, clusters)
-    assigned = assign_replicas(request, feasible)
-    if request.is_workload:
-        # Karmada withdraws a workload from clusters that get no replicas.
-        assigned = [target for target in assigned if target.replicas > 0]
-    return Schedule(tuple(sorted(assigned)), tuple(rejected))
+    """Schedule one resource template. Raises ScheduleError when Karmada would fail it
+    without clearing the placement; a FitError (no cluster fits) yields no clusters."""
+    strategy = strategy_name(request)
+    terms = request.placement.cluster_affinities
+    if not terms:
+        attempt, targets = _attempt(request, clusters)
+        if targets is None:
+            if attempt.fits_nowhere:
+                return Schedule((), "", strategy, (attempt,))
+            raise ScheduleError(attempt.error)
+        return Schedule(tuple(targets), "", strategy, (attempt,))
+
+    names = [term.name for term in terms]
+    start = names.index(request.previous_affinity) if request.previous_affinity in names else 0
+    attempts: list[Attempt] = []
+    for term in terms[start:]:
+        attempt, targets = _attempt(dataclasses.replace(request, term=term), clusters)
+        attempts.append(attempt)
+        if targets is not None:
+            return Schedule(tuple(targets), term.name, strategy, tuple(attempts))
+    first = attempts[0]
+    if first.fits_nowhere:  # the first failure was "no cluster fits": cleared
+        return Schedule((), request.previous_affinity, strategy, tuple(attempts))
+    raise ScheduleError(
+        "; ".join(f"clusterAffinities term {a.term!r}: {a.error}" for a in attempts)
+    )

@@ -1,6 +1,6 @@
 """Cluster filters: each returns None when a cluster passes, or the reason it does not.
 
-One module per filter, registered here in one tuple, as Karmada registers its plugins.
+One module per filter, registered here in Karmada's order, as Karmada registers its plugins.
 """
 
 from __future__ import annotations
@@ -8,12 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from generator.model import Cluster
-from generator.scheduler.filters import cluster_affinity, taint_toleration
+from generator.scheduler.filters import (
+    api_enablement,
+    cluster_affinity,
+    spread_constraint,
+    taint_toleration,
+)
 from generator.scheduler.input import ScheduleInput
 
 Filter = Callable[[ScheduleInput, Cluster], "str | None"]
 
-FILTERS: tuple[Filter, ...] = (
-    cluster_affinity.check,
-    taint_toleration.check,
+FILTERS: tuple[tuple[str, Filter], ...] = (
+    ("APIEnablement", api_enablement.check),
+    ("TaintToleration", taint_toleration.check),
+    ("ClusterAffinity", cluster_affinity.check),
+    ("SpreadConstraint", spread_constraint.check),
 )
