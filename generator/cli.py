@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.commands import explain as explain_command
 from generator.commands import render as render_command
 from generator.errors import UserError
 
@@ -51,6 +52,29 @@ def render(repo: Path, check: bool, fresh: bool) -> None:
     rendered/.hubless/.
     """
     sys.exit(render_command.render(repo, check=check, fresh=fresh))
+
+
+@cli.command()
+@_REPO
+@click.argument("resource")
+@click.option("--cluster", help="Explain for this cluster only.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json is stable, for scripts (see the README for its fields).",
+)
+def explain(repo: Path, resource: str, cluster: str | None, output: str) -> None:
+    """Why RESOURCE is, or is not, on each cluster.
+
+    RESOURCE is KIND/NAMESPACE/NAME, or KIND/NAME for a cluster-scoped object; KIND may
+    name its API group (Deployment.apps). Shows the propagation policy that won and those
+    that lost, every cluster's verdict with the filter that rejected it, the replicas, and
+    the override rules applied on each cluster, in order.
+    """
+    sys.exit(explain_command.explain(repo, resource, cluster=cluster, output=output))
 
 
 def main() -> None:

@@ -371,3 +371,69 @@ def test_mixing_override_forms_is_an_error() -> None:
           overriders: {}
     """
     assert "cannot be combined" in load_error(files(policies__o_yaml=text))
+
+
+SPREAD_PP = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: p}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+  placement:
+    PLACEMENT
+"""
+
+
+def with_placement(placement: str) -> list[SourceFile]:
+    return files(policies__p_yaml=SPREAD_PP.replace("PLACEMENT", placement))
+
+
+def test_spread_constraint_defaults() -> None:
+    from generator.model import SpreadConstraint
+
+    [policy] = load_fleet(
+        with_placement("spreadConstraints: [{maxGroups: 2}, {spreadByField: region, maxGroups: 3, minGroups: 2}]")
+    ).propagation_policies
+    assert policy.placement.spread_constraints == (
+        SpreadConstraint("cluster", "", 1, 2),  # empty field and label: cluster; minGroups 0 -> 1
+        SpreadConstraint("region", "", 2, 3),
+    )
+
+
+def test_affinity_terms_are_parsed_in_order() -> None:
+    [policy] = load_fleet(
+        with_placement(
+            "clusterAffinities:\n"
+            "    - {affinityName: primary, clusterNames: [a]}\n"
+            "    - {affinityName: backup, labelSelector: {matchLabels: {tier: b}}}"
+        )
+    ).propagation_policies
+    assert [(t.name, t.affinity) for t in policy.placement.cluster_affinities] == [
+        ("primary", ClusterAffinity(cluster_names=("a",))),
+        ("backup", ClusterAffinity(label_selector=LabelSelector((("tier", "b"),)))),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("placement", "message"),
+    [
+        ("spreadConstraints: [{spreadByField: cluster, spreadByLabel: team, maxGroups: 1}]", "cannot be used together"),
+        ("spreadConstraints: [{spreadByField: cluster, minGroups: 3, maxGroups: 2}]", "maxGroups: 2 is less than minGroups 3"),
+        ("spreadConstraints: [{spreadByField: cluster, minGroups: -1}]", "must not be negative"),
+        ("spreadConstraints: [{spreadByField: cluster, maxGroups: 1}, {spreadByField: cluster, maxGroups: 2}]", "more than one cluster spread constraint"),
+        ("spreadConstraints: [{spreadByField: region, maxGroups: 2}]", "needs a `spreadByField: cluster` constraint"),
+        ("spreadConstraints: [{spreadByField: country, maxGroups: 2}]", "'country' is not one of"),
+        ("clusterAffinities: [{affinityName: a}, {affinityName: a}]", "each affinity term must have a unique name"),
+        ("clusterAffinities: [{affinityName: 'bad name'}]", "must be a label key"),
+        ("clusterAffinities: [{affinityName: a, clusterName: [x]}]", "did you mean 'clusterNames'"),
+        ("clusterAffinity: {}\n    clusterAffinities: [{affinityName: a}]", "cannot be used together with clusterAffinity"),
+        (
+            "clusterAffinities: [{affinityName: a, clusterNames: [x], overflowAffinities: [{affinityName: b}]}]",
+            "can only be used together with dynamic weight or aggregated scheduling",
+        ),
+    ],
+)
+def test_selection_validation(placement: str, message: str) -> None:
+    error = load_error(with_placement(placement))
+    assert error.startswith("policies/p.yaml:")
+    assert message in error

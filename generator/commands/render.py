@@ -10,6 +10,7 @@ from generator.compile import Compiled, compile_fleet, inventory_warnings
 from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, plan, recover
 from generator.git import committed_text
 from generator.load import load_fleet, read_sources
+from generator.model import Fleet
 from generator.record import RECORD_PATH, Previous, parse_record
 
 
@@ -23,10 +24,15 @@ def read_previous(repo: Path) -> Previous:
     return parse_record(text, f"HEAD:{relative}") if text is not None else {}
 
 
-def compile_repo(repo: Path, *, fresh: bool = False) -> Compiled:
-    fleet = load_fleet(read_sources(repo))
-    for warning in inventory_warnings(fleet):
-        click.echo(warning, err=True)
+def compile_repo(
+    repo: Path, *, fresh: bool = False, fleet: Fleet | None = None, quiet: bool = False
+) -> Compiled:
+    """Load (unless given) and compile the fleet, with the previous placement."""
+    if fleet is None:
+        fleet = load_fleet(read_sources(repo))
+    if not quiet:
+        for warning in inventory_warnings(fleet):
+            click.echo(warning, err=True)
     return compile_fleet(fleet, {} if fresh else read_previous(repo))
 
 

@@ -1,0 +1,182 @@
+"""`hubless explain` and placement stickiness, on small fleets rendered for real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.commands.render import render
+from tests.conftest import cluster_yaml, read_rendered, run_hubless, write_tree
+
+CLUSTERS = "---\n".join(
+    [
+        cluster_yaml("prod-a", {"env": "prod"}, region="r1"),
+        cluster_yaml("prod-b", {"env": "prod"}, region="r2", taints=({"key": "gpu", "value": "yes", "effect": "NoSchedule"},)),
+        cluster_yaml("prod-c", {"env": "prod"}, region="r3", apis={"v1": ("ConfigMap",)}),
+        cluster_yaml("dev", {"env": "dev"}, region="r1"),
+    ]
+)
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers: [{name: web, image: "web:1"}]
+"""
+POLICIES = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}]
+  placement:
+    clusterAffinity:
+      labelSelector: {matchLabels: {env: prod}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: everything}
+spec:
+  priority: 5
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: tag, namespace: shop}
+spec:
+  overrideRules:
+  - targetCluster: {clusterNames: [prod-a]}
+    overriders:
+      plaintext: [{path: /spec/template/spec/containers/0/image, operator: replace, value: "web:2"}]
+"""
+
+
+def fleet(tmp_path: Path) -> Path:
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": CLUSTERS,
+            "policies/web.yaml": POLICIES,
+            "templates/web.yaml": DEPLOYMENT,
+            "templates/orphan.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: orphan}\n",
+        },
+    )
+    return tmp_path
+
+
+def explain_json(repo: Path, *args: str) -> dict:
+    result = run_hubless("explain", *args, "--output", "json", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_explain_json_for_selected_and_rejected_clusters(tmp_path: Path) -> None:
+    repo = fleet(tmp_path)
+    data = explain_json(repo, "Deployment/shop/web")
+    assert data["resource"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "namespace": "shop",
+        "name": "web",
+        "source": "templates/web.yaml:1",
+    }
+    assert data["propagated"] is True
+    assert data["via"] == "PropagationPolicy/shop/web"
+    assert data["policies"] == [
+        {"policy": "PropagationPolicy/shop/web", "source": "policies/web.yaml:1", "priority": 0, "match": "name", "outcome": "won"},
+        {
+            "policy": "ClusterPropagationPolicy/everything",
+            "source": "policies/web.yaml:10",
+            "priority": 5,
+            "match": "kind only",
+            "outcome": "a PropagationPolicy of the namespace beats every ClusterPropagationPolicy",
+        },
+    ]
+    assert (data["replicas"], data["strategy"]) == (2, "Duplicated")
+    assert data["clusters"] == [
+        {"name": "dev", "selected": False, "replicas": None, "filter": "ClusterAffinity",
+         "reason": "label env=dev, matchLabels wants env=prod", "overrides": []},
+        {"name": "prod-a", "selected": True, "replicas": 2, "filter": None, "reason": None,
+         "overrides": ["OverridePolicy/shop/tag[0]"]},
+        {"name": "prod-b", "selected": False, "replicas": None, "filter": "TaintToleration",
+         "reason": "taint gpu=yes:NoSchedule is not tolerated", "overrides": []},
+        {"name": "prod-c", "selected": False, "replicas": None, "filter": "APIEnablement",
+         "reason": "apps/v1 Deployment is not in status.apiEnablements (API disabled)", "overrides": []},
+    ]  # fmt: skip
+
+
+def test_explain_text_for_one_cluster_and_unmatched(tmp_path: Path) -> None:
+    repo = fleet(tmp_path)
+    result = run_hubless("explain", "deployment.apps/shop/web", "--cluster", "prod-b", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Deployment.apps/shop/web  (templates/web.yaml:1)",
+        "policy: PropagationPolicy/shop/web (policies/web.yaml:1), priority 0, matched by name",
+        "  also matched: ClusterPropagationPolicy/everything: lost, a PropagationPolicy of the namespace beats every ClusterPropagationPolicy",
+        "replicas: 2 per template, Duplicated",
+        "clusters:",
+        "  prod-b  no: TaintToleration: taint gpu=yes:NoSchedule is not tolerated",
+    ]
+    orphan = explain_json(repo, "ConfigMap/default/orphan", "--cluster", "dev")
+    assert orphan["propagated"] is False
+    assert orphan["reason"] == "no propagation policy matches it"
+
+
+def test_explain_errors(tmp_path: Path) -> None:
+    repo = fleet(tmp_path)
+    for args, message in (
+        (["Deployment/shop/nope"], "error: no template Deployment/shop/nope in templates/"),
+        (["Deployment"], "expected KIND/NAMESPACE/NAME or KIND/NAME"),
+        (["Deployment/shop/web", "--cluster", "zzz"], "no cluster 'zzz'"),
+    ):
+        result = run_hubless("explain", *args, cwd=repo)
+        assert result.returncode == 1
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_previous_placement_keeps_a_newly_tainted_cluster_until_fresh(tmp_path: Path) -> None:
+    repo = fleet(tmp_path)
+    render(repo, check=False)
+    assert "prod-a/shop/deployment.apps_web.yaml" in read_rendered(repo)
+    # prod-a gets a taint the policy does not tolerate: Karmada leaves the workload there.
+    tainted = CLUSTERS.replace(
+        "name: prod-a\n  labels:\n    env: prod\nspec:\n  syncMode: Push\n",
+        "name: prod-a\n  labels:\n    env: prod\nspec:\n  syncMode: Push\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n",
+    )
+    assert tainted != CLUSTERS
+    write_tree(repo, {"policies/clusters.yaml": tainted})
+    render(repo, check=False)
+    assert "prod-a/shop/deployment.apps_web.yaml" in read_rendered(repo)
+    # A fresh schedule (WorkloadRebalancer) drops it.
+    render(repo, check=False, fresh=True)
+    assert "prod-a/shop/deployment.apps_web.yaml" not in read_rendered(repo)
+
+
+def test_previous_placement_falls_back_to_the_committed_record(tmp_path: Path) -> None:
+    import git
+
+    repo = fleet(tmp_path)
+    render(repo, check=False)
+    repository = git.Repo.init(repo)
+    repository.git.add(all=True)
+    repository.git.commit(m="fleet", author="t <t@example.com>")
+    (repo / "rendered/.hubless/placement.yaml").unlink()
+    tainted = CLUSTERS.replace("    env: prod\nspec:\n  syncMode: Push\n", "    env: prod\nspec:\n  syncMode: Push\n  taints:\n  - {key: m, effect: NoSchedule}\n", 1)
+    write_tree(repo, {"policies/clusters.yaml": tainted})
+    render(repo, check=False)
+    assert "prod-a/shop/deployment.apps_web.yaml" in read_rendered(repo)
+
+
+def test_inventory_warnings(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {"policies/c.yaml": cluster_yaml("bare", apis=None, ready=None, complete=False)},
+    )
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "cluster bare has no status.apiEnablements" in result.stderr
+    assert "cluster bare is not Ready" in result.stderr
