@@ -15,9 +15,12 @@ from generator import kinds, workloads
 from generator.errors import Problems, UserError
 from generator.match import Contender, override_policies_for, rank_propagation_policies
 from generator.model import (
+    DIVIDED,
+    DUPLICATED,
     Binding,
     Fleet,
     OverridePolicy,
+    Placement,
     PreviousPlacement,
     ResourceKey,
     ResourceTemplate,
@@ -25,6 +28,7 @@ from generator.model import (
 )
 from generator.overriders import apply_overrides
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
+from generator.scheduler.division import divide_replicas
 
 SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
 NAMESPACE_SYNC = "namespace-sync"
@@ -67,10 +71,44 @@ def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
     return template.labels.get(SKIP_AUTO_PROPAGATION) != "true"
 
 
+def _job_completions(template: ResourceTemplate, decision: Decision) -> dict[str, int]:
+    """A Divided Job's completions, split by Webster over each cluster's parallelism."""
+    if (template.group, template.kind) != ("batch", "Job") or decision.schedule is None:
+        return {}
+    if decision.binding.replicas <= 0 or decision.schedule.strategy == DUPLICATED:
+        return {}
+    completions = (template.body.get("spec") or {}).get("completions")
+    if not isinstance(completions, int) or isinstance(completions, bool):
+        return {}
+    weights = {t.name: t.replicas for t in decision.binding.clusters}
+    return divide_replicas(completions, weights)
+
+
+def _keep_reason(
+    request: ScheduleInput, last: PreviousPlacement, placement: Placement, fleet: Fleet
+) -> str:
+    """Why Karmada would not reschedule a Divided workload at all ("" when it would).
+
+    It reschedules on a placement change, a replica change, a requested reschedule, or a
+    target cluster going away; new, relabelled, tainted or resized clusters move nothing.
+    """
+    if request.fresh or not request.is_workload or placement.replica_scheduling.type != DIVIDED:
+        return ""
+    if not last.clusters or last.placement_fingerprint != placement.fingerprint:
+        return ""
+    if sum(last.clusters.values()) != request.replicas:
+        return ""
+    inventory = {cluster.name for cluster in fleet.clusters}
+    if any(name not in inventory for name in last.clusters):
+        return ""
+    return "placement and replicas unchanged since the last render, and its clusters all exist"
+
+
 def _bind(
     template: ResourceTemplate,
     fleet: Fleet,
     previous: Mapping[ResourceKey, PreviousPlacement],
+    fresh: bool,
 ) -> Decision | None:
     if _auto_propagated_namespace(template):
         targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
@@ -83,6 +121,7 @@ def _bind(
     replicas = workloads.read_replicas(group, kind, body)
     requirements = workloads.replica_requirements(group, kind, body)
     last = previous.get(template.key, PreviousPlacement())
+    placement = policy.placement
     request = ScheduleInput(
         resource=template.key,
         api_version=template.api_version,
@@ -93,21 +132,41 @@ def _bind(
         requirements=requirements,
         previous=dict(last.clusters),
         previous_affinity=last.affinity_name,
+        fresh=fresh,
     )
+    kept = _keep_reason(request, last, placement, fleet)
     try:
-        result = schedule(request, fleet.clusters)
+        if kept:
+            targets = tuple(TargetCluster(n, r) for n, r in sorted(last.clusters.items()))
+            result = Schedule(
+                targets, last.affinity_name, request.placement.replica_scheduling.strategy, (), kept
+            )
+        else:
+            result = schedule(request, fleet.clusters)
     except ScheduleError as exc:
         raise UserError.at(
             policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"
         ) from None
     binding = Binding(
-        template.key, template.source, policy.ref, result.clusters, replicas, result.affinity_name
+        template.key,
+        template.source,
+        policy.ref,
+        result.clusters,
+        replicas,
+        result.affinity_name,
+        # Only a Divided workload's placement decides whether it is rescheduled.
+        placement.fingerprint
+        if request.is_workload and placement.replica_scheduling.type == DIVIDED
+        else "",
     )
     return Decision(binding, str(policy.ref), tuple(contest), result)
 
 
 def compile_fleet(
-    fleet: Fleet, previous: Mapping[ResourceKey, PreviousPlacement] | None = None
+    fleet: Fleet,
+    previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
+    *,
+    fresh: bool = False,
 ) -> Compiled:
     """Every cluster's fully overridden objects. Raises UserError listing every failure."""
     previous = previous or {}
@@ -123,7 +182,7 @@ def compile_fleet(
             skipped.append(template.key)
             continue
         try:
-            decision = _bind(template, fleet, previous)
+            decision = _bind(template, fleet, previous, fresh)
         except UserError as exc:
             problems.extend(exc)
             continue
@@ -135,10 +194,13 @@ def compile_fleet(
         if decision.via == NAMESPACE_SYNC:
             policies = [p for p in policies if p.cluster_scoped]
         workload = workloads.is_workload(template.group, template.kind, template.body)
+        completions = _job_completions(template, decision)
         for target in decision.binding.clusters:
             body = copy.deepcopy(template.body)
             if workload:
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
+            if target.name in completions:
+                body["spec"]["completions"] = completions[target.name]
             try:
                 body, applied = apply_overrides(body, policies, clusters[target.name], template.key)
             except UserError as exc:

@@ -17,6 +17,8 @@ DUPLICATED = "Duplicated"
 DIVIDED = "Divided"
 AGGREGATED = "Aggregated"
 WEIGHTED = "Weighted"
+DYNAMIC_WEIGHT = "DynamicWeight"
+STATIC_WEIGHT = "StaticWeight"
 
 
 class ResourceKey(NamedTuple):
@@ -98,13 +100,35 @@ class SpreadConstraint(NamedTuple):
     max_groups: int  # 0 when unset: Karmada then selects nothing
 
 
+class StaticWeight(NamedTuple):
+    target: ClusterAffinity
+    weight: int
+
+
+@dataclass(frozen=True)
+class WeightPreference:
+    static_weights: tuple[StaticWeight, ...] = ()
+    dynamic_weight: str = ""  # "AvailableReplicas" or ""
+
+
 @dataclass(frozen=True)
 class ReplicaScheduling:
     """placement.replicaScheduling after Karmada's defaulting."""
 
     type: str = DUPLICATED
-    division_preference: str = ""
-    weight_preference: Any = None
+    division_preference: str = ""  # Weighted (the default for Divided) or Aggregated
+    weight_preference: WeightPreference | None = None
+
+    @property
+    def strategy(self) -> str:
+        """Karmada's strategy name: Duplicated, Aggregated, DynamicWeight or StaticWeight."""
+        if self.type == DUPLICATED:
+            return DUPLICATED
+        if self.division_preference == AGGREGATED:
+            return AGGREGATED
+        if self.weight_preference is not None and self.weight_preference.dynamic_weight:
+            return DYNAMIC_WEIGHT
+        return STATIC_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -115,6 +139,7 @@ class Placement:
     spread_constraints: tuple[SpreadConstraint, ...] = ()
     replica_scheduling: ReplicaScheduling = field(default_factory=ReplicaScheduling)
     replica_scheduling_set: bool = False  # whether the policy wrote replicaScheduling at all
+    fingerprint: str = ""  # a digest of the placement as written: a change reschedules
 
 
 @dataclass(frozen=True)
@@ -269,6 +294,7 @@ class Binding:
     clusters: tuple[TargetCluster, ...]
     replicas: int = 0
     affinity_name: str = ""  # the clusterAffinities term that scheduled it
+    placement_fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -277,3 +303,4 @@ class PreviousPlacement:
 
     clusters: dict[str, int] = field(default_factory=dict)
     affinity_name: str = ""
+    placement_fingerprint: str = ""

@@ -38,6 +38,8 @@ def record_text(decisions: Sequence[Decision]) -> str:
         entry["via"] = decision.via
         if binding.affinity_name:
             entry["affinityName"] = binding.affinity_name
+        if binding.placement_fingerprint:
+            entry["placement"] = binding.placement_fingerprint
         if binding.replicas:
             entry["replicas"] = binding.replicas
         entry["clusters"] = [
@@ -69,7 +71,9 @@ def parse_record(text: str, path: str) -> Previous:
             clusters = {
                 str(c["name"]): int(c.get("replicas", 0)) for c in entry.get("clusters") or []
             }
-            previous[key] = PreviousPlacement(clusters, str(entry.get("affinityName", "")))
+            previous[key] = PreviousPlacement(
+                clusters, str(entry.get("affinityName", "")), str(entry.get("placement", ""))
+            )
         except (KeyError, TypeError, ValueError, AttributeError):
             raise UserError.at(
                 Source(path, 1), "malformed placement record; delete it to rebuild"

@@ -289,8 +289,7 @@ def test_placement_validation(old: str, new: str, message: str) -> None:
 @pytest.mark.parametrize(
     "placement",
     [
-        "replicaScheduling: {replicaSchedulingType: Divided}",
-        "replicaScheduling: {}",  # present without a type: Divided by default
+        "workloadAffinity: {}",
     ],
 )
 def test_placement_features_of_later_versions_are_refused_not_ignored(placement: str) -> None:

@@ -33,7 +33,7 @@ def compile_repo(
     if not quiet:
         for warning in inventory_warnings(fleet):
             click.echo(warning, err=True)
-    return compile_fleet(fleet, {} if fresh else read_previous(repo))
+    return compile_fleet(fleet, read_previous(repo), fresh=fresh)
 
 
 def _warn(compiled: Compiled) -> None:

@@ -7,6 +7,8 @@ and rejects what Karmada's validation rejects.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from fractions import Fraction
 from typing import Any
@@ -20,6 +22,7 @@ from generator.model import (
     CLUSTER_PROPAGATION_POLICY,
     DIVIDED,
     DUPLICATED,
+    DYNAMIC_WEIGHT,
     OVERRIDE_POLICY,
     PROPAGATION_POLICY,
     WEIGHTED,
@@ -40,8 +43,10 @@ from generator.model import (
     ResourceSelector,
     ResourceSummary,
     SpreadConstraint,
+    StaticWeight,
     Taint,
     Toleration,
+    WeightPreference,
 )
 from generator.quantity import parse_quantity
 from generator.selectors import DOES_NOT_EXIST, EXISTS, FIELD_KEYS, IN, LABEL_OPERATORS, NOT_IN
@@ -325,6 +330,24 @@ def _tolerations(placement: Fields) -> tuple[Toleration, ...]:
     return tuple(tolerations)
 
 
+def _weight_preference(fields: Fields | None) -> WeightPreference | None:
+    if fields is None:
+        return None
+    fields.only(("staticWeightList", "dynamicWeight"))
+    weights = []
+    for item in fields.maps("staticWeightList"):
+        item.only(("targetCluster", "weight"))
+        weight = item.integer("weight")
+        if weight < 1:
+            raise item.error("weight", "must be at least 1")
+        target = parse_cluster_affinity(item.section("targetCluster"))
+        if target is None:
+            raise item.error(None, "missing required field 'targetCluster'")
+        weights.append(StaticWeight(target, weight))
+    dynamic = fields.enum("dynamicWeight", ("", "AvailableReplicas"))
+    return WeightPreference(tuple(weights), dynamic)
+
+
 def _replica_scheduling(placement: Fields) -> ReplicaScheduling:
     fields = placement.section("replicaScheduling")
     if fields is None:
@@ -332,9 +355,11 @@ def _replica_scheduling(placement: Fields) -> ReplicaScheduling:
     fields.only(("replicaSchedulingType", "replicaDivisionPreference", "weightPreference"))
     kind = fields.enum("replicaSchedulingType", (DUPLICATED, DIVIDED), default=DIVIDED)
     preference = fields.enum("replicaDivisionPreference", ("", AGGREGATED, WEIGHTED))
-    if kind == DIVIDED:
-        raise _not_yet(placement, "replicaScheduling", "Divided replica scheduling")
-    return ReplicaScheduling(kind, preference, fields.raw("weightPreference"))
+    if kind == DIVIDED and not preference:
+        preference = WEIGHTED  # the webhook's default
+    return ReplicaScheduling(
+        kind, preference, _weight_preference(fields.section("weightPreference"))
+    )
 
 
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
@@ -424,20 +449,22 @@ def _spread_constraints(placement: Fields) -> tuple[SpreadConstraint, ...]:
     return tuple(constraints)
 
 
+def _fingerprint(placement: dict[str, Any]) -> str:
+    text = json.dumps(placement, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def _placement(spec: Fields) -> Placement:
     placement = spec.section("placement")
     if placement is None:
-        return Placement()
+        return Placement(fingerprint=_fingerprint({}))
     placement.only(_PLACEMENT_FIELDS)
     if "workloadAffinity" in placement:
         raise _not_yet(placement, "workloadAffinity", "workloadAffinity")
     if "clusterAffinity" in placement and "clusterAffinities" in placement:
         raise placement.error("clusterAffinities", "cannot be used together with clusterAffinity")
     replica_scheduling = _replica_scheduling(placement)
-    overflow_allowed = replica_scheduling.type == DIVIDED and (
-        replica_scheduling.division_preference == AGGREGATED
-        or bool((replica_scheduling.weight_preference or {}).get("dynamicWeight"))
-    )
+    overflow_allowed = replica_scheduling.strategy in (AGGREGATED, DYNAMIC_WEIGHT)
     return Placement(
         cluster_affinity=parse_cluster_affinity(placement.section("clusterAffinity")),
         cluster_affinities=_affinity_terms(placement, overflow_allowed),
@@ -445,6 +472,7 @@ def _placement(spec: Fields) -> Placement:
         spread_constraints=_spread_constraints(placement),
         replica_scheduling=replica_scheduling,
         replica_scheduling_set="replicaScheduling" in placement,
+        fingerprint=_fingerprint(placement.mapping),
     )
 
 

@@ -52,11 +52,12 @@ class Schedule:
     affinity_name: str
     strategy: str
     attempts: tuple[Attempt, ...]
+    kept: str = ""  # why the previous placement was kept without scheduling, if it was
 
     @property
     def decisive(self) -> Attempt:
         """The attempt whose result stands (the last one tried)."""
-        return self.attempts[-1]
+        return self.attempts[-1] if self.attempts else Attempt(self.affinity_name)
 
 
 def _overflow_order(request: ScheduleInput, cluster: Cluster) -> int:
@@ -68,6 +69,31 @@ def _overflow_order(request: ScheduleInput, cluster: Cluster) -> int:
         if cluster_matches(affinity, cluster):
             return index
     return 1000
+
+
+def _assign(request: ScheduleInput, selected: list[Candidate]) -> list[TargetCluster]:
+    """Assign replicas; with overflow affinities, tier by tier (Karmada's overflow mode)."""
+    if not (request.is_workload and request.term is not None and request.term.overflow):
+        return assign_replicas(request, selected)
+    tiers: dict[int, list[Candidate]] = {}
+    for candidate in selected:
+        tiers.setdefault(candidate.overflow_order, []).append(candidate)
+    remaining = request.replicas
+    result: dict[str, int] = {}
+    for order in sorted(tiers):
+        tier = tiers[order]
+        part = min(remaining, sum(c.available for c in tier))
+        for target in assign_replicas(dataclasses.replace(request, replicas=part), tier):
+            result[target.name] = result.get(target.name, 0) + target.replicas
+        remaining -= part
+        if remaining <= 0:
+            break
+    if remaining > 0:
+        raise ScheduleError(
+            f"the overflow tiers can take {request.replicas - remaining} of "
+            f"{request.replicas} replicas"
+        )
+    return [TargetCluster(name, replicas) for name, replicas in result.items()]
 
 
 def _attempt(
@@ -106,7 +132,7 @@ def _attempt(
         selected = select_clusters(request.placement, candidates, request.replicas)
         if not selected:
             raise ScheduleError("no clusters available to schedule")
-        targets = assign_replicas(request, selected)
+        targets = _assign(request, selected)
     except ScheduleError as exc:
         return dataclasses.replace(base, error=str(exc)), None
     if request.is_workload:
@@ -131,6 +157,8 @@ def schedule(request: ScheduleInput, clusters: Sequence[Cluster]) -> Schedule:
 
     names = [term.name for term in terms]
     start = names.index(request.previous_affinity) if request.previous_affinity in names else 0
+    if request.fresh:
+        start = 0  # a requested reschedule tries the terms from the first again
     attempts: list[Attempt] = []
     for term in terms[start:]:
         attempt, targets = _attempt(dataclasses.replace(request, term=term), clusters)

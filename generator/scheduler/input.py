@@ -20,3 +20,4 @@ class ScheduleInput:
     previous: dict[str, int] = field(default_factory=dict)  # last placement, from the record
     previous_affinity: str = ""  # the clusterAffinities term the last placement used
     term: AffinityTerm | None = None  # the clusterAffinities term being tried
+    fresh: bool = False  # a requested full reschedule (Karmada's WorkloadRebalancer)

@@ -14,14 +14,15 @@ _WEIGHT_UNIT = 1000  # group scores count available replicas first, cluster scor
 
 
 def ignores_spread_constraints(placement: Placement) -> bool:
-    """Static weights (or no weight preference) divide over every feasible cluster."""
+    """Static weights (or no weight preference) divide over every feasible cluster; an
+    empty `weightPreference: {}` does not, as in Karmada."""
     strategy = placement.replica_scheduling
-    if strategy.type != DIVIDED or strategy.division_preference not in (WEIGHTED, ""):
+    if strategy.type != DIVIDED or strategy.division_preference != WEIGHTED:
         return False
     preference = strategy.weight_preference
     if preference is None:
         return True
-    return bool(preference.get("staticWeightList")) and not preference.get("dynamicWeight")
+    return bool(preference.static_weights) and not preference.dynamic_weight
 
 
 def _ignores_capacity(placement: Placement) -> bool:
