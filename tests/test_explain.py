@@ -96,11 +96,15 @@ def test_explain_json_for_selected_and_rejected_clusters(tmp_path: Path) -> None
         },
     ]
     assert (data["replicas"], data["strategy"]) == (2, "Duplicated")
+    assert data["division"] == "every selected cluster runs every replica"
+    assert data["kept"] is None
     assert data["clusters"] == [
         {"name": "dev", "selected": False, "replicas": None, "filter": "ClusterAffinity",
          "reason": "label env=dev, matchLabels wants env=prod", "overrides": []},
         {"name": "prod-a", "selected": True, "replicas": 2, "filter": None, "reason": None,
-         "overrides": ["OverridePolicy/shop/tag[0]"]},
+         "overrides": ["OverridePolicy/shop/tag[0]"],
+         # These test clusters carry no resourceSummary: no room, which Duplicated ignores.
+         "capacity": {"replicas": 0, "limitedBy": "no status.resourceSummary"}},
         {"name": "prod-b", "selected": False, "replicas": None, "filter": "TaintToleration",
          "reason": "taint gpu=yes:NoSchedule is not tolerated", "overrides": []},
         {"name": "prod-c", "selected": False, "replicas": None, "filter": "APIEnablement",
@@ -117,6 +121,7 @@ def test_explain_text_for_one_cluster_and_unmatched(tmp_path: Path) -> None:
         "policy: PropagationPolicy/shop/web (policies/web.yaml:1), priority 0, matched by name",
         "  also matched: ClusterPropagationPolicy/everything: lost, a PropagationPolicy of the namespace beats every ClusterPropagationPolicy",
         "replicas: 2 per template, Duplicated",
+        "division: every selected cluster runs every replica",
         "clusters:",
         "  prod-b  no: TaintToleration: taint gpu=yes:NoSchedule is not tolerated",
     ]

@@ -64,6 +64,8 @@ def report(
         "strategy": None,
         "affinityTerm": None,
         "affinityAttempts": [],
+        "division": None,
+        "kept": None,
         "clusters": [],
     }
     if decision is None:
@@ -105,8 +107,11 @@ def report(
         {"term": a.term, "error": a.error or None} for a in schedule.attempts if a.term
     ]
     attempt = schedule.decisive
+    result["division"] = attempt.how or None
+    result["kept"] = schedule.kept or None
     rejected = {r.cluster: r for r in attempt.rejected}
     feasible = {c.name: c for c in attempt.candidates}
+    weights = dict(attempt.weights)
     for name in cluster_names:
         if name in targets:
             replicas = targets[name] if decision.binding.replicas else None
@@ -126,6 +131,16 @@ def report(
             result["clusters"].append(
                 _cluster(name, False, None, None, "not selected by spreadConstraints", [])
             )
+        elif schedule.kept:
+            result["clusters"].append(
+                _cluster(name, False, None, None, "not in the kept placement", [])
+            )
+        entry = result["clusters"][-1]
+        candidate = feasible.get(name)
+        if candidate is not None and decision.binding.replicas:
+            entry["capacity"] = {"replicas": candidate.allocatable, "limitedBy": candidate.limit}
+        if name in weights:
+            entry["weight"] = weights[name]
     return result
 
 
@@ -169,6 +184,10 @@ def _text(data: dict[str, Any]) -> str:
         lines.append(f"replicas: {data['replicas']} per template, {data['strategy']}")
     elif data["strategy"]:
         lines.append(f"replicas: none (not a workload), {data['strategy']}")
+    if data["kept"]:
+        lines.append(f"kept the previous placement: {data['kept']}")
+    if data["division"]:
+        lines.append(f"division: {data['division']}")
     for attempt in data["affinityAttempts"]:
         outcome = f"failed: {attempt['error']}" if attempt["error"] else "scheduled"
         lines.append(f"clusterAffinities term {attempt['term']!r}: {outcome}")
@@ -179,13 +198,24 @@ def _text(data: dict[str, Any]) -> str:
             detail = "yes"
             if cluster["replicas"] is not None:
                 detail += f", {cluster['replicas']} replicas scheduled"
+            detail += _capacity(cluster)
             if cluster["overrides"]:
                 detail += "; overrides: " + ", ".join(cluster["overrides"])
         else:
             by = f"{cluster['filter']}: " if cluster["filter"] else ""
-            detail = f"no: {by}{cluster['reason']}"
+            detail = f"no: {by}{cluster['reason']}" + _capacity(cluster)
         lines.append(f"  {cluster['name']:<{width}}  {detail}")
     return "\n".join(lines)
+
+
+def _capacity(cluster: dict[str, Any]) -> str:
+    parts = []
+    if "weight" in cluster:
+        parts.append(f"weight {cluster['weight']}")
+    if "capacity" in cluster:
+        capacity = cluster["capacity"]
+        parts.append(f"room for {capacity['replicas']} (by {capacity['limitedBy']})")
+    return f" [{', '.join(parts)}]" if parts else ""
 
 
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:

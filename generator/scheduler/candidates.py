@@ -15,6 +15,7 @@ class Candidate(NamedTuple):
     overflow_order: int  # 0: the active affinity term; i: its i-th overflow affinity
     allocatable: int  # the estimator's answer
     available: int  # allocatable + replicas the previous placement gave the cluster
+    limit: str = ""  # what bounded the estimate (cpu, memory, pods, ...)
 
     @property
     def name(self) -> str:

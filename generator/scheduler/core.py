@@ -13,12 +13,13 @@ from typing import NamedTuple
 
 from generator.model import Cluster, TargetCluster
 from generator.scheduler.candidates import Candidate, sort_key
+from generator.scheduler.division import merge
 from generator.scheduler.errors import ScheduleError
 from generator.scheduler.estimator import available_replicas
 from generator.scheduler.filters import FILTERS
 from generator.scheduler.input import ScheduleInput
 from generator.scheduler.spread import select_clusters
-from generator.scheduler.strategies import assign_replicas, strategy_name
+from generator.scheduler.strategies import Division, assign_replicas, strategy_name
 from generator.selectors import cluster_matches
 
 LOCALITY_SCORE = 100
@@ -39,6 +40,8 @@ class Attempt:
     candidates: tuple[Candidate, ...] = ()  # feasible clusters in Karmada's order
     selected: tuple[str, ...] = ()
     error: str = ""
+    weights: tuple[tuple[str, int], ...] = ()  # what replicas were divided by
+    how: str = ""  # how replicas were assigned
 
     @property
     def fits_nowhere(self) -> bool:
@@ -71,7 +74,7 @@ def _overflow_order(request: ScheduleInput, cluster: Cluster) -> int:
     return 1000
 
 
-def _assign(request: ScheduleInput, selected: list[Candidate]) -> list[TargetCluster]:
+def _assign(request: ScheduleInput, selected: list[Candidate]) -> Division:
     """Assign replicas; with overflow affinities, tier by tier (Karmada's overflow mode)."""
     if not (request.is_workload and request.term is not None and request.term.overflow):
         return assign_replicas(request, selected)
@@ -80,11 +83,15 @@ def _assign(request: ScheduleInput, selected: list[Candidate]) -> list[TargetClu
         tiers.setdefault(candidate.overflow_order, []).append(candidate)
     remaining = request.replicas
     result: dict[str, int] = {}
+    weights: dict[str, int] = {}
+    hows = []
     for order in sorted(tiers):
         tier = tiers[order]
         part = min(remaining, sum(c.available for c in tier))
-        for target in assign_replicas(dataclasses.replace(request, replicas=part), tier):
-            result[target.name] = result.get(target.name, 0) + target.replicas
+        division = assign_replicas(dataclasses.replace(request, replicas=part), tier)
+        result = merge(result, division.replicas)
+        weights.update(division.weights)
+        hows.append(f"tier {order}: {division.how}")
         remaining -= part
         if remaining <= 0:
             break
@@ -93,7 +100,7 @@ def _assign(request: ScheduleInput, selected: list[Candidate]) -> list[TargetClu
             f"the overflow tiers can take {request.replicas - remaining} of "
             f"{request.replicas} replicas"
         )
-    return [TargetCluster(name, replicas) for name, replicas in result.items()]
+    return Division(result, weights, "; ".join(hows))
 
 
 def _attempt(
@@ -120,8 +127,9 @@ def _attempt(
                 cluster,
                 LOCALITY_SCORE if cluster.name in request.previous else 0,
                 _overflow_order(request, cluster),
-                available[cluster.name],
-                available[cluster.name] + request.previous.get(cluster.name, 0),
+                available[cluster.name].replicas,
+                available[cluster.name].replicas + request.previous.get(cluster.name, 0),
+                available[cluster.name].limit,
             )
             for cluster in feasible
         ),
@@ -132,14 +140,18 @@ def _attempt(
         selected = select_clusters(request.placement, candidates, request.replicas)
         if not selected:
             raise ScheduleError("no clusters available to schedule")
-        targets = _assign(request, selected)
+        division = _assign(request, selected)
     except ScheduleError as exc:
         return dataclasses.replace(base, error=str(exc)), None
+    targets = [TargetCluster(name, n) for name, n in division.replicas.items()]
     if request.is_workload:
         # Karmada withdraws a workload from clusters that get no replicas.
         targets = [target for target in targets if target.replicas > 0]
     chosen = tuple(sorted(c.name for c in selected))
-    return dataclasses.replace(base, selected=chosen), sorted(targets)
+    done = dataclasses.replace(
+        base, selected=chosen, weights=tuple(sorted(division.weights.items())), how=division.how
+    )
+    return done, sorted(targets)
 
 
 def schedule(request: ScheduleInput, clusters: Sequence[Cluster]) -> Schedule:

@@ -8,6 +8,7 @@ needs live clusters and has no offline equivalent.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import NamedTuple
 
 from generator.model import Cluster, ResourceSummary
 from generator.quantity import milli_value, value
@@ -29,29 +30,35 @@ def _pods(summary: ResourceSummary) -> int:
     return max(allowed, 0)
 
 
-def _summary_estimate(summary: ResourceSummary, requests: dict[str, int]) -> int:
+class Estimate(NamedTuple):
+    replicas: int
+    limit: str  # what bounded the answer, for `explain`
+
+
+def _summary_estimate(summary: ResourceSummary, requests: dict[str, int]) -> Estimate:
     """floor(available / request), the minimum over the requested resources."""
-    best: int | None = None
-    for name, requested in requests.items():
+    best: Estimate | None = None
+    for name, requested in sorted(requests.items()):
         if requested <= 0:
             continue
         if name not in summary.allocatable:
-            return 0
+            return Estimate(0, f"{name} is not allocatable")
         available = (
             summary.allocatable[name]
             - summary.allocated.get(name, Fraction(0))
             - summary.allocating.get(name, Fraction(0))
         )
         if value(available) <= 0:
-            return 0
+            return Estimate(0, f"no {name} left")
         # cpu requests are millicores; other requests are whole units.
         have = milli_value(available) if name == "cpu" else value(available)
         fits = have // requested
-        best = fits if best is None else min(best, fits)
-    return best if best is not None else 2**63 - 1
+        if best is None or fits < best.replicas:
+            best = Estimate(fits, name)
+    return best if best is not None else Estimate(2**63 - 1, "no requests")
 
 
-def _model_estimate(cluster: Cluster, requests: dict[str, int]) -> int | None:
+def _model_estimate(cluster: Cluster, requests: dict[str, int]) -> Estimate | None:
     """Replicas that fit on virtual nodes built from the resource models, or None."""
     summary = cluster.resource_summary
     if summary is None or not summary.allocatable_modelings or not cluster.resource_models:
@@ -72,34 +79,40 @@ def _model_estimate(cluster: Cluster, requests: dict[str, int]) -> int | None:
             have = milli_value(capacity) if name == "cpu" else value(capacity)
             per_node = min(per_node, have // requested)
         total += per_node * counts.get(model.grade, 0)
-    return total
+    return Estimate(total, "resource models")
+
+
+def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Estimate:
+    """What Karmada's general estimator answers for one cluster, and what bounded it."""
+    summary = cluster.resource_summary
+    if summary is None:
+        return Estimate(0, "no status.resourceSummary")
+    pods = _pods(summary)
+    if pods <= 0:
+        return Estimate(0, "no pods left")
+    if requirements is None:
+        return Estimate(min(pods, MAX_INT32), "pods")
+    modelled = _model_estimate(cluster, requirements.requests)
+    found = modelled or _summary_estimate(summary, requirements.requests)
+    if pods < found.replicas:
+        found = Estimate(pods, "pods")
+    return Estimate(min(found.replicas, MAX_INT32), found.limit)
 
 
 def max_available_replicas(cluster: Cluster, requirements: ReplicaRequirements | None) -> int:
-    """What Karmada's general estimator answers for one cluster."""
-    summary = cluster.resource_summary
-    if summary is None:
-        return 0
-    pods = _pods(summary)
-    if pods <= 0:
-        return 0
-    if requirements is None:
-        return min(pods, MAX_INT32)
-    modelled = _model_estimate(cluster, requirements.requests)
-    estimate = (
-        modelled if modelled is not None else _summary_estimate(summary, requirements.requests)
-    )
-    return min(pods, estimate, MAX_INT32)
+    return estimate(cluster, requirements).replicas
 
 
 def available_replicas(
     clusters: list[Cluster], replicas: int, requirements: ReplicaRequirements | None
-) -> dict[str, int]:
+) -> dict[str, Estimate]:
     """Per cluster, like Karmada's calAvailableReplicas: non-workloads are unbounded."""
     if replicas == 0:
-        return {cluster.name: MAX_INT32 for cluster in clusters}
+        return {cluster.name: Estimate(MAX_INT32, "not a workload") for cluster in clusters}
     result = {}
     for cluster in clusters:
-        estimate = max_available_replicas(cluster, requirements)
-        result[cluster.name] = replicas if estimate == MAX_INT32 else estimate
+        found = estimate(cluster, requirements)
+        if found.replicas == MAX_INT32:
+            found = Estimate(replicas, found.limit)
+        result[cluster.name] = found
     return result

@@ -7,13 +7,13 @@ cluster; clusters left with 0 replicas are dropped by the caller.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from generator.model import (
     AGGREGATED,
     DUPLICATED,
     DYNAMIC_WEIGHT,
     STATIC_WEIGHT,
-    TargetCluster,
 )
 from generator.scheduler.candidates import Candidate
 from generator.scheduler.division import divide_replicas, merge
@@ -21,15 +21,25 @@ from generator.scheduler.errors import ScheduleError
 from generator.scheduler.input import ScheduleInput
 from generator.selectors import cluster_matches
 
-Strategy = Callable[[ScheduleInput, Sequence[Candidate]], dict[str, int]]
+
+class Division(NamedTuple):
+    """Replicas per cluster, the weights they were divided by, and how."""
+
+    replicas: dict[str, int]
+    weights: dict[str, int]
+    how: str
 
 
-def duplicated(request: ScheduleInput, clusters: Sequence[Candidate]) -> dict[str, int]:
+Strategy = Callable[[ScheduleInput, Sequence[Candidate]], Division]
+
+
+def duplicated(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     """Every selected cluster runs the template's full replica count."""
-    return {candidate.name: request.replicas for candidate in clusters}
+    replicas = {candidate.name: request.replicas for candidate in clusters}
+    return Division(replicas, {}, "every selected cluster runs every replica")
 
 
-def static_weights(request: ScheduleInput, clusters: Sequence[Candidate]) -> dict[str, int]:
+def static_weights(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     """A cluster's weight is the largest weight of the entries matching it; without any
     weight at all every cluster weighs 1. The previous placement plays no part."""
     preference = request.placement.replica_scheduling.weight_preference
@@ -41,9 +51,11 @@ def static_weights(request: ScheduleInput, clusters: Sequence[Candidate]) -> dic
         )
         if weight > 0:
             weights[candidate.name] = weight
+    how = f"{request.replicas} divided by static weight"
     if not weights:
         weights = {candidate.name: 1 for candidate in clusters}
-    return divide_replicas(request.replicas, weights)
+        how = f"{request.replicas} divided evenly (no static weight matched)"
+    return Division(divide_replicas(request.replicas, weights), weights, how)
 
 
 def _sorted_desc(weights: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -64,7 +76,7 @@ def _divide(
     wanted: int,
     weights: list[tuple[str, int]],
     prior: set[str],
-) -> dict[str, int]:
+) -> tuple[dict[str, int], dict[str, int]]:
     """Karmada's dynamicDivideReplicas over (cluster, weight) in Karmada's order."""
     if sum(w for _, w in weights) < wanted:
         raise _not_enough(wanted, weights)
@@ -77,10 +89,10 @@ def _divide(
             if total >= wanted:
                 weights = weights[: index + 1]
                 break
-    return divide_replicas(wanted, dict(weights))
+    return divide_replicas(wanted, dict(weights)), dict(weights)
 
 
-def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> dict[str, int]:
+def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     """DynamicWeight and Aggregated: divide by available capacity, keep what is placed.
 
     Scale up divides only the missing replicas and adds them to the previous placement;
@@ -96,14 +108,24 @@ def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> dict[str, 
     prior = {n for n, r in scheduled.items() if r > 0}
     if request.fresh:
         weights = [(c.name, c.allocatable + scheduled.get(c.name, 0)) for c in clusters]
-        return _divide(strategy, wanted, _sorted_desc(weights), set())
+        divided, used = _divide(strategy, wanted, _sorted_desc(weights), set())
+        how = f"rescheduled: {wanted} divided by available plus current replicas"
+        return Division(divided, used, how)
     if assigned > wanted:
-        weights = _sorted_desc(list(scheduled.items()))
-        return _divide(strategy, wanted, weights, set())
+        divided, used = _divide(strategy, wanted, _sorted_desc(list(scheduled.items())), set())
+        how = f"scale down from {assigned}: {wanted} divided by the current replicas"
+        return Division(divided, used, how)
     if assigned < wanted:
         weights = _sorted_desc([(c.name, c.allocatable) for c in clusters])
-        return merge(scheduled, _divide(strategy, wanted - assigned, weights, prior))
-    return scheduled
+        divided, used = _divide(strategy, wanted - assigned, weights, prior)
+        if assigned:
+            how = (
+                f"scale up from {assigned}: {wanted - assigned} more divided by available replicas"
+            )
+        else:
+            how = f"{wanted} divided by available replicas"
+        return Division(merge(scheduled, divided), used, how)
+    return Division(scheduled, {}, "unchanged: the previous placement already holds every replica")
 
 
 STRATEGIES: dict[str, Strategy] = {
@@ -118,9 +140,8 @@ def strategy_name(request: ScheduleInput) -> str:
     return request.placement.replica_scheduling.strategy
 
 
-def assign_replicas(request: ScheduleInput, clusters: Sequence[Candidate]) -> list[TargetCluster]:
+def assign_replicas(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     if not request.is_workload:
         # ConfigMaps, Services, ...: every selected cluster, no replicas to divide.
-        return [TargetCluster(candidate.name, 0) for candidate in clusters]
-    strategy = STRATEGIES[strategy_name(request)]
-    return [TargetCluster(name, replicas) for name, replicas in strategy(request, clusters).items()]
+        return Division({c.name: 0 for c in clusters}, {}, "not a workload")
+    return STRATEGIES[strategy_name(request)](request, clusters)
