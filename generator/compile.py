@@ -6,13 +6,13 @@ diff and explain.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator import kinds, workloads
 from generator.errors import Problems, UserError
+from generator.jsonvalue import deep_copy
 from generator.match import Contender, override_policies_for, rank_propagation_policies
 from generator.model import (
     DIVIDED,
@@ -26,7 +26,7 @@ from generator.model import (
     ResourceTemplate,
     TargetCluster,
 )
-from generator.overriders import apply_overrides
+from generator.overriders import applicable_rules, apply_overrides
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from generator.scheduler.division import divide_replicas
 
@@ -69,6 +69,11 @@ def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
     if kinds.is_reserved_namespace(template.name):
         return False
     return template.labels.get(SKIP_AUTO_PROPAGATION) != "true"
+
+
+def _with_own_spec(body: dict[str, Any]) -> dict[str, Any]:
+    spec = body.get("spec")
+    return {**body, "spec": dict(spec)} if isinstance(spec, dict) else dict(body)
 
 
 def _job_completions(template: ResourceTemplate, decision: Decision) -> dict[str, int]:
@@ -196,13 +201,17 @@ def compile_fleet(
         workload = workloads.is_workload(template.group, template.kind, template.body)
         completions = _job_completions(template, decision)
         for target in decision.binding.clusters:
-            body = copy.deepcopy(template.body)
+            cluster = clusters[target.name]
+            rules = applicable_rules(policies, cluster)
+            # Overrides may change anything, so they get a copy of their own; without them
+            # only spec changes (replicas), and the rest is shared with the template.
+            body = deep_copy(template.body) if rules else _with_own_spec(template.body)
             if workload:
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
             if target.name in completions:
                 body["spec"]["completions"] = completions[target.name]
             try:
-                body, applied = apply_overrides(body, policies, clusters[target.name], template.key)
+                body, applied = apply_overrides(body, rules, cluster, template.key)
             except UserError as exc:
                 problems.extend(exc)
                 continue

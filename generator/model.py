@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from generator.errors import Source
@@ -211,6 +213,30 @@ class ResourceSummary:
     allocated: dict[str, Fraction] = field(default_factory=dict)
     allocating: dict[str, Fraction] = field(default_factory=dict)
     allocatable_modelings: tuple[tuple[int, int], ...] = ()  # (grade, node count)
+
+    @cached_property
+    def free_units(self) -> dict[str, int]:
+        """Free amount per resource as Quantity.Value() (rounded up); cpu in millicores."""
+        return {
+            name: math.ceil(amount * 1000) if name == "cpu" else math.ceil(amount)
+            for name, amount in self.free.items()
+        }
+
+    @cached_property
+    def free_pods(self) -> int:
+        zero = Fraction(0)
+        tables = (self.allocatable, self.allocated, self.allocating)
+        allocatable, allocated, allocating = (math.ceil(t.get("pods", zero)) for t in tables)
+        return max(allocatable - allocated - allocating, 0)
+
+    @cached_property
+    def free(self) -> dict[str, Fraction]:
+        """allocatable - allocated - allocating, per allocatable resource (computed once)."""
+        zero = Fraction(0)
+        return {
+            name: amount - self.allocated.get(name, zero) - self.allocating.get(name, zero)
+            for name, amount in self.allocatable.items()
+        }
 
 
 class ResourceModel(NamedTuple):

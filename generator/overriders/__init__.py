@@ -13,37 +13,44 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator.errors import UserError
-from generator.model import Cluster, OverridePolicy, ResourceKey
+from generator.model import Cluster, OverridePolicy, OverrideRule, ResourceKey
 from generator.overriders import plaintext
 from generator.overriders.failure import OverrideFailure
 from generator.selectors import cluster_matches
 
 
+def applicable_rules(
+    policies: Sequence[OverridePolicy], cluster: Cluster
+) -> list[tuple[OverridePolicy, OverrideRule]]:
+    """The rules that apply on `cluster`, in the order they apply."""
+    return [
+        (policy, rule)
+        for policy in policies
+        for rule in policy.rules
+        if rule.target_cluster is None or cluster_matches(rule.target_cluster, cluster)
+    ]
+
+
 def apply_overrides(
     body: dict[str, Any],
-    policies: Sequence[OverridePolicy],
+    rules: Sequence[tuple[OverridePolicy, OverrideRule]],
     cluster: Cluster,
     resource: ResourceKey,
 ) -> tuple[dict[str, Any], list[str]]:
     """The overridden object and the rules that applied (as `policy[rule]` strings)."""
     applied: list[str] = []
-    for policy in policies:
-        for rule in policy.rules:
-            if rule.target_cluster is not None and not cluster_matches(
-                rule.target_cluster, cluster
-            ):
+    for policy, rule in rules:
+        steps = (("plaintext", plaintext.apply, rule.overriders.plaintext),)
+        for name, apply, overriders in steps:
+            if not overriders:
                 continue
-            steps = (("plaintext", plaintext.apply, rule.overriders.plaintext),)
-            for name, apply, overriders in steps:
-                if not overriders:
-                    continue
-                try:
-                    body = apply(body, overriders)
-                except OverrideFailure as exc:
-                    raise UserError.at(
-                        exc.source or overriders[0].source,
-                        f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
-                        f"{resource} for cluster {cluster.name}: {exc}",
-                    ) from None
-            applied.append(f"{policy.ref}[{rule.index}]")
+            try:
+                body = apply(body, overriders)
+            except OverrideFailure as exc:
+                raise UserError.at(
+                    exc.source or overriders[0].source,
+                    f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
+                    f"{resource} for cluster {cluster.name}: {exc}",
+                ) from None
+        applied.append(f"{policy.ref}[{rule.index}]")
     return body, applied

@@ -6,7 +6,6 @@ one fails, so each operation is applied in turn: the error can then name the ent
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
+from generator.jsonvalue import deep_copy
 from generator.model import PlaintextOverrider
 from generator.overriders.failure import OverrideFailure
 
@@ -26,7 +26,7 @@ def apply(body: dict[str, Any], overriders: Sequence[PlaintextOverrider]) -> dic
         operation: dict[str, Any] = {"op": overrider.operator, "path": overrider.path}
         if overrider.operator != "remove":
             # Copied: the same policy value must not be shared between clusters' objects.
-            operation["value"] = copy.deepcopy(overrider.value)
+            operation["value"] = deep_copy(overrider.value)
         try:
             result = jsonpatch.JsonPatch([operation]).apply(result, in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:

@@ -7,7 +7,6 @@ needs live clusters and has no offline equivalent.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import NamedTuple
 
 from generator.model import Cluster, ResourceSummary
@@ -18,18 +17,6 @@ MAX_INT32 = 2**31 - 1
 PODS_PER_MODEL_NODE = 110  # Kubernetes' default pod limit per node
 
 
-def _pods(summary: ResourceSummary) -> int:
-    allowed = sum(
-        value(table.get("pods", Fraction(0))) * sign
-        for table, sign in (
-            (summary.allocatable, 1),
-            (summary.allocated, -1),
-            (summary.allocating, -1),
-        )
-    )
-    return max(allowed, 0)
-
-
 class Estimate(NamedTuple):
     replicas: int
     limit: str  # what bounded the answer, for `explain`
@@ -38,20 +25,14 @@ class Estimate(NamedTuple):
 def _summary_estimate(summary: ResourceSummary, requests: dict[str, int]) -> Estimate:
     """floor(available / request), the minimum over the requested resources."""
     best: Estimate | None = None
-    for name, requested in sorted(requests.items()):
+    for name, requested in requests.items():  # already in name order
         if requested <= 0:
             continue
-        if name not in summary.allocatable:
+        have = summary.free_units.get(name)  # cpu in millicores, like the request
+        if have is None:
             return Estimate(0, f"{name} is not allocatable")
-        available = (
-            summary.allocatable[name]
-            - summary.allocated.get(name, Fraction(0))
-            - summary.allocating.get(name, Fraction(0))
-        )
-        if value(available) <= 0:
+        if have <= 0:
             return Estimate(0, f"no {name} left")
-        # cpu requests are millicores; other requests are whole units.
-        have = milli_value(available) if name == "cpu" else value(available)
         fits = have // requested
         if best is None or fits < best.replicas:
             best = Estimate(fits, name)
@@ -87,7 +68,7 @@ def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Esti
     summary = cluster.resource_summary
     if summary is None:
         return Estimate(0, "no status.resourceSummary")
-    pods = _pods(summary)
+    pods = summary.free_pods
     if pods <= 0:
         return Estimate(0, "no pods left")
     if requirements is None:
