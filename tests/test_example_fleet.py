@@ -136,3 +136,31 @@ def test_edge_cache_spreads_over_two_regions_of_the_first_affinity_term(rendered
     # regions, one cluster each, as the spread constraints ask.
     assert where(rendered, "edge/deployment.apps_edge-cache.yaml") == {"prod-aws-use1", "prod-aws-euw1"}
     assert where(rendered, "_cluster/namespace_edge.yaml") == ALL
+
+
+def test_checkout_is_divided_by_available_replicas(rendered: dict[str, object]) -> None:
+    # Room at 500m cpu per replica (cpu is the tightest resource everywhere):
+    # prod-aws-use1 86650m free -> 173, prod-aws-euw1 57650m -> 115, prod-gcp-euw4
+    # 43650m -> 87. Webster over 173:115:87 for 12 seats gives 5:4:3.
+    replicas = {
+        path.split("/")[0]: obj["spec"]["replicas"]  # type: ignore[index]
+        for path, obj in rendered.items()
+        if path.endswith("shop/deployment.apps_checkout.yaml")
+    }
+    assert replicas == {"prod-aws-use1": 5, "prod-aws-euw1": 4, "prod-gcp-euw4": 3}
+
+
+def test_reindex_job_is_divided_by_static_weight(rendered: dict[str, object]) -> None:
+    # AWS weight 2, GCP weight 1; prod-gcp-apse1 is tainted. Webster over 2:2:1 for a
+    # parallelism of 6 gives 3:2:1 (the euw1/use1 tie goes to the smaller name), and the
+    # 30 completions follow that parallelism: 15:10:5.
+    specs = {
+        path.split("/")[0]: obj["spec"]  # type: ignore[index]
+        for path, obj in rendered.items()
+        if path.endswith("data/job.batch_reindex.yaml")
+    }
+    assert {c: (s["parallelism"], s["completions"]) for c, s in specs.items()} == {
+        "prod-aws-euw1": (3, 15),
+        "prod-aws-use1": (2, 10),
+        "prod-gcp-euw4": (1, 5),
+    }

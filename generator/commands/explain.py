@@ -197,7 +197,8 @@ def _text(data: dict[str, Any]) -> str:
         if cluster["selected"]:
             detail = "yes"
             if cluster["replicas"] is not None:
-                detail += f", {cluster['replicas']} replicas scheduled"
+                count = cluster["replicas"]
+                detail += f", {count} replica{'' if count == 1 else 's'} scheduled"
             detail += _capacity(cluster)
             if cluster["overrides"]:
                 detail += "; overrides: " + ", ".join(cluster["overrides"])
