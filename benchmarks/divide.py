@@ -65,7 +65,11 @@ def fleet(clusters: int, workloads: int) -> Fleet:
                 "template": {
                     "spec": {
                         "containers": [
-                            {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": cpu, "memory": "256Mi"}}}
+                            {
+                                "name": "app",
+                                "image": "app:1",
+                                "resources": {"requests": {"cpu": cpu, "memory": "256Mi"}},
+                            }
                         ]
                     }
                 },
