@@ -6,11 +6,13 @@ diff and explain.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator import kinds, workloads
+from generator.dependencies import Resolver, references, union_clusters
 from generator.errors import Problems, UserError
 from generator.jsonvalue import deep_copy
 from generator.match import Contender, override_policies_for, rank_propagation_policies
@@ -32,6 +34,7 @@ from generator.scheduler.division import divide_replicas
 
 SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
 NAMESPACE_SYNC = "namespace-sync"
+DEPENDENCY = "dependency"  # no policy of its own: placed only because workloads need it
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class Decision:
     via: str  # the policy, or NAMESPACE_SYNC
     contest: tuple[Contender, ...] = ()  # every matching propagation policy, winner first
     schedule: Schedule | None = None  # None for namespace sync
+    propagate_deps: bool = False
+    # (workload, its clusters) for every propagateDeps workload that needs this object
+    required_by: tuple[tuple[ResourceKey, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class Compiled:
     decisions: tuple[Decision, ...]
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
+    warnings: tuple[str, ...] = ()
 
     def decision_for(self, key: ResourceKey) -> Decision | None:
         return next((d for d in self.decisions if d.binding.resource == key), None)
@@ -164,7 +171,46 @@ def _bind(
         if request.is_workload and placement.replica_scheduling.type == DIVIDED
         else "",
     )
-    return Decision(binding, str(policy.ref), tuple(contest), result)
+    return Decision(binding, str(policy.ref), tuple(contest), result, policy.propagate_deps)
+
+
+def _follow_dependencies(
+    fleet: Fleet, bound: dict[ResourceKey, Decision], warnings: list[str]
+) -> None:
+    """Send what propagateDeps workloads reference to the workloads' clusters."""
+    resolver = Resolver(fleet.templates)
+    required: dict[ResourceKey, dict[ResourceKey, tuple[str, ...]]] = {}
+    for template in fleet.templates:
+        decision = bound.get(template.key)
+        if decision is None or not decision.propagate_deps or not template.namespace:
+            continue
+        clusters = tuple(t.name for t in decision.binding.clusters)
+        for reference in references(template):
+            found = resolver.resolve(template.namespace, reference)
+            if not found:
+                what = reference.name or dict(reference.labels)
+                warnings.append(
+                    f"{template.source}: warning: {template.key} uses {reference.kind} "
+                    f"{template.namespace}/{what}, which is not in templates/ (skipped, as "
+                    "Karmada does)"
+                )
+            for dependency in found:
+                required.setdefault(dependency.key, {})[template.key] = clusters
+    templates = {t.key: t for t in fleet.templates}
+    for key, by_workload in sorted(required.items()):
+        own = bound.get(key)
+        names = set(union_clusters(by_workload))
+        if own is not None:
+            names |= {t.name for t in own.binding.clusters}
+        targets = tuple(TargetCluster(name, 0) for name in sorted(names))
+        required_by = tuple(sorted(by_workload.items()))
+        if own is not None:
+            binding = dataclasses.replace(own.binding, clusters=targets)
+            bound[key] = dataclasses.replace(own, binding=binding, required_by=required_by)
+        else:
+            template = templates[key]
+            binding = Binding(key, template.source, None, targets)
+            bound[key] = Decision(binding, DEPENDENCY, required_by=required_by)
 
 
 def compile_fleet(
@@ -178,9 +224,9 @@ def compile_fleet(
     problems = Problems()
     clusters = {cluster.name: cluster for cluster in fleet.clusters}
     objects: dict[str, list[RenderedObject]] = {name: [] for name in clusters}
-    decisions: list[Decision] = []
-    unmatched: list[ResourceKey] = []
+    bound: dict[ResourceKey, Decision] = {}
     skipped: list[ResourceKey] = []
+    warnings: list[str] = []
 
     for template in fleet.templates:
         if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
@@ -191,14 +237,25 @@ def compile_fleet(
         except UserError as exc:
             problems.extend(exc)
             continue
+        if decision is not None:
+            bound[template.key] = decision
+    _follow_dependencies(fleet, bound, warnings)
+
+    decisions: list[Decision] = []
+    unmatched: list[ResourceKey] = []
+    for template in fleet.templates:
+        decision = bound.get(template.key)
         if decision is None:
-            unmatched.append(template.key)
+            if template.key not in skipped:
+                unmatched.append(template.key)
             continue
         decisions.append(decision)
         policies: list[OverridePolicy] = override_policies_for(template, fleet.override_policies)
         if decision.via == NAMESPACE_SYNC:
             policies = [p for p in policies if p.cluster_scoped]
-        workload = workloads.is_workload(template.group, template.kind, template.body)
+        workload = decision.binding.replicas > 0 or workloads.has_replica_requirements(
+            template.group, template.kind, template.body
+        )
         completions = _job_completions(template, decision)
         for target in decision.binding.clusters:
             cluster = clusters[target.name]
@@ -206,7 +263,7 @@ def compile_fleet(
             # Overrides may change anything, so they get a copy of their own; without them
             # only spec changes (replicas), and the rest is shared with the template.
             body = deep_copy(template.body) if rules else _with_own_spec(template.body)
-            if workload:
+            if workload and decision.via != DEPENDENCY:
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
             if target.name in completions:
                 body["spec"]["completions"] = completions[target.name]
@@ -217,7 +274,7 @@ def compile_fleet(
                 continue
             objects[target.name].append(RenderedObject(template.key, body, tuple(applied)))
     problems.raise_if_any()
-    return Compiled(objects, tuple(decisions), tuple(unmatched), tuple(skipped))
+    return Compiled(objects, tuple(decisions), tuple(unmatched), tuple(skipped), tuple(warnings))
 
 
 def inventory_warnings(fleet: Fleet) -> list[str]:

@@ -179,7 +179,53 @@ class PlaintextOverrider:
 
 
 @dataclass(frozen=True)
+class ImageOverrider:
+    predicate_path: str | None  # None: the containers of the known workload kinds
+    component: str  # Registry, Repository, Tag
+    operator: str
+    value: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class CommandArgsOverrider:
+    container_name: str
+    operator: str  # add, remove
+    values: tuple[str, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class LabelAnnotationOverrider:
+    operator: str  # add, remove, replace
+    values: tuple[tuple[str, str], ...]
+    source: Source
+
+
+class SubPatch(NamedTuple):
+    path: str
+    operator: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class FieldOverrider:
+    field_path: str
+    format: str  # json or yaml
+    patches: tuple[SubPatch, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
 class Overriders:
+    """One rule's overriders; they apply in Karmada's fixed order, in this field order."""
+
+    image: tuple[ImageOverrider, ...] = ()
+    command: tuple[CommandArgsOverrider, ...] = ()
+    args: tuple[CommandArgsOverrider, ...] = ()
+    labels: tuple[LabelAnnotationOverrider, ...] = ()
+    annotations: tuple[LabelAnnotationOverrider, ...] = ()
+    field: tuple[FieldOverrider, ...] = ()
     plaintext: tuple[PlaintextOverrider, ...] = ()
 
 

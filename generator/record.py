@@ -38,6 +38,8 @@ def record_text(decisions: Sequence[Decision]) -> str:
         entry["via"] = decision.via
         if binding.affinity_name:
             entry["affinityName"] = binding.affinity_name
+        if decision.required_by:
+            entry["requiredBy"] = [str(key) for key, _ in decision.required_by]
         if binding.placement_fingerprint:
             entry["placement"] = binding.placement_fingerprint
         if binding.replicas:

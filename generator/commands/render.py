@@ -64,6 +64,8 @@ def render(repo: Path, *, check: bool, fresh: bool = False) -> int:
     if not check and recover(rendered):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
     compiled = compile_repo(repo, fresh=fresh)
+    for warning in compiled.warnings:
+        click.echo(warning, err=True)
     _warn(compiled)
     tree = desired_tree(compiled)
     change = plan(rendered, tree)

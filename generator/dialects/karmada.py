@@ -29,6 +29,10 @@ from generator.model import (
     AffinityTerm,
     Cluster,
     ClusterAffinity,
+    CommandArgsOverrider,
+    FieldOverrider,
+    ImageOverrider,
+    LabelAnnotationOverrider,
     LabelSelector,
     OverridePolicy,
     Overriders,
@@ -44,6 +48,7 @@ from generator.model import (
     ResourceSummary,
     SpreadConstraint,
     StaticWeight,
+    SubPatch,
     Taint,
     Toleration,
     WeightPreference,
@@ -492,17 +497,21 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
     spec.only(_PROPAGATION_SPEC_FIELDS)
     if not spec.items("resourceSelectors"):
         raise spec.error(None, "resourceSelectors needs at least one selector")
-    if spec.flag("propagateDeps"):
-        raise _not_yet(spec, "propagateDeps", "propagateDeps")
     if "suspension" in spec:
         raise _not_yet(spec, "suspension", "suspension")
+    selectors = _resource_selectors(spec, ref.namespace)
     return PropagationPolicy(
         ref=ref,
         source=document.source,
-        resource_selectors=_resource_selectors(spec, ref.namespace),
+        resource_selectors=selectors,
         placement=_placement(spec),
         priority=spec.integer("priority"),
-        propagate_deps=False,
+        # The webhook turns propagateDeps on for policies selecting ServiceImports.
+        propagate_deps=spec.flag("propagateDeps")
+        or any(
+            (s.api_version, s.kind) == ("multicluster.x-k8s.io/v1alpha1", "ServiceImport")
+            for s in selectors
+        ),
         scheduler_name=spec.text("schedulerName", default="default-scheduler"),
     )
 
@@ -510,22 +519,96 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
 # --- OverridePolicy ------------------------------------------------------------------------
 
 
-def _overriders(fields: Fields) -> Overriders:
-    fields.only(_OVERRIDER_KINDS)
-    for key in _OVERRIDER_KINDS[1:]:
-        if key in fields:
-            raise _not_yet(fields, key, key)
-    plaintext = []
+_OPERATORS = ("add", "remove", "replace")
+
+
+def _json_pointer(fields: Fields, key: str) -> str:
+    path = fields.text(key, required=True)
+    if not path.startswith("/"):
+        raise fields.error(key, f"{path!r} is not a JSON pointer (it must start with '/')")
+    return path
+
+
+def _plaintext(fields: Fields) -> tuple[PlaintextOverrider, ...]:
+    result = []
     for item in fields.maps("plaintext"):
         item.only(("path", "operator", "value"))
-        path = item.text("path", required=True)
-        if not path.startswith("/"):
-            raise item.error("path", f"{path!r} is not a JSON pointer (it must start with '/')")
-        operator = item.enum("operator", ("add", "remove", "replace"))
+        path = _json_pointer(item, "path")
+        operator = item.enum("operator", _OPERATORS)
         if operator != "remove" and "value" not in item.mapping:
             raise item.error(None, f"operator {operator} needs a value")
-        plaintext.append(PlaintextOverrider(path, operator, item.raw("value"), item.source()))
-    return Overriders(plaintext=tuple(plaintext))
+        result.append(PlaintextOverrider(path, operator, item.raw("value"), item.source()))
+    return tuple(result)
+
+
+def _images(fields: Fields) -> tuple[ImageOverrider, ...]:
+    result = []
+    for item in fields.maps("imageOverrider"):
+        item.only(("predicate", "component", "operator", "value"))
+        predicate = item.section("predicate")
+        path = None
+        if predicate is not None:
+            predicate.only(("path",))
+            path = _json_pointer(predicate, "path")
+        component = item.enum("component", ("Registry", "Repository", "Tag"))
+        operator = item.enum("operator", _OPERATORS)
+        result.append(ImageOverrider(path, component, operator, item.text("value"), item.source()))
+    return tuple(result)
+
+
+def _command_args(fields: Fields, key: str) -> tuple[CommandArgsOverrider, ...]:
+    result = []
+    for item in fields.maps(key):
+        item.only(("containerName", "operator", "value"))
+        name = item.text("containerName", required=True)
+        operator = item.enum("operator", ("add", "remove"))
+        result.append(CommandArgsOverrider(name, operator, item.strings("value"), item.source()))
+    return tuple(result)
+
+
+def _labels_annotations(fields: Fields, key: str) -> tuple[LabelAnnotationOverrider, ...]:
+    result = []
+    for item in fields.maps(key):
+        item.only(("operator", "value"))
+        operator = item.enum("operator", _OPERATORS)
+        values = tuple(item.string_map("value").items())
+        result.append(LabelAnnotationOverrider(operator, values, item.source()))
+    return tuple(result)
+
+
+def _fields(fields: Fields) -> tuple[FieldOverrider, ...]:
+    result = []
+    for item in fields.maps("fieldOverrider"):
+        item.only(("fieldPath", "json", "yaml"))
+        path = _json_pointer(item, "fieldPath")
+        formats = [f for f in ("json", "yaml") if f in item]
+        if len(formats) != 1:
+            raise item.error(None, "needs exactly one of json and yaml")
+        patches = []
+        for op in item.maps(formats[0]):
+            op.only(("subPath", "operator", "value"))
+            sub_path = _json_pointer(op, "subPath")
+            operator = op.enum("operator", _OPERATORS)
+            if operator == "remove" and "value" in op.mapping:
+                raise op.error("value", "operator remove takes no value")
+            if operator != "remove" and "value" not in op.mapping:
+                raise op.error(None, f"operator {operator} needs a value")
+            patches.append(SubPatch(sub_path, operator, op.raw("value")))
+        result.append(FieldOverrider(path, formats[0], tuple(patches), item.source()))
+    return tuple(result)
+
+
+def _overriders(fields: Fields) -> Overriders:
+    fields.only(_OVERRIDER_KINDS)
+    return Overriders(
+        image=_images(fields),
+        command=_command_args(fields, "commandOverrider"),
+        args=_command_args(fields, "argsOverrider"),
+        labels=_labels_annotations(fields, "labelsOverrider"),
+        annotations=_labels_annotations(fields, "annotationsOverrider"),
+        field=_fields(fields),
+        plaintext=_plaintext(fields),
+    )
 
 
 def _rule(fields: Fields, index: int, target_key: str, overriders_key: str) -> OverrideRule:

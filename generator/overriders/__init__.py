@@ -3,20 +3,36 @@
 Order: the policies as `match.override_policies_for` lists them (ClusterOverridePolicies,
 then OverridePolicies; each kind sorted by match level ascending, then name); each
 policy's rules in list order, a rule only when its targetCluster matches; within a rule,
-the overriders in Karmada's order (image, command, args, labels, annotations, field,
-plaintext -- this version implements plaintext).
+the overriders in Karmada's order: image, command, args, labels, annotations, field,
+plaintext; within each, entries in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from generator.errors import UserError
-from generator.model import Cluster, OverridePolicy, OverrideRule, ResourceKey
-from generator.overriders import plaintext
+from generator.model import Cluster, OverridePolicy, Overriders, OverrideRule, ResourceKey
+from generator.overriders import command_args, field, image, labels_annotations, plaintext
 from generator.overriders.failure import OverrideFailure
 from generator.selectors import cluster_matches
+
+# (name as written in a policy, how to apply, which entries of a rule) in Karmada's order.
+STEPS: tuple[
+    tuple[
+        str, Callable[[dict[str, Any], Any], dict[str, Any]], Callable[[Overriders], Sequence[Any]]
+    ],
+    ...,
+] = (
+    ("imageOverrider", image.apply, lambda o: o.image),
+    ("commandOverrider", command_args.apply_command, lambda o: o.command),
+    ("argsOverrider", command_args.apply_args, lambda o: o.args),
+    ("labelsOverrider", labels_annotations.apply_labels, lambda o: o.labels),
+    ("annotationsOverrider", labels_annotations.apply_annotations, lambda o: o.annotations),
+    ("fieldOverrider", field.apply, lambda o: o.field),
+    ("plaintext", plaintext.apply, lambda o: o.plaintext),
+)
 
 
 def applicable_rules(
@@ -40,15 +56,15 @@ def apply_overrides(
     """The overridden object and the rules that applied (as `policy[rule]` strings)."""
     applied: list[str] = []
     for policy, rule in rules:
-        steps = (("plaintext", plaintext.apply, rule.overriders.plaintext),)
-        for name, apply, overriders in steps:
-            if not overriders:
+        for name, apply, entries_of in STEPS:
+            entries = entries_of(rule.overriders)
+            if not entries:
                 continue
             try:
-                body = apply(body, overriders)
+                body = apply(body, entries)
             except OverrideFailure as exc:
                 raise UserError.at(
-                    exc.source or overriders[0].source,
+                    exc.source or entries[0].source,
                     f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
                     f"{resource} for cluster {cluster.name}: {exc}",
                 ) from None
