@@ -28,7 +28,7 @@ from generator.model import (
     ResourceTemplate,
     TargetCluster,
 )
-from generator.overriders import applicable_rules, apply_overrides
+from generator.overriders import Change, applicable_rules, apply_overrides
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from generator.scheduler.division import divide_replicas
 
@@ -42,6 +42,8 @@ class RenderedObject:
     key: ResourceKey
     body: dict[str, Any]
     overrides: tuple[str, ...]  # the override rules that applied, in order
+    # with tracing: per applied rule, the (pointer, before, after) it changed
+    changes: tuple[tuple[str, tuple[Change, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,11 @@ def compile_fleet(
     previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
     *,
     fresh: bool = False,
+    trace: bool = False,
 ) -> Compiled:
-    """Every cluster's fully overridden objects. Raises UserError listing every failure."""
+    """Every cluster's fully overridden objects. Raises UserError listing every failure.
+
+    `trace` also records what every override rule changed (for `explain`)."""
     previous = previous or {}
     problems = Problems()
     clusters = {cluster.name: cluster for cluster in fleet.clusters}
@@ -267,12 +272,16 @@ def compile_fleet(
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
             if target.name in completions:
                 body["spec"]["completions"] = completions[target.name]
+            steps: list[tuple[str, list[Change]]] | None = [] if trace else None
             try:
-                body, applied = apply_overrides(body, rules, cluster, template.key)
+                body, applied = apply_overrides(body, rules, cluster, template.key, steps)
             except UserError as exc:
                 problems.extend(exc)
                 continue
-            objects[target.name].append(RenderedObject(template.key, body, tuple(applied)))
+            recorded = tuple((rule, tuple(found)) for rule, found in steps or ())
+            objects[target.name].append(
+                RenderedObject(template.key, body, tuple(applied), recorded)
+            )
     problems.raise_if_any()
     return Compiled(objects, tuple(decisions), tuple(unmatched), tuple(skipped), tuple(warnings))
 

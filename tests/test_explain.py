@@ -98,11 +98,13 @@ def test_explain_json_for_selected_and_rejected_clusters(tmp_path: Path) -> None
     assert (data["replicas"], data["strategy"]) == (2, "Duplicated")
     assert data["division"] == "every selected cluster runs every replica"
     assert data["kept"] is None
+    assert data["requiredBy"] == []
     assert data["clusters"] == [
         {"name": "dev", "selected": False, "replicas": None, "filter": "ClusterAffinity",
          "reason": "label env=dev, matchLabels wants env=prod", "overrides": []},
         {"name": "prod-a", "selected": True, "replicas": 2, "filter": None, "reason": None,
-         "overrides": ["OverridePolicy/shop/tag[0]"],
+         "overrides": [{"rule": "OverridePolicy/shop/tag[0]", "changes": [
+             {"path": "/spec/template/spec/containers/0/image", "before": "web:1", "after": "web:2"}]}],
          # These test clusters carry no resourceSummary: no room, which Duplicated ignores.
          "capacity": {"replicas": 0, "limitedBy": "no status.resourceSummary"}},
         {"name": "prod-b", "selected": False, "replicas": None, "filter": "TaintToleration",

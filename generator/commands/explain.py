@@ -14,7 +14,7 @@ import click
 
 from generator import kinds
 from generator.commands.render import compile_repo
-from generator.compile import NAMESPACE_SYNC, Compiled, Decision
+from generator.compile import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision
 from generator.errors import UserError
 from generator.load import load_fleet, read_sources
 from generator.model import ResourceTemplate
@@ -66,6 +66,7 @@ def report(
         "affinityAttempts": [],
         "division": None,
         "kept": None,
+        "requiredBy": [],
         "clusters": [],
     }
     if decision is None:
@@ -87,16 +88,33 @@ def report(
         for c in decision.contest
     ]
     overrides = {
-        cluster: rendered.overrides
+        cluster: [
+            {
+                "rule": rule,
+                "changes": [{"path": p, "before": b, "after": a} for p, b, a in found],
+            }
+            for rule, found in rendered.changes
+        ]
         for cluster, objects in compiled.objects.items()
         for rendered in objects
         if rendered.key == template.key
     }
+    result["requiredBy"] = [
+        {"resource": str(key), "clusters": list(clusters)} for key, clusters in decision.required_by
+    ]
     targets = {t.name: t.replicas for t in decision.binding.clusters}
-    if decision.via == NAMESPACE_SYNC or decision.schedule is None:
+    if decision.via == NAMESPACE_SYNC:
         for name in cluster_names:
             result["clusters"].append(
-                _cluster(name, True, None, None, "namespace sync", list(overrides.get(name, ())))
+                _cluster(name, True, None, None, None, list(overrides.get(name, ())))
+            )
+        return result
+    if decision.schedule is None:  # placed only as a dependency
+        for name in cluster_names:
+            selected = name in targets
+            reason = None if selected else "no workload that needs it runs there"
+            result["clusters"].append(
+                _cluster(name, selected, None, None, reason, list(overrides.get(name, ())))
             )
         return result
     schedule = decision.schedule
@@ -150,7 +168,7 @@ def _cluster(
     replicas: int | None,
     filter_name: str | None,
     reason: str | None,
-    overrides: list[str],
+    overrides: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "name": name,
@@ -172,6 +190,12 @@ def _text(data: dict[str, Any]) -> str:
         lines.append(f"not propagated: {data['reason']}")
     elif data["via"] == NAMESPACE_SYNC:
         lines.append("propagated by namespace sync: every Namespace goes to every cluster")
+    elif data["via"] == DEPENDENCY:
+        lines.append("propagated as a dependency (propagateDeps) of:")
+    if data["requiredBy"] and data["via"] != DEPENDENCY:
+        lines.append("also needed (propagateDeps) by:")
+    for need in data["requiredBy"]:
+        lines.append(f"  {need['resource']} on {', '.join(need['clusters']) or 'no cluster'}")
     for policy in data["policies"]:
         if policy["outcome"] == "won":
             lines.append(
@@ -201,12 +225,23 @@ def _text(data: dict[str, Any]) -> str:
                 detail += f", {count} replica{'' if count == 1 else 's'} scheduled"
             detail += _capacity(cluster)
             if cluster["overrides"]:
-                detail += "; overrides: " + ", ".join(cluster["overrides"])
+                detail += "; overrides: " + ", ".join(o["rule"] for o in cluster["overrides"])
         else:
             by = f"{cluster['filter']}: " if cluster["filter"] else ""
             detail = f"no: {by}{cluster['reason']}" + _capacity(cluster)
         lines.append(f"  {cluster['name']:<{width}}  {detail}")
+        for override in cluster["overrides"]:
+            for change in override["changes"]:
+                before, after = _short(change["before"]), _short(change["after"])
+                lines.append(f"  {'':<{width}}    {change['path']}: {before} -> {after}")
     return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _capacity(cluster: dict[str, Any]) -> str:
@@ -227,7 +262,7 @@ def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int
         if cluster not in names:
             raise UserError.at(None, f"no cluster {cluster!r} in the inventory")
         names = [cluster]
-    compiled = compile_repo(repo, fleet=fleet, quiet=True)
+    compiled = compile_repo(repo, fleet=fleet, quiet=True, trace=True)
     data = report(compiled, template, names)
     if output == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))

@@ -25,7 +25,12 @@ def read_previous(repo: Path) -> Previous:
 
 
 def compile_repo(
-    repo: Path, *, fresh: bool = False, fleet: Fleet | None = None, quiet: bool = False
+    repo: Path,
+    *,
+    fresh: bool = False,
+    fleet: Fleet | None = None,
+    quiet: bool = False,
+    trace: bool = False,
 ) -> Compiled:
     """Load (unless given) and compile the fleet, with the previous placement."""
     if fleet is None:
@@ -33,7 +38,7 @@ def compile_repo(
     if not quiet:
         for warning in inventory_warnings(fleet):
             click.echo(warning, err=True)
-    return compile_fleet(fleet, read_previous(repo), fresh=fresh)
+    return compile_fleet(fleet, read_previous(repo), fresh=fresh, trace=trace)
 
 
 def _warn(compiled: Compiled) -> None:

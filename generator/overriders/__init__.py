@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from generator.errors import UserError
+from generator.jsonvalue import deep_copy
 from generator.model import Cluster, OverridePolicy, Overriders, OverrideRule, ResourceKey
 from generator.overriders import command_args, field, image, labels_annotations, plaintext
 from generator.overriders.failure import OverrideFailure
@@ -47,15 +48,38 @@ def applicable_rules(
     ]
 
 
+Change = tuple[str, Any, Any]  # (JSON pointer, before, after); None stands for absent
+
+
+def changes(before: Any, after: Any, path: str = "") -> list[Change]:
+    """The leaves that differ between two values, for explaining an override."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[Change] = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            pointer = f"{path}/{key.replace('~', '~0').replace('/', '~1')}"
+            found.extend(changes(before.get(key), after.get(key), pointer))
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        found = []
+        for index, (a, b) in enumerate(zip(before, after, strict=True)):
+            found.extend(changes(a, b, f"{path}/{index}"))
+        return found
+    return [] if before == after else [(path or "/", before, after)]
+
+
 def apply_overrides(
     body: dict[str, Any],
     rules: Sequence[tuple[OverridePolicy, OverrideRule]],
     cluster: Cluster,
     resource: ResourceKey,
+    trace: list[tuple[str, list[Change]]] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The overridden object and the rules that applied (as `policy[rule]` strings)."""
+    """The overridden object and the rules that applied (as `policy[rule]` strings).
+
+    With `trace`, each applied rule's changes are appended to it (for `explain`)."""
     applied: list[str] = []
     for policy, rule in rules:
+        before = deep_copy(body) if trace is not None else None
         for name, apply, entries_of in STEPS:
             entries = entries_of(rule.overriders)
             if not entries:
@@ -69,4 +93,6 @@ def apply_overrides(
                     f"{resource} for cluster {cluster.name}: {exc}",
                 ) from None
         applied.append(f"{policy.ref}[{rule.index}]")
+        if trace is not None:
+            trace.append((applied[-1], changes(before, body)))
     return body, applied
