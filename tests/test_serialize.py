@@ -45,6 +45,7 @@ scalars = (
             "trail ", "multi\nline\n", "keep\n\n\n", "no newline\nat end", "  indented\nfirst",
             "\ttab", "x\r\ny", "\u2028", "\x85", "é", "'quoted'", '"dq"', "%x", "@x", "`x",
             "!x", "&x", "*x", "|x", ">x", "?x", ":x", "[x", "{x", "a,b", "1.25.3", "100m",
+            "--flag=1", "-x", "--", "---", "---x", "-1", "-.5", "-y", "-n", "-:", "--- x",
         ]
     )
 )  # fmt: skip
@@ -127,6 +128,9 @@ def test_layout_matches_kubectl_style() -> None:
         ("a\tb", '"a\\tb"'),
         ("\u2028", '"\\u2028"'),
         (1e16, "1.0e+16"),
+        ("--path.rootfs=/host", "--path.rootfs=/host"),
+        ("---", "'---'"),
+        ("-1", "'-1'"),
         (1.5, "1.5"),
         (math.inf, ".inf"),
         (None, "null"),
