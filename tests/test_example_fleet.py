@@ -131,10 +131,15 @@ def test_namespaces(rendered: dict[str, object]) -> None:
     assert where(rendered, "sandbox/resourcequota_sandbox-quota.yaml") == {"dev-aws-use1"}
 
 
-def test_edge_cache_spreads_over_two_regions_of_the_first_affinity_term(rendered: dict[str, object]) -> None:
+def test_edge_cache_spreads_over_two_regions_of_the_first_affinity_term(
+    rendered: dict[str, object],
+) -> None:
     # Term `critical` holds prod-aws-use1 (us-east-1) and prod-aws-euw1 (eu-west-1): two
     # regions, one cluster each, as the spread constraints ask.
-    assert where(rendered, "edge/deployment.apps_edge-cache.yaml") == {"prod-aws-use1", "prod-aws-euw1"}
+    assert where(rendered, "edge/deployment.apps_edge-cache.yaml") == {
+        "prod-aws-use1",
+        "prod-aws-euw1",
+    }
     assert where(rendered, "_cluster/namespace_edge.yaml") == ALL
 
 

@@ -11,7 +11,12 @@ from tests.conftest import cluster_yaml, read_rendered, run_hubless, write_tree
 CLUSTERS = "---\n".join(
     [
         cluster_yaml("prod-a", {"env": "prod"}, region="r1"),
-        cluster_yaml("prod-b", {"env": "prod"}, region="r2", taints=({"key": "gpu", "value": "yes", "effect": "NoSchedule"},)),
+        cluster_yaml(
+            "prod-b",
+            {"env": "prod"},
+            region="r2",
+            taints=({"key": "gpu", "value": "yes", "effect": "NoSchedule"},),
+        ),
         cluster_yaml("prod-c", {"env": "prod"}, region="r3", apis={"v1": ("ConfigMap",)}),
         cluster_yaml("dev", {"env": "dev"}, region="r1"),
     ]
@@ -86,7 +91,13 @@ def test_explain_json_for_selected_and_rejected_clusters(tmp_path: Path) -> None
     assert data["propagated"] is True
     assert data["via"] == "PropagationPolicy/shop/web"
     assert data["policies"] == [
-        {"policy": "PropagationPolicy/shop/web", "source": "policies/web.yaml:1", "priority": 0, "match": "name", "outcome": "won"},
+        {
+            "policy": "PropagationPolicy/shop/web",
+            "source": "policies/web.yaml:1",
+            "priority": 0,
+            "match": "name",
+            "outcome": "won",
+        },
         {
             "policy": "ClusterPropagationPolicy/everything",
             "source": "policies/web.yaml:10",
@@ -173,7 +184,11 @@ def test_previous_placement_falls_back_to_the_committed_record(tmp_path: Path) -
     repository.git.add(all=True)
     repository.git.commit(m="fleet", author="t <t@example.com>")
     (repo / "rendered/.hubless/placement.yaml").unlink()
-    tainted = CLUSTERS.replace("    env: prod\nspec:\n  syncMode: Push\n", "    env: prod\nspec:\n  syncMode: Push\n  taints:\n  - {key: m, effect: NoSchedule}\n", 1)
+    tainted = CLUSTERS.replace(
+        "    env: prod\nspec:\n  syncMode: Push\n",
+        "    env: prod\nspec:\n  syncMode: Push\n  taints:\n  - {key: m, effect: NoSchedule}\n",
+        1,
+    )
     write_tree(repo, {"policies/clusters.yaml": tainted})
     render(repo, check=False)
     assert "prod-a/shop/deployment.apps_web.yaml" in read_rendered(repo)

@@ -391,7 +391,9 @@ def test_spread_constraint_defaults() -> None:
     from generator.model import SpreadConstraint
 
     [policy] = load_fleet(
-        with_placement("spreadConstraints: [{maxGroups: 2}, {spreadByField: region, maxGroups: 3, minGroups: 2}]")
+        with_placement(
+            "spreadConstraints: [{maxGroups: 2}, {spreadByField: region, maxGroups: 3, minGroups: 2}]"
+        )
     ).propagation_policies
     assert policy.placement.spread_constraints == (
         SpreadConstraint("cluster", "", 1, 2),  # empty field and label: cluster; minGroups 0 -> 1
@@ -416,16 +418,34 @@ def test_affinity_terms_are_parsed_in_order() -> None:
 @pytest.mark.parametrize(
     ("placement", "message"),
     [
-        ("spreadConstraints: [{spreadByField: cluster, spreadByLabel: team, maxGroups: 1}]", "cannot be used together"),
-        ("spreadConstraints: [{spreadByField: cluster, minGroups: 3, maxGroups: 2}]", "maxGroups: 2 is less than minGroups 3"),
+        (
+            "spreadConstraints: [{spreadByField: cluster, spreadByLabel: team, maxGroups: 1}]",
+            "cannot be used together",
+        ),
+        (
+            "spreadConstraints: [{spreadByField: cluster, minGroups: 3, maxGroups: 2}]",
+            "maxGroups: 2 is less than minGroups 3",
+        ),
         ("spreadConstraints: [{spreadByField: cluster, minGroups: -1}]", "must not be negative"),
-        ("spreadConstraints: [{spreadByField: cluster, maxGroups: 1}, {spreadByField: cluster, maxGroups: 2}]", "more than one cluster spread constraint"),
-        ("spreadConstraints: [{spreadByField: region, maxGroups: 2}]", "needs a `spreadByField: cluster` constraint"),
+        (
+            "spreadConstraints: [{spreadByField: cluster, maxGroups: 1}, {spreadByField: cluster, maxGroups: 2}]",
+            "more than one cluster spread constraint",
+        ),
+        (
+            "spreadConstraints: [{spreadByField: region, maxGroups: 2}]",
+            "needs a `spreadByField: cluster` constraint",
+        ),
         ("spreadConstraints: [{spreadByField: country, maxGroups: 2}]", "'country' is not one of"),
-        ("clusterAffinities: [{affinityName: a}, {affinityName: a}]", "each affinity term must have a unique name"),
+        (
+            "clusterAffinities: [{affinityName: a}, {affinityName: a}]",
+            "each affinity term must have a unique name",
+        ),
         ("clusterAffinities: [{affinityName: 'bad name'}]", "must be a label key"),
         ("clusterAffinities: [{affinityName: a, clusterName: [x]}]", "did you mean 'clusterNames'"),
-        ("clusterAffinity: {}\n    clusterAffinities: [{affinityName: a}]", "cannot be used together with clusterAffinity"),
+        (
+            "clusterAffinity: {}\n    clusterAffinities: [{affinityName: a}]",
+            "cannot be used together with clusterAffinity",
+        ),
         (
             "clusterAffinities: [{affinityName: a, clusterNames: [x], overflowAffinities: [{affinityName: b}]}]",
             "can only be used together with dynamic weight or aggregated scheduling",

@@ -78,20 +78,30 @@ def test_webster_initial_seats_and_zero_votes() -> None:
 # --- strategies through the scheduler -----------------------------------------------------
 
 
-def cluster(name: str, labels: dict[str, str] | None = None, *, pods: int = 1000, cpu: str = "1000") -> Cluster:
+def cluster(
+    name: str, labels: dict[str, str] | None = None, *, pods: int = 1000, cpu: str = "1000"
+) -> Cluster:
     summary = ResourceSummary(allocatable={"pods": Fraction(pods), "cpu": Fraction(cpu)})
     return Cluster(
-        name, SRC, labels or {}, api_enablements=APIS, complete_api_enablements=True, resource_summary=summary
+        name,
+        SRC,
+        labels or {},
+        api_enablements=APIS,
+        complete_api_enablements=True,
+        resource_summary=summary,
     )
 
 
 def divided(preference: str = WEIGHTED, weights: WeightPreference | None = None) -> Placement:
     return Placement(
-        replica_scheduling=ReplicaScheduling(DIVIDED, preference, weights), replica_scheduling_set=True
+        replica_scheduling=ReplicaScheduling(DIVIDED, preference, weights),
+        replica_scheduling_set=True,
     )
 
 
-def run(placement: Placement, clusters: list[Cluster], replicas: int, **kwargs: object) -> dict[str, int]:
+def run(
+    placement: Placement, clusters: list[Cluster], replicas: int, **kwargs: object
+) -> dict[str, int]:
     request = ScheduleInput(
         resource=ResourceKey("apps", "Deployment", "default", "web"),
         api_version="apps/v1",
@@ -110,7 +120,11 @@ def by_label(**labels: str) -> ClusterAffinity:
 
 
 def test_static_weights_take_the_largest_matching_weight_and_skip_zero() -> None:
-    clusters = [cluster("a", {"zone": "x", "big": "yes"}), cluster("b", {"zone": "x"}), cluster("c", {"zone": "y"})]
+    clusters = [
+        cluster("a", {"zone": "x", "big": "yes"}),
+        cluster("b", {"zone": "x"}),
+        cluster("c", {"zone": "y"}),
+    ]
     weights = WeightPreference(
         (StaticWeight(by_label(zone="x"), 1), StaticWeight(by_label(big="yes"), 2)),
     )
@@ -216,10 +230,15 @@ def test_dynamic_assignment_sums_to_the_total_when_capacity_allows(
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=8), st.integers(min_value=0, max_value=100))
+@given(
+    st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=8),
+    st.integers(min_value=0, max_value=100),
+)
 def test_static_assignment_sums_to_the_total(weights: list[int], replicas: int) -> None:
     clusters = [cluster(f"c{i}", {"id": str(i)}) for i in range(len(weights))]
-    preference = WeightPreference(tuple(StaticWeight(by_label(id=str(i)), w) for i, w in enumerate(weights)))
+    preference = WeightPreference(
+        tuple(StaticWeight(by_label(id=str(i)), w) for i, w in enumerate(weights))
+    )
     result = run(divided(weights=preference), clusters, replicas)
     assert sum(result.values()) == replicas
 
@@ -241,7 +260,9 @@ def test_estimator_takes_the_tightest_resource() -> None:
         allocating={"memory": "0"},
     )
     # cpu 7500m / 500m = 15, memory 12Gi / 1Gi = 12, pods 100.
-    assert max_available_replicas(c, ReplicaRequirements({"cpu": 500, "memory": 2**30}, False)) == 12
+    assert (
+        max_available_replicas(c, ReplicaRequirements({"cpu": 500, "memory": 2**30}, False)) == 12
+    )
     assert max_available_replicas(c, ReplicaRequirements({"cpu": 500}, False)) == 15
     assert max_available_replicas(c, None) == 100  # no requirements: the pod count
     # A resource the cluster does not offer: nothing fits.
@@ -283,10 +304,17 @@ def test_replica_requirements_from_the_pod_template() -> None:
             "template": {
                 "spec": {
                     "containers": [
-                        {"resources": {"requests": {"cpu": "250m"}, "limits": {"cpu": "1", "memory": "1Gi"}}},
+                        {
+                            "resources": {
+                                "requests": {"cpu": "250m"},
+                                "limits": {"cpu": "1", "memory": "1Gi"},
+                            }
+                        },
                         {"resources": {"limits": {"nvidia.com/gpu": 1}}},
                     ],
-                    "initContainers": [{"resources": {"requests": {"cpu": "2", "memory": "512Mi"}}}],
+                    "initContainers": [
+                        {"resources": {"requests": {"cpu": "2", "memory": "512Mi"}}}
+                    ],
                     "overhead": {"cpu": "100m"},
                 }
             }
@@ -298,7 +326,12 @@ def test_replica_requirements_from_the_pod_template() -> None:
     )
     claim = {"spec": {"template": {"spec": {"containers": [{}], "nodeSelector": {"disk": "ssd"}}}}}
     assert replica_requirements("apps", "Deployment", claim) == ReplicaRequirements({}, True)
-    assert replica_requirements("apps", "Deployment", {"spec": {"template": {"spec": {"containers": [{}]}}}}) is None
+    assert (
+        replica_requirements(
+            "apps", "Deployment", {"spec": {"template": {"spec": {"containers": [{}]}}}}
+        )
+        is None
+    )
     assert replica_requirements("apps", "DaemonSet", body) is None  # not a workload kind
 
 
@@ -330,7 +363,9 @@ spec:
 SUMMARY = {"allocatable": {"pods": "100", "cpu": "100"}}
 
 
-def sources(policy: str = POLICY, templates: str = JOB, clusters: tuple[str, ...] = ("a", "b")) -> list[SourceFile]:
+def sources(
+    policy: str = POLICY, templates: str = JOB, clusters: tuple[str, ...] = ("a", "b")
+) -> list[SourceFile]:
     inventory = "---\n".join(cluster_yaml(n, summary=SUMMARY) for n in clusters)
     return [
         SourceFile("policies/clusters.yaml", inventory),
@@ -343,7 +378,10 @@ def test_job_parallelism_and_completions_are_divided() -> None:
     compiled = compile_fleet(load_fleet(sources()))
     specs = {c: objs[0].body["spec"] for c, objs in compiled.objects.items()}
     # parallelism 4 split 3:1; completions 10 split by that parallelism 3:1 -> 7:3.
-    assert {c: (s["parallelism"], s["completions"]) for c, s in specs.items()} == {"a": (3, 7), "b": (1, 3)}
+    assert {c: (s["parallelism"], s["completions"]) for c, s in specs.items()} == {
+        "a": (3, 7),
+        "b": (1, 3),
+    }
 
 
 DEPLOYMENT = """
@@ -364,18 +402,29 @@ def placements(compiled: object) -> dict[str, int]:
 def previous_of(compiled: object) -> dict[ResourceKey, PreviousPlacement]:
     [decision] = compiled.decisions  # type: ignore[attr-defined]
     b = decision.binding
-    return {b.resource: PreviousPlacement({t.name: t.replicas for t in b.clusters}, b.affinity_name, b.placement_fingerprint)}
+    return {
+        b.resource: PreviousPlacement(
+            {t.name: t.replicas for t in b.clusters}, b.affinity_name, b.placement_fingerprint
+        )
+    }
 
 
 def test_divided_placement_is_kept_when_a_cluster_is_added() -> None:
     first = compile_fleet(load_fleet(sources(templates=DEPLOYMENT)))
     assert placements(first) == {"a": 3, "b": 1}
     # A new cluster with a matching weight joins: Karmada does not reschedule.
-    policy = POLICY.replace("- {targetCluster: {clusterNames: [b]}, weight: 1}", "- {targetCluster: {clusterNames: [b]}, weight: 1}\n        - {targetCluster: {clusterNames: [c]}, weight: 1}")
-    second = compile_fleet(load_fleet(sources(policy, DEPLOYMENT, ("a", "b", "c"))), previous_of(first))
+    policy = POLICY.replace(
+        "- {targetCluster: {clusterNames: [b]}, weight: 1}",
+        "- {targetCluster: {clusterNames: [b]}, weight: 1}\n        - {targetCluster: {clusterNames: [c]}, weight: 1}",
+    )
+    second = compile_fleet(
+        load_fleet(sources(policy, DEPLOYMENT, ("a", "b", "c"))), previous_of(first)
+    )
     # ...except that this policy changed, which does reschedule: 4 over 3:1:1.
     assert placements(second) == {"a": 2, "b": 1, "c": 1}
-    same_policy = compile_fleet(load_fleet(sources(templates=DEPLOYMENT, clusters=("a", "b", "c"))), previous_of(first))
+    same_policy = compile_fleet(
+        load_fleet(sources(templates=DEPLOYMENT, clusters=("a", "b", "c"))), previous_of(first)
+    )
     assert placements(same_policy) == {"a": 3, "b": 1}
     [decision] = same_policy.decisions
     assert decision.schedule is not None and decision.schedule.kept
@@ -383,9 +432,14 @@ def test_divided_placement_is_kept_when_a_cluster_is_added() -> None:
 
 def test_divided_placement_is_redone_when_replicas_change_or_a_cluster_goes() -> None:
     first = compile_fleet(load_fleet(sources(templates=DEPLOYMENT)))
-    scaled = compile_fleet(load_fleet(sources(templates=DEPLOYMENT.replace("replicas: 4", "replicas: 8"))), previous_of(first))
+    scaled = compile_fleet(
+        load_fleet(sources(templates=DEPLOYMENT.replace("replicas: 4", "replicas: 8"))),
+        previous_of(first),
+    )
     assert placements(scaled) == {"a": 6, "b": 2}
-    gone = compile_fleet(load_fleet(sources(templates=DEPLOYMENT, clusters=("a",))), previous_of(first))
+    gone = compile_fleet(
+        load_fleet(sources(templates=DEPLOYMENT, clusters=("a",))), previous_of(first)
+    )
     assert placements(gone) == {"a": 4}
 
 

@@ -51,7 +51,9 @@ def cluster(
     return Cluster(name, SRC, labels or {}, **values)  # type: ignore[arg-type]
 
 
-def request(placement: Placement | None = None, replicas: int = 0, **kwargs: object) -> ScheduleInput:
+def request(
+    placement: Placement | None = None, replicas: int = 0, **kwargs: object
+) -> ScheduleInput:
     values: dict[str, object] = {
         "resource": ResourceKey("apps", "Deployment", "default", "web"),
         "api_version": "apps/v1",
@@ -115,8 +117,15 @@ def test_taint_filter_and_previous_placement_bypass() -> None:
 
 
 def test_spread_constraint_filter_needs_the_property() -> None:
-    by_region = Placement(spread_constraints=(SpreadConstraint("region", "", 1, 2), SpreadConstraint("cluster", "", 1, 2)))
-    assert spread_constraint.check(request(by_region), cluster("a")) == "no spec.region to spread by"
+    by_region = Placement(
+        spread_constraints=(
+            SpreadConstraint("region", "", 1, 2),
+            SpreadConstraint("cluster", "", 1, 2),
+        )
+    )
+    assert (
+        spread_constraint.check(request(by_region), cluster("a")) == "no spec.region to spread by"
+    )
     assert spread_constraint.check(request(by_region), cluster("a", region="r")) is None
     by_zone = Placement(spread_constraints=(SpreadConstraint("zone", "", 1, 1),))
     assert spread_constraint.check(request(by_zone), cluster("a")) == "no spec.zones to spread by"
@@ -131,7 +140,10 @@ def test_filters_report_the_first_rejection_in_karmadas_order() -> None:
 
 
 def test_no_feasible_cluster_clears_the_placement() -> None:
-    result = schedule(request(Placement(cluster_affinity=ClusterAffinity(cluster_names=("none",)))), [cluster("a")])
+    result = schedule(
+        request(Placement(cluster_affinity=ClusterAffinity(cluster_names=("none",)))),
+        [cluster("a")],
+    )
     assert result.clusters == ()
 
 
@@ -144,7 +156,12 @@ def spread(*constraints: SpreadConstraint) -> Placement:
 
 def test_cluster_spread_picks_by_available_replicas_then_name() -> None:
     # Duplicated ignores capacity for the check but still sorts by it.
-    clusters = [cluster("a", pods=10), cluster("b", pods=50), cluster("c", pods=50), cluster("d", pods=30)]
+    clusters = [
+        cluster("a", pods=10),
+        cluster("b", pods=50),
+        cluster("c", pods=50),
+        cluster("d", pods=30),
+    ]
     result = schedule(request(spread(SpreadConstraint("cluster", "", 1, 2)), replicas=3), clusters)
     assert names(result) == ["b", "c"]
 
@@ -166,7 +183,9 @@ def test_non_workloads_sort_by_name() -> None:
 
 def test_cluster_spread_errors() -> None:
     clusters = [cluster("a"), cluster("b")]
-    with pytest.raises(ScheduleError, match="fewer than the cluster spread constraint's minGroups 3"):
+    with pytest.raises(
+        ScheduleError, match="fewer than the cluster spread constraint's minGroups 3"
+    ):
         schedule(request(spread(SpreadConstraint("cluster", "", 3, 3)), replicas=1), clusters)
     # maxGroups unset selects nothing.
     with pytest.raises(ScheduleError, match="no clusters available to schedule"):
@@ -228,7 +247,9 @@ def test_region_spread_without_enough_regions() -> None:
         ([Group("A", 3, 10), Group("B", 1, 90)], 1, 2, 3, ["B", "A"]),
     ],
 )  # fmt: skip
-def test_group_selection(groups: list[Group], minimum: int, maximum: int, target: int, expected: list[str]) -> None:
+def test_group_selection(
+    groups: list[Group], minimum: int, maximum: int, target: int, expected: list[str]
+) -> None:
     assert [g.name for g in select_groups(groups, minimum, maximum, target)] == expected
 
 
@@ -245,13 +266,20 @@ BACKUP = ClusterAffinity(label_selector=LabelSelector((("tier", "backup"),)))
 
 def test_first_term_that_schedules_wins() -> None:
     clusters = [cluster("p", {"tier": "primary"}), cluster("b", {"tier": "backup"})]
-    result = schedule(request(terms(("primary", PRIMARY), ("backup", BACKUP)), replicas=1), clusters)
+    result = schedule(
+        request(terms(("primary", PRIMARY), ("backup", BACKUP)), replicas=1), clusters
+    )
     assert (names(result), result.affinity_name) == (["p"], "primary")
 
 
 def test_falls_through_to_the_next_term() -> None:
-    clusters = [cluster("p", {"tier": "primary"}, api_enablements={}), cluster("b", {"tier": "backup"})]
-    result = schedule(request(terms(("primary", PRIMARY), ("backup", BACKUP)), replicas=1), clusters)
+    clusters = [
+        cluster("p", {"tier": "primary"}, api_enablements={}),
+        cluster("b", {"tier": "backup"}),
+    ]
+    result = schedule(
+        request(terms(("primary", PRIMARY), ("backup", BACKUP)), replicas=1), clusters
+    )
     assert (names(result), result.affinity_name) == (["b"], "backup")
     assert [a.term for a in result.attempts] == ["primary", "backup"]
     assert result.attempts[0].error == "no cluster passed the filters"
@@ -260,7 +288,12 @@ def test_falls_through_to_the_next_term() -> None:
 def test_starts_from_the_recorded_term() -> None:
     clusters = [cluster("p", {"tier": "primary"}), cluster("b", {"tier": "backup"})]
     result = schedule(
-        request(terms(("primary", PRIMARY), ("backup", BACKUP)), replicas=1, previous={"b": 1}, previous_affinity="backup"),
+        request(
+            terms(("primary", PRIMARY), ("backup", BACKUP)),
+            replicas=1,
+            previous={"b": 1},
+            previous_affinity="backup",
+        ),
         clusters,
     )
     assert (names(result), result.affinity_name) == (["b"], "backup")
@@ -272,7 +305,9 @@ def test_every_term_failing() -> None:
     # First failure "nothing fits": the placement is cleared.
     assert schedule(request(placement, replicas=1), nothing).clusters == ()
     # First failure of another kind: Karmada keeps the old result and reports an error.
-    spread_terms = dataclasses.replace(placement, spread_constraints=(SpreadConstraint("cluster", "", 2, 2),))
+    spread_terms = dataclasses.replace(
+        placement, spread_constraints=(SpreadConstraint("cluster", "", 2, 2),)
+    )
     clusters = [cluster("p", {"tier": "primary"})]
     with pytest.raises(ScheduleError, match="term 'primary': 1 feasible clusters"):
         schedule(request(spread_terms, replicas=1), clusters)
@@ -298,8 +333,17 @@ def test_capacity_orders_clusters_for_workloads_with_requests() -> None:
     needs = ReplicaRequirements({"cpu": 2000}, False)  # 2 cpu per replica
     clusters = [cluster("small", cpu="10"), cluster("big", cpu="40"), cluster("none", cpu="1")]
     result = schedule(
-        request(spread(SpreadConstraint("cluster", "", 1, 1)), replicas=1, requirements=needs, is_workload=True),
+        request(
+            spread(SpreadConstraint("cluster", "", 1, 1)),
+            replicas=1,
+            requirements=needs,
+            is_workload=True,
+        ),
         clusters,
     )
-    assert {c.name: c.available for c in result.decisive.candidates} == {"big": 20, "small": 5, "none": 0}
+    assert {c.name: c.available for c in result.decisive.candidates} == {
+        "big": 20,
+        "small": 5,
+        "none": 0,
+    }
     assert names(result) == ["big"]
