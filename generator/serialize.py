@@ -51,10 +51,10 @@ def _yaml_printable(ch: str) -> bool:
 def _is_plain_safe(text: str) -> bool:
     if not text or text[-1] in " :":
         return False
-    if text[0] in _PLAIN_FIRST_FORBIDDEN:
-        # `--flag` may start plain: "-" followed by a non-space is not an indicator.
-        if text[0] != "-" or len(text) < 2 or text[1] in " \t" or text.startswith("---"):
-            return False
+    # `--flag` may start plain: "-" followed by a non-space is not an indicator.
+    flag_like = text[0] == "-" and len(text) > 1 and text[1] not in " \t" and text[:3] != "---"
+    if text[0] in _PLAIN_FIRST_FORBIDDEN and not flag_like:
+        return False
     if not text.isprintable() or ": " in text or " #" in text:
         return False
     if _YAML11_AMBIGUOUS.fullmatch(text):
