@@ -169,3 +169,36 @@ def test_reindex_job_is_divided_by_static_weight(rendered: dict[str, object]) ->
         "prod-aws-use1": (2, 10),
         "prod-gcp-euw4": (1, 5),
     }
+
+
+def test_storefront_dependencies_follow_the_deployment(rendered: dict[str, object]) -> None:
+    storefront = where(rendered, "shop/deployment.apps_storefront.yaml")
+    assert where(rendered, "shop/configmap_storefront-config.yaml") == storefront
+    assert where(rendered, "shop/sealedsecret.bitnami.com_storefront-db.yaml") == storefront
+
+
+def test_embedded_settings_are_overridden_on_staging(rendered: dict[str, object]) -> None:
+    data = rendered["staging-gcp-euw4/shop/configmap_storefront-config.yaml"]["data"]  # type: ignore[index]
+    assert data["settings.json"] == (
+        '{"checkout":{"timeoutSeconds":5,"retries":2},"currency":"USD","sandboxPayments":true}'
+    )
+    # YAML comes back with its keys sorted, as Karmada's Go YAML library writes it.
+    assert data["app.yaml"] == (
+        "cache:\n  ttlSeconds: 300\nlogging:\n  format: json\n  level: debug\n"
+        "tracing:\n  enabled: true\n  sampleRate: 0.25\n"
+    )
+    prod = rendered["prod-aws-use1/shop/configmap_storefront-config.yaml"]["data"]  # type: ignore[index]
+    assert (
+        prod["app.yaml"] == "logging:\n  level: info\n  format: json\ncache:\n  ttlSeconds: 300\n"
+    )
+
+
+def test_every_object_is_labelled_with_its_environment(rendered: dict[str, object]) -> None:
+    env = {"prod-aws-use1": "prod", "staging-gcp-euw4": "staging", "dev-aws-use1": "dev"}
+    for path, obj in rendered.items():
+        cluster = path.split("/")[0]
+        if cluster in env:
+            labels = obj["metadata"]["labels"]  # type: ignore[index]
+            assert labels["fleet.example.com/env"] == env[cluster], path
+    dev_ns = rendered["dev-aws-use1/_cluster/namespace_shop.yaml"]
+    assert dev_ns["metadata"]["annotations"] == {"fleet.example.com/support": "best-effort"}  # type: ignore[index]
