@@ -31,6 +31,7 @@ from generator.model import (
 from generator.overriders import Change, applicable_rules, apply_overrides
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from generator.scheduler.division import divide_replicas
+from generator.secrets import credential_warnings, plaintext_secret
 
 SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
 NAMESPACE_SYNC = "namespace-sync"
@@ -234,6 +235,7 @@ def compile_fleet(
     warnings: list[str] = []
 
     for template in fleet.templates:
+        warnings.extend(credential_warnings(template))
         if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
             skipped.append(template.key)
             continue
@@ -277,6 +279,13 @@ def compile_fleet(
                 body, applied = apply_overrides(body, rules, cluster, template.key, steps)
             except UserError as exc:
                 problems.extend(exc)
+                continue
+            if plaintext_secret(body):
+                problems.add(
+                    template.source,
+                    f"overrides put plaintext data into Secret {template.key} for cluster "
+                    f"{target.name}; plaintext Secrets do not go to rendered/",
+                )
                 continue
             recorded = tuple((rule, tuple(found)) for rule, found in steps or ())
             objects[target.name].append(

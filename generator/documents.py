@@ -131,16 +131,25 @@ class _Parser(CParser):  # type: ignore[misc]
         return _SEQ if kind is nodes.SequenceNode else _MAP
 
 
+MAX_NODES = 5_000_000  # far beyond any real manifest; stops alias bombs ("billion laughs")
+
+
 class _Builder:
     def __init__(self, path: str, track_lines: bool) -> None:
         self.path = path
         self.track_lines = track_lines
         self.lines: dict[int, dict[Any, int]] = {}
+        self.nodes = 0
 
     def error(self, node: nodes.Node, message: str) -> UserError:
         return UserError.at(Source(self.path, node.start_mark.line + 1), message)
 
     def build(self, node: nodes.Node) -> JSONValue:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.error(
+                node, f"the document expands to more than {MAX_NODES:,} values (YAML aliases?)"
+            )
         if isinstance(node, nodes.ScalarNode):
             return self.scalar(node)
         if isinstance(node, nodes.SequenceNode):

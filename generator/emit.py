@@ -9,10 +9,12 @@ inside it are replaced, never followed.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,8 @@ RENDERED_DIR = "rendered"
 META_DIR = ".hubless"
 _TXN = f"{META_DIR}/txn"
 _JOURNAL = f"{_TXN}/journal.json"
-_META_FILES = {f"{META_DIR}/.gitignore": b"txn/\n"}
+_LOCK = f"{META_DIR}/lock"
+_META_FILES = {f"{META_DIR}/.gitignore": b"lock\ntxn/\n"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,36 @@ def desired_tree(compiled: Compiled) -> dict[str, bytes]:
     return tree
 
 
+@contextlib.contextmanager
+def locked(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold the repository's render lock; `on_wait` runs once if another holds it.
+
+    An advisory lock on rendered/.hubless/lock: the kernel releases it when its holder
+    exits, even when killed, so a stale lock never blocks the next run."""
+    _check_root(root)
+    created = not root.exists()
+    root.mkdir(exist_ok=True)
+    _make_parents(root, _LOCK)
+    path = root / _LOCK
+    if path.is_symlink():
+        path.unlink()
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if created and sorted(p.name for p in root.rglob("*")) == [".hubless", "lock"]:
+                # A first render that failed leaves no trace.
+                path.unlink()
+                (root / META_DIR).rmdir()
+                root.rmdir()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _existing_files(root: Path) -> dict[str, Path]:
     """Every non-directory entry under rendered/ except the transaction area."""
     found: dict[str, Path] = {}
@@ -92,7 +125,8 @@ def _existing_files(root: Path) -> dict[str, Path]:
         subdirs[:] = sorted(keep)
         for name in names:
             relative = name if relative_dir == "." else f"{relative_dir}/{name}"
-            found[relative] = base / name
+            if relative != _LOCK:
+                found[relative] = base / name
     return found
 
 

@@ -7,6 +7,7 @@ file contents, so the same code loads a work tree or a git revision.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from generator import kinds, workloads
+from generator import kinds, secrets, workloads
 from generator.dialects import dialect_for
 from generator.documents import Document, parse_documents
 from generator.errors import Problems, Source, UserError
@@ -71,12 +72,31 @@ def read_sources(repo: Path) -> list[SourceFile]:
     return files
 
 
+MAX_JINJA_OUTPUT = 64 * 2**20  # characters; a runaway loop stops here, not in swap
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def _render_jinja(file: SourceFile, context: dict[str, Any]) -> str:
     environment = SandboxedEnvironment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
     try:
-        return environment.from_string(file.text).render(**context)
+        chunks, size = [], 0
+        for chunk in environment.from_string(file.text).generate(**context):
+            size += len(chunk)
+            if size > MAX_JINJA_OUTPUT:
+                raise _TooLarge
+            chunks.append(chunk)
+        return "".join(chunks)
+    except _TooLarge:
+        raise UserError.at(
+            Source(file.path, 1), f"Jinja2: output exceeds {MAX_JINJA_OUTPUT:,} characters"
+        ) from None
+    except RecursionError:
+        raise UserError.at(Source(file.path, 1), "Jinja2: recursion too deep") from None
     except jinja2.TemplateSyntaxError as exc:
         raise UserError.at(Source(file.path, exc.lineno or 1), f"Jinja2: {exc.message}") from None
     except Exception as exc:  # any failure inside the template is the template's fault
@@ -212,8 +232,39 @@ def _template(document: Document, crds: dict[tuple[str, str], bool]) -> Resource
         )
     else:
         namespace = ""
+    _check_names(document, group, kind, name, namespace)
+    if secrets.plaintext_secret(body):
+        raise UserError.at(
+            document.source,
+            f"Secret {namespace}/{name} holds plaintext data: commit a SealedSecret, an "
+            "ExternalSecret or a SOPS-encrypted object instead (or annotate "
+            f'{secrets.ALLOW_PLAINTEXT_SECRET}: "true" to accept the risk)',
+        )
     workloads.apply_defaults(group, kind, body)
     return ResourceTemplate(api_version, kind, namespace, name, body, document.source)
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# Kinds whose names are path segments, not DNS names (RBAC: "system:controller:...").
+_PATH_SEGMENT_NAMES = frozenset(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"])
+
+
+def _check_names(document: Document, group: str, kind: str, name: str, namespace: str) -> None:
+    """Kubernetes' name rules: what the API server would reject never reaches rendered/."""
+    if namespace and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace)):
+        raise UserError.at(
+            document.source, f"namespace {namespace!r} is not a valid name (a DNS-1123 label)"
+        )
+    if group == "rbac.authorization.k8s.io" and kind in _PATH_SEGMENT_NAMES:
+        if name in (".", "..") or "/" in name or "%" in name:
+            raise UserError.at(document.source, f"name {name!r} is not a valid path segment")
+    elif len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+        raise UserError.at(
+            document.source,
+            f"name {name!r} is not a valid Kubernetes name (lower case letters, digits, "
+            "'-' and '.', at most 253 characters)",
+        )
 
 
 def load_fleet(files: Sequence[SourceFile]) -> Fleet:

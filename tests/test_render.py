@@ -207,7 +207,7 @@ def test_rerender_touches_nothing_and_prunes_what_went_away(tmp_path: Path) -> N
     write_tree(tmp_path, {"policies/web.yaml": PP + "      exclude: [west]\n"})
     render(tmp_path, check=False)
     after = snapshot(tmp_path / "rendered")
-    assert set(after) - {".hubless/placement.yaml", ".hubless/.gitignore"} == {
+    assert set(after) - {".hubless/placement.yaml", ".hubless/.gitignore", ".hubless/lock"} == {
         "batch/_cluster/namespace_shop.yaml",
         "dev/_cluster/namespace_shop.yaml",
         "east/_cluster/namespace_shop.yaml",

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator.compile import Compiled, compile_fleet, inventory_warnings
-from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, plan, recover
+from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, locked, plan, recover
 from generator.git import committed_text
 from generator.load import load_fleet, read_sources
 from generator.model import Fleet
@@ -65,6 +65,18 @@ def _print_stale(change: Plan) -> None:
 
 
 def render(repo: Path, *, check: bool, fresh: bool = False) -> int:
+    if check:
+        return _render(repo, check=True, fresh=fresh)
+    rendered = repo / RENDERED_DIR
+
+    def waiting() -> None:
+        click.echo("waiting for another `hubless render` of this repository to finish", err=True)
+
+    with locked(rendered, waiting):
+        return _render(repo, check=False, fresh=fresh)
+
+
+def _render(repo: Path, *, check: bool, fresh: bool) -> int:
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
