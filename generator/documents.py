@@ -13,14 +13,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import nodes
+from ruamel.yaml import events
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from generator.errors import Source, UserError
 
-_PLAIN = "?plain"
 _STR = "tag:yaml.org,2002:str"
+MAX_NODES = 5_000_000  # far beyond any real manifest; stops alias bombs ("billion laughs")
+MAX_DEPTH = 200  # far deeper than any Kubernetes object, CRD schemas included
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
@@ -117,7 +119,8 @@ class Document:
 
 
 class _Parser(CParser):  # type: ignore[misc]
-    """libyaml parser with a resolver that only marks plain scalars; we resolve them."""
+    """libyaml's event parser. Documents are built from its events without recursion, so
+    no nesting depth can overflow a stack (libyaml's own composer recurses in C)."""
 
     def descend_resolver(self, *args: Any) -> None:
         pass
@@ -126,12 +129,29 @@ class _Parser(CParser):  # type: ignore[misc]
         pass
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is nodes.ScalarNode:
-            return _PLAIN if implicit[0] else _STR
-        return _SEQ if kind is nodes.SequenceNode else _MAP
+        return _STR
 
 
-MAX_NODES = 5_000_000  # far beyond any real manifest; stops alias bombs ("billion laughs")
+_NO_KEY = object()
+_EXPLICIT = {
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": bool,
+    "tag:yaml.org,2002:null": type(None),
+}
+
+
+class _Frame:
+    __slots__ = ("anchor", "container", "key", "key_line", "line", "lines", "merges")
+
+    def __init__(self, container: Any, anchor: str | None, line: int) -> None:
+        self.container = container
+        self.anchor = anchor
+        self.line = line
+        self.key: Any = _NO_KEY
+        self.key_line = line
+        self.lines: dict[Any, int] = {}
+        self.merges: list[tuple[Any, int]] = []
 
 
 class _Builder:
@@ -140,110 +160,170 @@ class _Builder:
         self.track_lines = track_lines
         self.lines: dict[int, dict[Any, int]] = {}
         self.nodes = 0
+        self.anchors: dict[str, Any] = {}
 
-    def error(self, node: nodes.Node, message: str) -> UserError:
-        return UserError.at(Source(self.path, node.start_mark.line + 1), message)
+    def error(self, line: int, message: str) -> UserError:
+        return UserError.at(Source(self.path, line), message)
 
-    def build(self, node: nodes.Node) -> JSONValue:
-        self.nodes += 1
+    def count(self, amount: int, line: int) -> None:
+        self.nodes += amount
         if self.nodes > MAX_NODES:
             raise self.error(
-                node, f"the document expands to more than {MAX_NODES:,} values (YAML aliases?)"
+                line, f"the document expands to more than {MAX_NODES:,} values (YAML aliases?)"
             )
-        if isinstance(node, nodes.ScalarNode):
-            return self.scalar(node)
-        if isinstance(node, nodes.SequenceNode):
-            if node.tag != _SEQ:
-                raise self.error(node, f"unsupported YAML tag {node.tag!r}")
-            items = [self.build(child) for child in node.value]
-            if self.track_lines:
-                self.lines[id(items)] = {
-                    i: child.start_mark.line + 1 for i, child in enumerate(node.value)
-                }
-            return items
-        if node.tag != _MAP or not isinstance(node, nodes.MappingNode):
-            raise self.error(node, f"unsupported YAML tag {node.tag!r}")
-        return self.mapping(node)
 
-    def mapping(self, node: nodes.MappingNode) -> dict[str, JSONValue]:
-        result: dict[str, JSONValue] = {}
-        key_lines: dict[Any, int] = {}
-        merged: dict[str, JSONValue] = {}
-        for key_node, value_node in node.value:
-            if (
-                isinstance(key_node, nodes.ScalarNode)
-                and key_node.tag == _PLAIN
-                and key_node.value == "<<"
-            ):
-                merged.update(self.merge_sources(value_node))
-                continue
-            if not isinstance(key_node, nodes.ScalarNode):
-                raise self.error(key_node, "a mapping key must be a scalar")
-            key = _key_text(self.scalar(key_node))
-            if key in result:
-                raise self.error(key_node, f"duplicate key {key!r}")
-            result[key] = self.build(value_node)
-            key_lines[key] = key_node.start_mark.line + 1
-        for key, value in merged.items():
-            result.setdefault(key, value)
-        if self.track_lines:
-            self.lines[id(result)] = key_lines
-        return result
-
-    def merge_sources(self, node: nodes.Node) -> dict[str, JSONValue]:
-        # YAML merge keys: explicit keys win, then earlier merged mappings win.
-        sources = node.value if isinstance(node, nodes.SequenceNode) else [node]
-        merged: dict[str, JSONValue] = {}
-        for source in sources:
-            value = self.build(source)
-            if not isinstance(value, dict):
-                raise self.error(source, "a merge key '<<' needs a mapping or a list of mappings")
-            for key, item in value.items():
-                merged.setdefault(key, item)
-        return merged
-
-    def scalar(self, node: nodes.ScalarNode) -> JSONValue:
-        tag, text = str(node.tag), node.value
-        if tag == _PLAIN:
-            return resolve_plain(text)
+    def scalar(self, event: events.ScalarEvent, line: int) -> JSONValue:
+        tag, text = event.tag, event.value
+        if tag is None or tag == "!":
+            plain = event.implicit[0] and not event.style
+            return resolve_plain(text) if plain and tag is None else text
         if tag == _STR:
             return text
-        explicit = {
-            "tag:yaml.org,2002:int": int,
-            "tag:yaml.org,2002:float": float,
-            "tag:yaml.org,2002:bool": bool,
-            "tag:yaml.org,2002:null": type(None),
-        }
-        wanted = explicit.get(tag)
+        wanted = _EXPLICIT.get(tag)
         if wanted is None:
-            raise self.error(node, f"unsupported YAML tag {tag!r}")
+            raise self.error(line, f"unsupported YAML tag {tag!r}")
         value = resolve_plain(text)
         if wanted is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-            raise self.error(node, f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+            raise self.error(line, f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}")
         return value
+
+    def copy(self, value: Any, line: int) -> Any:
+        """An alias's value, copied: aliased content is never shared between places."""
+        stack = [value]
+        size = 0
+        while stack:
+            item = stack.pop()
+            size += 1
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        self.count(size, line)
+        return _deep_copy(value)
+
+    def documents(self, parser: _Parser) -> list[tuple[JSONValue, int]]:
+        found: list[tuple[JSONValue, int]] = []
+        stack: list[_Frame] = []
+        root: Any = None
+        start = 1
+        while parser.check_event():
+            event = parser.get_event()
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            if isinstance(event, events.DocumentStartEvent):
+                root, start, self.anchors = None, line, {}
+                continue
+            if isinstance(event, events.DocumentEndEvent):
+                found.append((root, start))
+                continue
+            if isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
+                tag = event.tag
+                standard = _MAP if isinstance(event, events.MappingStartEvent) else _SEQ
+                if tag not in (None, "!", standard):
+                    raise self.error(line, f"unsupported YAML tag {tag!r}")
+                container: Any = {} if standard == _MAP else []
+                self.count(1, line)
+                if not stack:
+                    start = line if root is None else start
+                if len(stack) >= MAX_DEPTH:
+                    raise self.error(line, f"nested more than {MAX_DEPTH} levels deep")
+                stack.append(_Frame(container, event.anchor, line))
+                continue
+            merge_key = False
+            if isinstance(event, events.ScalarEvent):
+                self.count(1, line)
+                value = self.scalar(event, line)
+                anchor = event.anchor
+                merge_key = event.value == "<<" and event.tag is None and not event.style
+            elif isinstance(event, events.AliasEvent):
+                if event.anchor not in self.anchors:
+                    raise self.error(line, f"unknown alias {event.anchor!r}")
+                value, anchor = self.copy(self.anchors[event.anchor], line), None
+            elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
+                frame = stack.pop()
+                value, anchor, line = self.finish(frame), frame.anchor, frame.line
+            else:
+                continue
+            if anchor is not None:
+                self.anchors[anchor] = value
+            if not stack:
+                root = value
+                continue
+            self.place(stack[-1], value, line, merge_key)
+        return found
+
+    def place(self, frame: _Frame, value: Any, line: int, merge_key: bool) -> None:
+        container = frame.container
+        if isinstance(container, list):
+            if self.track_lines:
+                frame.lines[len(container)] = line
+            container.append(value)
+            return
+        if frame.key is _NO_KEY:
+            if isinstance(value, dict | list):
+                raise self.error(line, "a mapping key must be a scalar")
+            frame.key = _MERGE if merge_key else _key_text(value)
+            frame.key_line = line
+            return
+        key, frame.key = frame.key, _NO_KEY
+        if key is _MERGE:
+            frame.merges.append((value, line))
+            return
+        if key in container:
+            raise self.error(frame.key_line, f"duplicate key {key!r}")
+        container[key] = value
+        frame.lines[key] = frame.key_line
+
+    def finish(self, frame: _Frame) -> Any:
+        container = frame.container
+        if isinstance(container, dict) and frame.merges:
+            # YAML merge keys: explicit keys win, then earlier merged mappings win.
+            for value, line in frame.merges:
+                sources = value if isinstance(value, list) else [value]
+                for source in sources:
+                    if not isinstance(source, dict):
+                        raise self.error(
+                            line, "a merge key '<<' needs a mapping or a list of mappings"
+                        )
+                    for key, item in source.items():
+                        container.setdefault(key, item)
+        if self.track_lines:
+            self.lines[id(container)] = frame.lines
+        return container
+
+
+_MERGE = object()
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _deep_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(item) for item in value]
+    return value
 
 
 def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[Document]:
     """Every non-empty document in `text`; a syntax error becomes a UserError at its line."""
     builder = _Builder(path, track_lines)
     parser = _Parser(text)
-    documents: list[Document] = []
     try:
-        while parser.check_node():
-            node = parser.get_node()
-            data = builder.build(node)
-            if data is None:
-                continue
-            documents.append(Document(data, Source(path, node.start_mark.line + 1), builder.lines))
+        built = builder.documents(parser)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
         raise UserError.at(Source(path, line), f"invalid YAML: {problem}") from None
-    except RecursionError:
-        raise UserError.at(Source(path, 1), "YAML nested too deeply") from None
+    except ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise UserError.at(Source(path, line), f"invalid YAML: {exc.reason}") from None
+    except YAMLError as exc:
+        raise UserError.at(Source(path, 1), f"invalid YAML: {exc}") from None
     finally:
         parser.dispose()
-    return documents
+    return [
+        Document(data, Source(path, line), builder.lines)
+        for data, line in built
+        if data is not None
+    ]

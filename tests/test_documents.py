@@ -115,3 +115,16 @@ def test_errors_name_the_line(text: str, line: int, message: str) -> None:
     assert problem.source.line == line
     assert message in problem.message
     assert str(problem).startswith(f"dir/file.yaml:{line}: error: ")
+
+
+def test_depth_is_bounded_without_recursion() -> None:
+    deep = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"  # would overflow a recursive composer
+    with pytest.raises(UserError, match="nested more than 200 levels deep"):
+        parse_documents(deep, "deep.yaml")
+    [doc] = parse_documents("a: " + "[" * 150 + "]" * 150 + "\n", "ok.yaml")
+    assert isinstance(doc.data["a"], list)
+
+
+def test_unknown_alias_is_an_error() -> None:
+    with pytest.raises(UserError, match="invalid YAML|unknown alias"):
+        parse_documents("a: *nothing\n", "f")
