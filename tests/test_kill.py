@@ -1,0 +1,112 @@
+"""Nothing lost: `hubless render` killed with SIGKILL at many points of a large render
+leaves, after the next run's recovery, exactly the old tree or exactly the new one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from generator.emit import recover
+from tests.conftest import cluster_yaml, write_tree
+
+KILL_POINTS = 50
+
+
+def fleet(clusters: int, apps: int, version: str) -> dict[str, str]:
+    inventory = "---\n".join(
+        cluster_yaml(f"c{i:02d}", {"env": "prod" if i % 2 else "dev"}, region=f"r{i % 3}")
+        for i in range(clusters)
+    )
+    files = {
+        "policies/clusters.yaml": inventory,
+        "policies/apps.yaml": (
+            "apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\n"
+            "metadata: {name: apps}\nspec:\n  resourceSelectors:\n"
+            "  - {apiVersion: apps/v1, kind: Deployment}\n  - {apiVersion: v1, kind: ConfigMap}\n"
+        ),
+    }
+    for j in range(apps):
+        files[f"templates/app{j:03d}.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app{j}, namespace: apps}}\n"
+            f"data: {{version: '{version}', payload: '{'x' * 200}'}}\n---\n"
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{j}, namespace: apps}}\n"
+            f"spec:\n  replicas: 2\n  template:\n    spec:\n"
+            f"      containers: [{{name: app, image: 'app:{version}'}}]\n"
+        )
+    return files
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).as_posix() != ".hubless/lock"
+    }
+
+
+def render(repo: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", "render"],
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_sigkill_at_many_points_never_leaves_a_mixed_tree(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    # Old: 24 clusters, version 1. New: a cluster fewer, one more app, every app changed.
+    write_tree(repo, fleet(16, 30, "1"))
+    assert render(repo).wait() == 0
+    old = tree(repo / "rendered")
+    saved = tmp_path / "old-rendered"
+    shutil.copytree(repo / "rendered", saved)
+
+    # The new sources, rendered once without interruption: the new tree, and how long the
+    # very render that will be killed takes.
+    write_tree(repo, fleet(15, 31, "2"))
+    start = time.monotonic()
+    assert render(repo).wait() == 0
+    duration = time.monotonic() - start
+    new = tree(repo / "rendered")
+    assert old != new
+
+    journal = repo / "rendered/.hubless/txn/journal.json"
+    outcomes = {"old": 0, "new": 0}
+    mid_swap = 0
+    for point in range(KILL_POINTS):
+        shutil.rmtree(repo / "rendered")
+        shutil.copytree(saved, repo / "rendered")
+        process = render(repo)
+        if point < KILL_POINTS // 2:
+            # Spread over the whole run and a little past it, start-up included.
+            time.sleep(duration * 1.1 * (point + 0.5) / (KILL_POINTS // 2))
+        else:
+            # Aim at the swap itself: a little after the journal is committed.
+            deadline = time.monotonic() + 4 * duration
+            while not journal.exists() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            time.sleep(0.002 * (point - KILL_POINTS // 2))
+        if process.poll() is None:
+            if (repo / "rendered/.hubless/txn").exists() and journal.exists():
+                mid_swap += 1
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        recover(repo / "rendered")  # what the next run does first
+        after = tree(repo / "rendered")
+        assert after in (old, new), f"kill point {point}: a mixed tree"
+        outcomes["old" if after == old else "new"] += 1
+        if point >= KILL_POINTS // 2:
+            assert after == new, f"kill point {point}: killed after the commit, not completed"
+    assert outcomes["old"] + outcomes["new"] == KILL_POINTS
+    # Kills landed before the commit point, and in the middle of swapping files in.
+    assert outcomes["old"] > 0 and mid_swap > 0, (outcomes, mid_swap)
+    print(
+        f"kill points: {KILL_POINTS}, old tree: {outcomes['old']}, new tree: "
+        f"{outcomes['new']}, killed mid-swap: {mid_swap}"
+    )
