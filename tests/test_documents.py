@@ -126,5 +126,5 @@ def test_depth_is_bounded_without_recursion() -> None:
 
 
 def test_unknown_alias_is_an_error() -> None:
-    with pytest.raises(UserError, match="invalid YAML|unknown alias"):
+    with pytest.raises(UserError, match=r"invalid YAML|unknown alias"):
         parse_documents("a: *nothing\n", "f")
