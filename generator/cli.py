@@ -10,6 +10,7 @@ import click
 from generator import __version__
 from generator.commands import explain as explain_command
 from generator.commands import render as render_command
+from generator.commands import validate as validate_command
 from generator.errors import UserError
 
 _REPO = click.option(
@@ -18,6 +19,13 @@ _REPO = click.option(
     default=Path("."),
     show_default=True,
     help="The fleet repository: holds policies/, templates/ and rendered/.",
+)
+
+
+_KUBE_VERSION_DEFAULT = click.option(
+    "--kube-version-default",
+    metavar="X.Y",
+    help="Kubernetes version for clusters whose Cluster object has no status.kubernetesVersion.",
 )
 
 
@@ -44,14 +52,30 @@ def cli() -> None:
     is_flag=True,
     help="Ignore the previous placement and schedule from scratch (Karmada's WorkloadRebalancer).",
 )
-def render(repo: Path, check: bool, fresh: bool) -> None:
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Skip checking every object against its cluster's Kubernetes schema.",
+)
+@_KUBE_VERSION_DEFAULT
+def render(
+    repo: Path, check: bool, fresh: bool, no_validate: bool, kube_version_default: str | None
+) -> None:
     """Compile the fleet and write rendered/<cluster>/ (atomically, pruning stale files).
 
     Every cluster folder holds one YAML file per object, ready for an Argo CD directory
     Application (recurse: true) or a Flux Kustomization. The placement record goes to
     rendered/.hubless/.
     """
-    sys.exit(render_command.render(repo, check=check, fresh=fresh))
+    sys.exit(
+        render_command.render(
+            repo,
+            check=check,
+            fresh=fresh,
+            validate=not no_validate,
+            kube_version_default=kube_version_default,
+        )
+    )
 
 
 @cli.command()
@@ -75,6 +99,20 @@ def explain(repo: Path, resource: str, cluster: str | None, output: str) -> None
     the override rules applied on each cluster, in order.
     """
     sys.exit(explain_command.explain(repo, resource, cluster=cluster, output=output))
+
+
+@cli.command()
+@_REPO
+@_KUBE_VERSION_DEFAULT
+def validate(repo: Path, kube_version_default: str | None) -> None:
+    """Check policies, templates and every rendered object; write nothing.
+
+    Every object is checked against the OpenAPI schema of its cluster's Kubernetes version
+    (status.kubernetesVersion), with unknown fields as errors; custom resources against
+    the CustomResourceDefinitions in templates/. Kinds with no schema are listed as
+    unvalidated.
+    """
+    sys.exit(validate_command.validate(repo, kube_version_default=kube_version_default))
 
 
 def main() -> None:

@@ -139,7 +139,11 @@ def test_random_text(text: str, path: str) -> None:
 @given(st.integers(min_value=1, max_value=5000))
 def test_deep_nesting(depth: int) -> None:
     run([SourceFile("templates/deep.yaml", "a: " + "[" * depth + "]" * depth + "\n")])
-    deep = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  x: " + "[" * depth + "]" * depth
+    deep = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  x: "
+        + "[" * depth
+        + "]" * depth
+    )
     run([SourceFile("templates/deep.yaml", deep + "\n")])
     run(
         [

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
 from generator.compile import Compiled, compile_fleet, inventory_warnings
 from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, locked, plan, recover
+from generator.errors import UserError
 from generator.git import committed_text
 from generator.load import load_fleet, read_sources
 from generator.model import Fleet
 from generator.record import RECORD_PATH, Previous, parse_record
+from generator.validation import validate_compiled
 
 
 def read_previous(repo: Path) -> Previous:
@@ -64,25 +67,44 @@ def _print_stale(change: Plan) -> None:
             click.echo(f"{label}: {RENDERED_DIR}/{path}")
 
 
-def render(repo: Path, *, check: bool, fresh: bool = False) -> int:
+def render(
+    repo: Path,
+    *,
+    check: bool,
+    fresh: bool = False,
+    validate: bool = True,
+    kube_version_default: str | None = None,
+) -> int:
+    run = functools.partial(
+        _render, repo, fresh=fresh, validate=validate, kube_version_default=kube_version_default
+    )
     if check:
-        return _render(repo, check=True, fresh=fresh)
+        return run(check=True)
     rendered = repo / RENDERED_DIR
 
     def waiting() -> None:
         click.echo("waiting for another `hubless render` of this repository to finish", err=True)
 
     with locked(rendered, waiting):
-        return _render(repo, check=False, fresh=fresh)
+        return run(check=False)
 
 
-def _render(repo: Path, *, check: bool, fresh: bool) -> int:
+def _render(
+    repo: Path, *, check: bool, fresh: bool, validate: bool, kube_version_default: str | None
+) -> int:
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
-    compiled = compile_repo(repo, fresh=fresh)
+    fleet = load_fleet(read_sources(repo))
+    compiled = compile_repo(repo, fresh=fresh, fleet=fleet)
     for warning in compiled.warnings:
         click.echo(warning, err=True)
+    if validate:
+        report = validate_compiled(compiled, fleet, kube_version_default)
+        for warning in report.warnings:
+            click.echo(warning, err=True)
+        if report.errors:
+            raise UserError(report.errors)
     _warn(compiled)
     tree = desired_tree(compiled)
     change = plan(rendered, tree)

@@ -1,0 +1,63 @@
+"""Schema validation of a compiled fleet: every object against its cluster's Kubernetes."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from generator.compile import Compiled
+from generator.errors import Problem as UserProblem
+from generator.errors import Source
+from generator.kubeschema import Catalog, Version, is_builtin_group, parse_version, schema_version
+from generator.model import Fleet, ResourceKey
+
+
+class Report(NamedTuple):
+    errors: list[UserProblem]
+    warnings: list[str]
+    checked: int
+
+
+def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | None) -> Report:
+    catalog = Catalog(fleet.templates)
+    sources: dict[ResourceKey, Source] = {t.key: t.source for t in fleet.templates}
+    default = parse_version(default_version) if default_version else None
+    errors: list[UserProblem] = []
+    warnings: list[str] = []
+    unvalidated: dict[tuple[str, str], list[str]] = {}
+    checked = 0
+    for cluster in fleet.clusters:
+        version: Version | None = parse_version(cluster.kubernetes_version) or default
+        if version is None:
+            warnings.append(
+                f"{cluster.source}: warning: cluster {cluster.name} has no "
+                "status.kubernetesVersion: its objects are not validated "
+                "(give one with --kube-version-default)"
+            )
+            continue
+        used = schema_version(version)
+        for rendered in compiled.objects.get(cluster.name, []):
+            body = rendered.body
+            source = sources.get(rendered.key)
+            found = catalog.check(body, version)
+            api_version, kind = str(body.get("apiVersion")), str(body.get("kind"))
+            where = f"{rendered.key} on cluster {cluster.name} (Kubernetes {version})"
+            if found is None:
+                if is_builtin_group(api_version):
+                    errors.append(
+                        UserProblem(
+                            source,
+                            f"{where}: {api_version} {kind} is not served by Kubernetes {used}",
+                        )
+                    )
+                else:
+                    unvalidated.setdefault((api_version, kind), []).append(cluster.name)
+                continue
+            checked += 1
+            for problem in found:
+                errors.append(UserProblem(source, f"{where}: {problem.field}: {problem.message}"))
+    for (api_version, kind), clusters in sorted(unvalidated.items()):
+        warnings.append(
+            f"warning: {api_version} {kind} has no schema (no CustomResourceDefinition in "
+            f"templates/): not validated on {', '.join(sorted(set(clusters)))}"
+        )
+    return Report(errors, warnings, checked)
