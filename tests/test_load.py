@@ -263,7 +263,7 @@ def test_resource_selector_validation(change: str, message: str | None) -> None:
         (
             "key: region, operator: In",
             "key: name, operator: In",
-            "'name' is not one of provider, region, zone",
+            "key: 'name' is not one of 'provider', 'region', 'zone'",
         ),
         (
             "key: region, operator: In",
@@ -277,7 +277,7 @@ def test_resource_selector_validation(change: str, message: str | None) -> None:
         ),
         ("[{key: k, operator: Exists}]", "[{operator: Equal}]", "must be Exists when key is empty"),
         ("[{key: k, operator: Exists}]", "[{key: k, operator: Lt}]", "is not one of"),
-        ("clusterNames: [a]", "clusterNames: a", "must be a list"),
+        ("clusterNames: [a]", "clusterNames: a", "clusterNames: must be of type array, not str"),
         ("exclude: [b]", "exlude: [b]", "unknown field (did you mean 'exclude'?)"),
     ],
 )
@@ -426,7 +426,10 @@ def test_affinity_terms_are_parsed_in_order() -> None:
             "spreadConstraints: [{spreadByField: cluster, minGroups: 3, maxGroups: 2}]",
             "maxGroups: 2 is less than minGroups 3",
         ),
-        ("spreadConstraints: [{spreadByField: cluster, minGroups: -1}]", "must not be negative"),
+        (
+            "spreadConstraints: [{spreadByField: cluster, minGroups: -1}]",
+            "minGroups: -1 is less than the minimum of 0",
+        ),
         (
             "spreadConstraints: [{spreadByField: cluster, maxGroups: 1}, {spreadByField: cluster, maxGroups: 2}]",
             "more than one cluster spread constraint",

@@ -13,6 +13,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from generator import policy_schemas
 from generator.documents import Document
 from generator.errors import UserError
 from generator.fields import Fields
@@ -643,8 +644,11 @@ def parse_override_policy(document: Document) -> OverridePolicy:
 
 
 def parse(document: Document) -> Any:
-    """Dispatch one policies/ document by its kind."""
+    """Dispatch one policies/ document by its kind, after checking it against its schema."""
     kind = document.data.get("kind")
+    problems = policy_schemas.check(document, str(kind))
+    if problems:
+        raise UserError(problems)
     if kind == "Cluster":
         return parse_cluster(document)
     if kind in (PROPAGATION_POLICY, CLUSTER_PROPAGATION_POLICY):
