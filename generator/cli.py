@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.commands import diff as diff_command
 from generator.commands import explain as explain_command
 from generator.commands import render as render_command
 from generator.commands import validate as validate_command
@@ -58,8 +59,20 @@ def cli() -> None:
     help="Skip checking every object against its cluster's Kubernetes schema.",
 )
 @_KUBE_VERSION_DEFAULT
+@click.option(
+    "--commit",
+    is_flag=True,
+    help="Commit exactly the changes under rendered/ (with git), if there are any.",
+)
+@click.option("-m", "--message", help="Subject of the --commit commit.")
 def render(
-    repo: Path, check: bool, fresh: bool, no_validate: bool, kube_version_default: str | None
+    repo: Path,
+    check: bool,
+    fresh: bool,
+    no_validate: bool,
+    kube_version_default: str | None,
+    commit: bool,
+    message: str | None,
 ) -> None:
     """Compile the fleet and write rendered/<cluster>/ (atomically, pruning stale files).
 
@@ -74,6 +87,8 @@ def render(
             fresh=fresh,
             validate=not no_validate,
             kube_version_default=kube_version_default,
+            commit=commit,
+            message=message,
         )
     )
 
@@ -113,6 +128,29 @@ def validate(repo: Path, kube_version_default: str | None) -> None:
     unvalidated.
     """
     sys.exit(validate_command.validate(repo, kube_version_default=kube_version_default))
+
+
+@cli.command()
+@_REPO
+@click.option("--base", required=True, help="The git revision to compare from (e.g. origin/main).")
+@click.option("--head", help="The git revision to compare to. Default: the work tree.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown is made for a pull-request comment.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs.")
+def diff(repo: Path, base: str, head: str | None, output: str, exit_code: bool) -> None:
+    """What a change does to every cluster's rendered objects.
+
+    Sources and placement records are read from git at each revision (no checkout) and
+    compiled in memory: objects added, removed and changed per cluster, with a unified
+    diff of each.
+    """
+    sys.exit(diff_command.diff(repo, base=base, head=head, output=output, exit_code=exit_code))
 
 
 def main() -> None:

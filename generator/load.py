@@ -45,7 +45,7 @@ class SourceFile(NamedTuple):
         return self.path.endswith(_JINJA_SUFFIX)
 
 
-def _wanted(name: str) -> bool:
+def wanted_source(name: str) -> bool:
     return name.endswith(_YAML_SUFFIXES) or name.endswith(_JINJA_SUFFIX)
 
 
@@ -59,7 +59,7 @@ def read_sources(repo: Path) -> list[SourceFile]:
         for directory, subdirs, names in os.walk(root):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
             for name in sorted(names):
-                if name.startswith(".") or not _wanted(name):
+                if name.startswith(".") or not wanted_source(name):
                     continue
                 path = Path(directory) / name
                 relative = path.relative_to(repo).as_posix()

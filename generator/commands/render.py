@@ -10,7 +10,7 @@ import click
 from generator.compile import Compiled, compile_fleet, inventory_warnings
 from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, locked, plan, recover
 from generator.errors import UserError
-from generator.git import committed_text
+from generator.git import changed_paths, commit_paths, committed_text, merge_in_progress
 from generator.load import load_fleet, read_sources
 from generator.model import Fleet
 from generator.record import RECORD_PATH, Previous, parse_record
@@ -67,6 +67,22 @@ def _print_stale(change: Plan) -> None:
             click.echo(f"{label}: {RENDERED_DIR}/{path}")
 
 
+def commit_message(change: Plan, summary: str | None) -> str:
+    """The commit message: a subject, then the changed clusters with counts."""
+    per_cluster: dict[str, list[int]] = {}
+    for index, paths in enumerate((change.added, change.changed, change.removed)):
+        for path in paths:
+            if not path.startswith(".hubless/"):
+                per_cluster.setdefault(path.split("/", 1)[0], [0, 0, 0])[index] += 1
+    totals = [sum(counts[i] for counts in per_cluster.values()) for i in range(3)]
+    subject = summary or (
+        f"hubless: render {len(per_cluster)} cluster{'s' if len(per_cluster) != 1 else ''} "
+        f"(+{totals[0]} ~{totals[1]} -{totals[2]})"
+    )
+    lines = [f"{name}: +{a} ~{c} -{r}" for name, (a, c, r) in sorted(per_cluster.items())]
+    return subject + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
+
+
 def render(
     repo: Path,
     *,
@@ -74,24 +90,41 @@ def render(
     fresh: bool = False,
     validate: bool = True,
     kube_version_default: str | None = None,
+    commit: bool = False,
+    message: str | None = None,
 ) -> int:
     run = functools.partial(
         _render, repo, fresh=fresh, validate=validate, kube_version_default=kube_version_default
     )
     if check:
-        return run(check=True)
+        return run(check=True)[0]
+    if commit:
+        if merge_in_progress(repo):
+            raise UserError.at(None, "a merge is in progress: finish it before `render --commit`")
+        dirty = changed_paths(repo, RENDERED_DIR)
+        if dirty:
+            listed = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+            raise UserError.at(
+                None,
+                f"{RENDERED_DIR}/ has changes that this render did not make ({listed}): "
+                "commit or discard them first",
+            )
     rendered = repo / RENDERED_DIR
 
     def waiting() -> None:
         click.echo("waiting for another `hubless render` of this repository to finish", err=True)
 
     with locked(rendered, waiting):
-        return run(check=False)
+        status, change = run(check=False)
+        if commit and status == 0:
+            sha = commit_paths(repo, RENDERED_DIR, commit_message(change, message))
+            click.echo(f"committed {sha[:12]}" if sha else "nothing to commit")
+        return status
 
 
 def _render(
     repo: Path, *, check: bool, fresh: bool, validate: bool, kube_version_default: str | None
-) -> int:
+) -> tuple[int, Plan]:
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
@@ -111,10 +144,10 @@ def _render(
     if check:
         if change.empty:
             click.echo(f"{RENDERED_DIR}/ is up to date")
-            return 0
+            return 0, change
         _print_stale(change)
         click.echo(f"{RENDERED_DIR}/ is out of date: run `hubless render`", err=True)
-        return 1
+        return 1, change
     if not change.empty:
         apply(rendered, change)
     objects = sum(len(items) for items in compiled.objects.values())
@@ -123,4 +156,4 @@ def _render(
         f"{len(change.added)} files added, {len(change.changed)} changed, "
         f"{len(change.removed)} removed"
     )
-    return 0
+    return 0, change
