@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.commands import bootstrap as bootstrap_command
 from generator.commands import diff as diff_command
 from generator.commands import explain as explain_command
 from generator.commands import render as render_command
@@ -151,6 +152,41 @@ def diff(repo: Path, base: str, head: str | None, output: str, exit_code: bool) 
     diff of each.
     """
     sys.exit(diff_command.diff(repo, base=base, head=head, output=output, exit_code=exit_code))
+
+
+@cli.command()
+@_REPO
+@click.option("--cluster", help="The cluster that will pull rendered/<cluster>/.")
+@click.option(
+    "--gitops", type=click.Choice(["argocd", "flux"]), required=True, help="Argo CD or Flux."
+)
+@click.option("--repo-url", required=True, help="The URL the cluster pulls this repository from.")
+@click.option("--revision", default="main", show_default=True, help="The branch to follow.")
+@click.option(
+    "--central",
+    is_flag=True,
+    help="An ApplicationSet for a central Argo CD that pushes to every cluster folder.",
+)
+def bootstrap(
+    repo: Path, cluster: str | None, gitops: str, repo_url: str, revision: str, central: bool
+) -> None:
+    """Print the manifests to apply once on a cluster so it pulls its own folder.
+
+    Argo CD: an Application (directory source, recurse, automated sync with prune and
+    self-heal, server-side apply). Flux: a GitRepository trimmed to the cluster's folder
+    and a Kustomization (prune, wait). A Cluster annotated hubless.io/gitops (with
+    hubless.io/repo-url) gets these objects rendered into its own folder instead.
+    """
+    sys.exit(
+        bootstrap_command.bootstrap(
+            repo,
+            cluster=cluster,
+            gitops=gitops,
+            repo_url=repo_url,
+            revision=revision,
+            central=central,
+        )
+    )
 
 
 def main() -> None:

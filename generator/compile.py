@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator import kinds, workloads
+from generator import bootstrap, kinds, workloads
 from generator.dependencies import Resolver, references, union_clusters
 from generator.errors import Problems, UserError
 from generator.jsonvalue import deep_copy
@@ -291,6 +291,20 @@ def compile_fleet(
             objects[target.name].append(
                 RenderedObject(template.key, body, tuple(applied), recorded)
             )
+    for cluster in fleet.clusters:
+        if cluster.gitops:
+            # The cluster manages its own pull: its bootstrap objects go to its folder.
+            for body in bootstrap.objects(
+                cluster.gitops, cluster.name, cluster.gitops_repo_url, cluster.gitops_revision
+            ):
+                metadata = body["metadata"]
+                key = ResourceKey(
+                    kinds.group_of(body["apiVersion"]),
+                    body["kind"],
+                    metadata["namespace"],
+                    metadata["name"],
+                )
+                objects[cluster.name].append(RenderedObject(key, body, ()))
     problems.raise_if_any()
     return Compiled(objects, tuple(decisions), tuple(unmatched), tuple(skipped), tuple(warnings))
 

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import jsonschema
 from referencing import Registry, Resource
 
+from generator import bootstrap
 from generator.kinds import group_of
 from generator.model import ResourceTemplate
 
@@ -87,6 +88,12 @@ def _builtin_validator(version: Version, api_version: str, kind: str) -> Any:
     return jsonschema.validators.Draft202012Validator(schema, registry=registry)
 
 
+@functools.cache
+def _bootstrap_validator(api_version: str, kind: str) -> Any:
+    schema = bootstrap.SCHEMAS.get((api_version, kind))
+    return jsonschema.validators.Draft202012Validator(schema) if schema else None
+
+
 class Problem(NamedTuple):
     field: str
     message: str
@@ -118,6 +125,9 @@ class Catalog:
         custom = self.crds.get((group, served, kind))
         if custom is not None:
             return custom
+        known = _bootstrap_validator(api_version, kind)
+        if known is not None:
+            return known
         return _builtin_validator(schema_version(version), api_version, kind)
 
     def check(self, body: dict[str, Any], version: Version) -> list[Problem] | None:

@@ -313,6 +313,10 @@ class Cluster:
     resource_summary: ResourceSummary | None = field(default=None, compare=False)
     resource_models: tuple[ResourceModel, ...] = field(default=(), compare=False)
     kubernetes_version: str = ""
+    # hubless.io/gitops annotations: the cluster pulls its folder with argocd or flux
+    gitops: str = ""
+    gitops_repo_url: str = ""
+    gitops_revision: str = "main"
     body: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

@@ -197,8 +197,16 @@ def test_every_object_is_labelled_with_its_environment(rendered: dict[str, objec
     env = {"prod-aws-use1": "prod", "staging-gcp-euw4": "staging", "dev-aws-use1": "dev"}
     for path, obj in rendered.items():
         cluster = path.split("/")[0]
-        if cluster in env:
+        if cluster in env and "hubless-fleet" not in path:  # bootstrap objects: no policies
             labels = obj["metadata"]["labels"]  # type: ignore[index]
             assert labels["fleet.example.com/env"] == env[cluster], path
     dev_ns = rendered["dev-aws-use1/_cluster/namespace_shop.yaml"]
     assert dev_ns["metadata"]["annotations"] == {"fleet.example.com/support": "best-effort"}  # type: ignore[index]
+
+
+def test_self_managed_clusters_get_their_bootstrap_objects(rendered: dict[str, object]) -> None:
+    flux = rendered["dev-aws-use1/flux-system/gitrepository.source.toolkit.fluxcd.io_hubless-fleet.yaml"]
+    assert flux["spec"]["ignore"] == "/*\n!/rendered/dev-aws-use1/\n"  # type: ignore[index]
+    argo = rendered["staging-gcp-euw4/argocd/application.argoproj.io_hubless-fleet.yaml"]
+    assert argo["spec"]["source"]["path"] == "rendered/staging-gcp-euw4"  # type: ignore[index]
+    assert not any("hubless-fleet" in path for path in rendered if path.startswith("prod-"))

@@ -13,7 +13,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from generator import policy_schemas
+from generator import bootstrap, policy_schemas
 from generator.documents import Document
 from generator.errors import UserError
 from generator.fields import Fields
@@ -200,6 +200,17 @@ def parse_cluster(document: Document) -> Cluster:
     metadata = top.section("metadata")
     assert metadata is not None
     labels = metadata.string_map("labels")
+    annotations = metadata.string_map("annotations")
+    gitops = annotations.get(bootstrap.GITOPS_ANNOTATION, "")
+    repo_url = annotations.get(bootstrap.REPO_URL_ANNOTATION, "")
+    if gitops and gitops not in (bootstrap.ARGOCD, bootstrap.FLUX):
+        raise metadata.error("annotations", f"{bootstrap.GITOPS_ANNOTATION} must be argocd or flux")
+    if gitops and not repo_url:
+        raise metadata.error(
+            "annotations",
+            f"{bootstrap.GITOPS_ANNOTATION} needs {bootstrap.REPO_URL_ANNOTATION}: the URL "
+            "the cluster pulls its rendered folder from",
+        )
     spec = top.section("spec") or Fields(document, {}, "spec")
     spec.only(_CLUSTER_SPEC_FIELDS)
     status = top.section("status") or Fields(document, {}, "status")
@@ -232,6 +243,9 @@ def parse_cluster(document: Document) -> Cluster:
         resource_summary=_resource_summary(status),
         resource_models=_resource_models(spec),
         kubernetes_version=status.text("kubernetesVersion"),
+        gitops=gitops,
+        gitops_repo_url=repo_url,
+        gitops_revision=annotations.get(bootstrap.REVISION_ANNOTATION, "main"),
         body=body,
     )
 
