@@ -205,7 +205,9 @@ def test_every_object_is_labelled_with_its_environment(rendered: dict[str, objec
 
 
 def test_self_managed_clusters_get_their_bootstrap_objects(rendered: dict[str, object]) -> None:
-    flux = rendered["dev-aws-use1/flux-system/gitrepository.source.toolkit.fluxcd.io_hubless-fleet.yaml"]
+    flux = rendered[
+        "dev-aws-use1/flux-system/gitrepository.source.toolkit.fluxcd.io_hubless-fleet.yaml"
+    ]
     assert flux["spec"]["ignore"] == "/*\n!/rendered/dev-aws-use1/\n"  # type: ignore[index]
     argo = rendered["staging-gcp-euw4/argocd/application.argoproj.io_hubless-fleet.yaml"]
     assert argo["spec"]["source"]["path"] == "rendered/staging-gcp-euw4"  # type: ignore[index]
