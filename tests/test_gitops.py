@@ -315,7 +315,8 @@ def test_pre_commit_hook_stops_and_fixes_a_commit(
         check=False,
     )
     assert stopped.returncode != 0, stopped.stdout + stopped.stderr
-    assert "hubless render" in stopped.stdout and "Failed" in stopped.stdout
+    output = stopped.stdout + stopped.stderr
+    assert "hubless render" in output and "Failed" in output and "files were modified by this hook" in output
     assert "k: '2'" in (path / "rendered/alpha/shop/configmap_a.yaml").read_text()
 
     # Staging the re-rendered files lets the commit through.
