@@ -22,13 +22,14 @@ from generator.model import (
     Binding,
     Fleet,
     OverridePolicy,
+    OverrideRule,
     Placement,
     PreviousPlacement,
     ResourceKey,
     ResourceTemplate,
     TargetCluster,
 )
-from generator.overriders import Change, applicable_rules, apply_overrides
+from generator.overriders import Change, RuleTargets, applicable_rules, apply_overrides
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from generator.scheduler.division import divide_replicas
 from generator.secrets import credential_warnings, plaintext_secret
@@ -250,6 +251,9 @@ def compile_fleet(
 
     decisions: list[Decision] = []
     unmatched: list[ResourceKey] = []
+    rule_targets = RuleTargets(fleet.override_policies, fleet.clusters)
+    # Templates matched by the same policies share their rule lists per cluster.
+    rules_cache: dict[tuple[tuple[int, ...], str], list[tuple[OverridePolicy, OverrideRule]]] = {}
     for template in fleet.templates:
         decision = bound.get(template.key)
         if decision is None:
@@ -266,7 +270,10 @@ def compile_fleet(
         completions = _job_completions(template, decision)
         for target in decision.binding.clusters:
             cluster = clusters[target.name]
-            rules = applicable_rules(policies, cluster)
+            cache_key = (tuple(id(p) for p in policies), target.name)
+            rules = rules_cache.get(cache_key)
+            if rules is None:
+                rules = rules_cache[cache_key] = applicable_rules(policies, cluster, rule_targets)
             # Overrides may change anything, so they get a copy of their own; without them
             # only spec changes (replicas), and the rest is shared with the template.
             body = deep_copy(template.body) if rules else _with_own_spec(template.body)

@@ -195,14 +195,20 @@ def _replay(root: Path) -> None:
         path = root / relative
         if path.exists() or path.is_symlink():
             _remove(path)
+    staging = os.path.join(root, _TXN, "files")
+    ready: set[str] = set()  # folders known to be plain directories already
     for staged, relative in journal["writes"]:
-        source = root / _TXN / "files" / staged
-        if source.exists():
-            target = root / relative
+        source = os.path.join(staging, staged)
+        if not os.path.exists(source):
+            continue  # moved by an earlier, interrupted replay
+        folder = relative.rpartition("/")[0]
+        if folder not in ready:
             _make_parents(root, relative)
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(source, target)
+            ready.add(folder)
+        target = os.path.join(root, relative)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        os.replace(source, target)
     _prune_empty_dirs(root, [*journal["removes"], *(r for _, r in journal["writes"])])
     shutil.rmtree(root / _TXN)
 
@@ -219,6 +225,11 @@ def recover(root: Path) -> bool:
     return True
 
 
+def _stage(path: str, content: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(content)
+
+
 def apply(root: Path, change: Plan) -> None:
     """Stage every new file, commit the journal with one rename, then move files in place."""
     _check_root(root)
@@ -232,9 +243,10 @@ def apply(root: Path, change: Plan) -> None:
     writes: list[tuple[str, str]] = []
     try:
         changes = sorted({**change.added, **change.changed}.items())
+        staging = str(staged_dir)
         for index, (relative, content) in enumerate(changes):
             name = str(index)
-            (staged_dir / name).write_bytes(content)
+            _stage(os.path.join(staging, name), content)
             writes.append((name, relative))
         pending = txn / "journal.json.tmp"
         pending.write_text(json.dumps({"writes": writes, "removes": list(change.removed)}))

@@ -13,6 +13,7 @@ boolean; and the output is byte-stable by construction.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -77,7 +78,9 @@ def _double_quoted(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _inline_string(text: str) -> str:
+    # Cached: the same values recur in every cluster's copy of an object.
     if _is_plain_safe(text):
         return text
     if text.isprintable() and all(_yaml_printable(ch) for ch in text):
@@ -109,13 +112,18 @@ def _literal_block(text: str, indent: int) -> str | None:
     return f"|{indicator}{chomp}\n{body}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _string(value: str, indent: int) -> str:
+    block = _literal_block(value, indent)
+    if block is not None:
+        return block
+    return _inline_string(value) + "\n"
+
+
 def _scalar(value: Any, indent: int) -> str:
     """A scalar as it follows `key: ` or `- `; block scalars include their newline."""
     if isinstance(value, str):
-        block = _literal_block(value, indent)
-        if block is not None:
-            return block
-        return _inline_string(value) + "\n"
+        return _string(value, indent)
     if value is None:
         return "null\n"
     if value is True:

@@ -316,7 +316,11 @@ def test_pre_commit_hook_stops_and_fixes_a_commit(
     )
     assert stopped.returncode != 0, stopped.stdout + stopped.stderr
     output = stopped.stdout + stopped.stderr
-    assert "hubless render" in output and "Failed" in output and "files were modified by this hook" in output
+    assert (
+        "hubless render" in output
+        and "Failed" in output
+        and "files were modified by this hook" in output
+    )
     assert "k: '2'" in (path / "rendered/alpha/shop/configmap_a.yaml").read_text()
 
     # Staging the re-rendered files lets the commit through.

@@ -360,16 +360,18 @@ def test_failure_while_staging_leaves_rendered_untouched(
     write_tree(tmp_path, {"templates/web/configmap.yaml": CONFIGMAP.replace('"on"', '"off"')})
     (tmp_path / "templates/namespace.yaml").unlink()
 
-    real = Path.write_bytes
+    from generator import emit
+
+    real = emit._stage
     calls = []
 
-    def failing(self: Path, data: bytes) -> int:
-        calls.append(self)
+    def failing(path: str, data: bytes) -> None:
+        calls.append(path)
         if len(calls) == 2:
             raise OSError("disk full")
-        return real(self, data)
+        real(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(emit, "_stage", failing)
     with pytest.raises(OSError):
         render(tmp_path, check=False)
     assert snapshot(tmp_path / "rendered") == before

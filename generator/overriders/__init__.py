@@ -36,15 +36,38 @@ STEPS: tuple[
 )
 
 
+class RuleTargets:
+    """Which clusters each override rule targets, worked out once per compile."""
+
+    def __init__(self, policies: Sequence[OverridePolicy], clusters: Sequence[Cluster]) -> None:
+        self._targets: dict[int, frozenset[str] | None] = {}
+        for policy in policies:
+            for rule in policy.rules:
+                affinity = rule.target_cluster
+                self._targets[id(rule)] = (
+                    None
+                    if affinity is None
+                    else frozenset(c.name for c in clusters if cluster_matches(affinity, c))
+                )
+
+    def applies(self, rule: OverrideRule, cluster: Cluster) -> bool:
+        targets = self._targets.get(id(rule), ())
+        if targets == ():  # a rule this table was not built with
+            return rule.target_cluster is None or cluster_matches(rule.target_cluster, cluster)
+        return targets is None or cluster.name in targets
+
+
 def applicable_rules(
-    policies: Sequence[OverridePolicy], cluster: Cluster
+    policies: Sequence[OverridePolicy], cluster: Cluster, targets: RuleTargets | None = None
 ) -> list[tuple[OverridePolicy, OverrideRule]]:
     """The rules that apply on `cluster`, in the order they apply."""
+    if targets is None:
+        targets = RuleTargets(policies, [cluster])
     return [
         (policy, rule)
         for policy in policies
         for rule in policy.rules
-        if rule.target_cluster is None or cluster_matches(rule.target_cluster, cluster)
+        if targets.applies(rule, cluster)
     ]
 
 

@@ -1,0 +1,222 @@
+"""A deterministic synthetic fleet: N clusters x M apps (Deployment + ConfigMap + Service).
+
+    python benchmarks/fleet.py --clusters 100 --apps 50 --out /tmp/fleet
+
+Karmada-style inputs: Cluster objects with labels, regions, capacity and API
+enablements; one PropagationPolicy per app class (web: Duplicated on prod and staging;
+api: Divided by dynamic weight; worker: Duplicated everywhere); OverridePolicies for
+replicas per env, image tag per region (imageOverrider), labels per cluster and
+annotations per region. Also writes one kustomize overlay per cluster producing the same
+objects, for comparison (`--kustomize DIR`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2")
+ENVS = ("prod", "staging", "dev")
+APIS = {
+    "v1": ("ConfigMap", "Namespace", "Service", "Secret", "ServiceAccount"),
+    "apps/v1": ("Deployment", "StatefulSet", "DaemonSet"),
+}
+
+
+def cluster(index: int) -> str:
+    env = ENVS[index % 3]
+    region = REGIONS[index % 4]
+    provider = "aws" if index % 2 else "gcp"
+    apis = "".join(
+        f"    - groupVersion: {gv}\n      resources:\n"
+        + "".join(f"      - {{name: {k.lower()}s, kind: {k}}}\n" for k in kinds)
+        for gv, kinds in APIS.items()
+    )
+    cpu = 64 + (index * 37) % 192
+    return (
+        f"- apiVersion: cluster.karmada.io/v1alpha1\n  kind: Cluster\n  metadata:\n"
+        f"    name: member-{index:04d}\n    labels: {{env: {env}, tier: t{index % 4}}}\n"
+        f"  spec: {{syncMode: Pull, provider: {provider}, region: {region}, zones: [{region}a]}}\n"
+        f"  status:\n    kubernetesVersion: v1.30.{index % 9}\n"
+        f"    conditions:\n    - {{type: Ready, status: 'True'}}\n"
+        f"    - {{type: CompleteAPIEnablements, status: 'True'}}\n"
+        f"    apiEnablements:\n{apis}"
+        f"    resourceSummary:\n"
+        f"      allocatable: {{cpu: '{cpu}', memory: {cpu * 4}Gi, pods: '1100'}}\n"
+        f"      allocated: {{cpu: '{(index * 13) % 40}', memory: 8Gi, pods: '{(index * 7) % 300}'}}\n"
+    )
+
+
+def app(index: int) -> str:
+    klass = ("web", "api", "worker")[index % 3]
+    name = f"{klass}-{index:03d}"
+    return f"""apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}-config
+  namespace: apps
+  labels: {{app: {name}, class: {klass}}}
+data:
+  LOG_LEVEL: info
+  FEATURE_FLAGS: "checkout,search,recommendations"
+  settings.yaml: |
+    server:
+      port: 8080
+      timeoutSeconds: 30
+    cache:
+      ttlSeconds: 300
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: apps
+  labels: {{app: {name}, class: {klass}}}
+spec:
+  replicas: {4 + index % 8}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}, class: {klass}}}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/apps/{name}:1.{index % 10}.0
+        ports:
+        - {{containerPort: 8080, name: http}}
+        envFrom:
+        - configMapRef: {{name: {name}-config}}
+        resources:
+          requests: {{cpu: 100m, memory: 128Mi}}
+          limits: {{memory: 256Mi}}
+        readinessProbe:
+          httpGet: {{path: /healthz, port: http}}
+          periodSeconds: 10
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: apps
+  labels: {{app: {name}, class: {klass}}}
+spec:
+  selector: {{app: {name}}}
+  ports:
+  - {{name: http, port: 80, targetPort: http}}
+"""
+
+
+POLICIES = """apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: apps}
+spec:
+  resourceSelectors:
+  - {apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {class: web}}}
+  - {apiVersion: v1, kind: ConfigMap, labelSelector: {matchLabels: {class: web}}}
+  - {apiVersion: v1, kind: Service, labelSelector: {matchLabels: {class: web}}}
+  placement:
+    clusterAffinity:
+      labelSelector:
+        matchExpressions: [{key: env, operator: In, values: [prod, staging]}]
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: api, namespace: apps}
+spec:
+  resourceSelectors:
+  - {apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {class: api}}}
+  - {apiVersion: v1, kind: ConfigMap, labelSelector: {matchLabels: {class: api}}}
+  - {apiVersion: v1, kind: Service, labelSelector: {matchLabels: {class: api}}}
+  placement:
+    replicaScheduling:
+      replicaSchedulingType: Divided
+      weightPreference: {dynamicWeight: AvailableReplicas}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: worker, namespace: apps}
+spec:
+  resourceSelectors:
+  - {apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {class: worker}}}
+  - {apiVersion: v1, kind: ConfigMap, labelSelector: {matchLabels: {class: worker}}}
+  - {apiVersion: v1, kind: Service, labelSelector: {matchLabels: {class: worker}}}
+"""
+
+
+def overrides() -> str:
+    parts = []
+    for env, replicas in (("staging", 2), ("dev", 1)):
+        parts.append(
+            f"""apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {{name: replicas-{env}, namespace: apps}}
+spec:
+  resourceSelectors: [{{apiVersion: apps/v1, kind: Deployment, labelSelector: {{matchLabels: {{class: web}}}}}}]
+  overrideRules:
+  - targetCluster: {{labelSelector: {{matchLabels: {{env: {env}}}}}}}
+    overriders:
+      plaintext: [{{path: /spec/replicas, operator: replace, value: {replicas}}}]
+"""
+        )
+    for index, region in enumerate(REGIONS):
+        parts.append(
+            f"""apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {{name: region-{region}}}
+spec:
+  resourceSelectors: [{{apiVersion: apps/v1, kind: Deployment}}]
+  overrideRules:
+  - targetCluster: {{fieldSelector: {{matchExpressions: [{{key: region, operator: In, values: [{region}]}}]}}}}
+    overriders:
+      imageOverrider: [{{component: Tag, operator: add, value: "-{region}"}}]
+      annotationsOverrider: [{{operator: add, value: {{fleet.example.com/region: {region}}}}}]
+"""
+        )
+    return "---\n".join(parts)
+
+
+def cluster_labels(clusters: int) -> str:
+    """A labelsOverrider per cluster: the label names the cluster."""
+    return "---\n".join(
+        f"""apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {{name: label-member-{i:04d}}}
+spec:
+  resourceSelectors: [{{apiVersion: apps/v1, kind: Deployment}}, {{apiVersion: v1, kind: ConfigMap}}, {{apiVersion: v1, kind: Service}}]
+  overrideRules:
+  - targetCluster: {{clusterNames: [member-{i:04d}]}}
+    overriders:
+      labelsOverrider: [{{operator: add, value: {{fleet.example.com/cluster: member-{i:04d}}}}}]
+"""
+        for i in range(clusters)
+    )
+
+
+def write(out: Path, clusters: int, apps: int) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "policies").mkdir(parents=True)
+    (out / "templates").mkdir()
+    inventory = "apiVersion: v1\nkind: List\nitems:\n" + "".join(cluster(i) for i in range(clusters))
+    (out / "policies/clusters.yaml").write_text(inventory)
+    (out / "policies/propagation.yaml").write_text(POLICIES)
+    (out / "policies/overrides.yaml").write_text(overrides())
+    (out / "policies/labels.yaml").write_text(cluster_labels(clusters))
+    for j in range(apps):
+        (out / f"templates/app-{j:03d}.yaml").write_text(app(j))
+    (out / "templates/namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clusters", type=int, default=100)
+    parser.add_argument("--apps", type=int, default=50)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    write(args.out, args.clusters, args.apps)
+
+
+if __name__ == "__main__":
+    main()
