@@ -160,7 +160,7 @@ spec:
       plaintext: [{{path: /spec/replicas, operator: replace, value: {replicas}}}]
 """
         )
-    for index, region in enumerate(REGIONS):
+    for region in REGIONS:
         parts.append(
             f"""apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterOverridePolicy
@@ -199,14 +199,18 @@ def write(out: Path, clusters: int, apps: int) -> None:
         shutil.rmtree(out)
     (out / "policies").mkdir(parents=True)
     (out / "templates").mkdir()
-    inventory = "apiVersion: v1\nkind: List\nitems:\n" + "".join(cluster(i) for i in range(clusters))
+    inventory = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        cluster(i) for i in range(clusters)
+    )
     (out / "policies/clusters.yaml").write_text(inventory)
     (out / "policies/propagation.yaml").write_text(POLICIES)
     (out / "policies/overrides.yaml").write_text(overrides())
     (out / "policies/labels.yaml").write_text(cluster_labels(clusters))
     for j in range(apps):
         (out / f"templates/app-{j:03d}.yaml").write_text(app(j))
-    (out / "templates/namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n")
+    (out / "templates/namespace.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"
+    )
 
 
 def main() -> None:
