@@ -9,16 +9,18 @@ inside it are replaced, never followed.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import fcntl
 import json
+import multiprocessing as mp
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.compile import Compiled
+from generator.compile import Compiled, RenderedObject
 from generator.errors import Problems, UserError
 from generator.layout import object_path
 from generator.record import RECORD_PATH, record_text
@@ -46,30 +48,80 @@ class Plan:
         return not (self.added or self.changed or self.removed or self.interrupted)
 
 
-def desired_tree(compiled: Compiled) -> dict[str, bytes]:
-    """Every file rendered/ should hold, by path relative to rendered/."""
+PARALLEL_THRESHOLD = 4000  # objects; below this, starting processes costs more than it saves
+
+
+def _cluster_files(
+    cluster: str, objects: list[RenderedObject]
+) -> tuple[dict[str, bytes], list[str]]:
+    """One cluster's files, and the problems found writing them."""
+    files: dict[str, bytes] = {}
+    problems: list[str] = []
+    owners: dict[str, str] = {}
+    for rendered in objects:
+        try:
+            relative = f"{cluster}/{object_path(rendered.body)}"
+        except UserError as exc:
+            problems.append(f"{rendered.key} on cluster {cluster}: {exc.problems[0].message}")
+            continue
+        if relative in owners:
+            problems.append(
+                f"{rendered.key} and {owners[relative]} are the same object on cluster "
+                f"{cluster} after overrides"
+            )
+            continue
+        owners[relative] = str(rendered.key)
+        files[relative] = dump(rendered.body).encode("utf-8")
+    return files, problems
+
+
+# Set only in the parent just before forking workers, which read it from their copy.
+_FORKED: Compiled | None = None
+
+
+def _forked_clusters(clusters: list[str]) -> list[tuple[dict[str, bytes], list[str]]]:
+    assert _FORKED is not None
+    return [_cluster_files(name, _FORKED.objects[name]) for name in clusters]
+
+
+def _all_cluster_files(
+    compiled: Compiled, workers: int
+) -> list[tuple[dict[str, bytes], list[str]]]:
+    names = sorted(compiled.objects)
+    total = sum(len(objects) for objects in compiled.objects.values())
+    if workers < 2 or total < PARALLEL_THRESHOLD or "fork" not in mp.get_all_start_methods():
+        return [_cluster_files(name, compiled.objects[name]) for name in names]
+    global _FORKED
+    _FORKED = compiled
+    try:
+        chunks = [names[i::workers] for i in range(workers)]
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=mp.get_context("fork")
+        ) as pool:
+            results = list(pool.map(_forked_clusters, chunks))
+    finally:
+        _FORKED = None
+    by_cluster = {
+        name: result
+        for chunk, part in zip(chunks, results, strict=True)
+        for name, result in zip(chunk, part, strict=True)
+    }
+    return [by_cluster[name] for name in names]
+
+
+def desired_tree(compiled: Compiled, workers: int | None = None) -> dict[str, bytes]:
+    """Every file rendered/ should hold, by path relative to rendered/.
+
+    Clusters are written independently, so large fleets are serialized in parallel
+    processes; the result does not depend on how the work was split."""
     problems = Problems()
     tree: dict[str, bytes] = dict(_META_FILES)
     tree[RECORD_PATH] = record_text(compiled.decisions).encode("utf-8")
-    for cluster in sorted(compiled.objects):
-        owners: dict[str, str] = {}
-        for rendered in compiled.objects[cluster]:
-            try:
-                relative = f"{cluster}/{object_path(rendered.body)}"
-            except UserError as exc:
-                problems.add(
-                    None, f"{rendered.key} on cluster {cluster}: {exc.problems[0].message}"
-                )
-                continue
-            if relative in owners:
-                problems.add(
-                    None,
-                    f"{rendered.key} and {owners[relative]} are the same object on cluster "
-                    f"{cluster} after overrides",
-                )
-                continue
-            owners[relative] = str(rendered.key)
-            tree[relative] = dump(rendered.body).encode("utf-8")
+    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    for files, found in _all_cluster_files(compiled, count):
+        tree.update(files)
+        for message in found:
+            problems.add(None, message)
     problems.raise_if_any()
     return tree
 

@@ -54,7 +54,7 @@ def test_render_summary(tmp_path: Path) -> None:
     small_fleet(tmp_path)
     result = run_hubless("render", "--repo", str(tmp_path), cwd=tmp_path.parent)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "rendered 2 clusters, 2 objects: 4 files added, 0 changed, 0 removed\n"
+    assert result.stdout == "rendered 2 clusters, 2 objects: 5 files added, 0 changed, 0 removed\n"
 
 
 @pytest.mark.parametrize(

@@ -207,7 +207,12 @@ def test_rerender_touches_nothing_and_prunes_what_went_away(tmp_path: Path) -> N
     write_tree(tmp_path, {"policies/web.yaml": PP + "      exclude: [west]\n"})
     render(tmp_path, check=False)
     after = snapshot(tmp_path / "rendered")
-    assert set(after) - {".hubless/placement.yaml", ".hubless/.gitignore", ".hubless/lock"} == {
+    assert set(after) - {
+        ".hubless/placement.yaml",
+        ".hubless/.gitignore",
+        ".hubless/lock",
+        ".hubless/manifest.json",
+    } == {
         "batch/_cluster/namespace_shop.yaml",
         "dev/_cluster/namespace_shop.yaml",
         "east/_cluster/namespace_shop.yaml",
@@ -459,3 +464,26 @@ def test_nothing_outside_rendered_is_written(tmp_path: Path) -> None:
     render(tmp_path, check=False)
     sources_after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("rendered/")}
     assert sources_after == sources_before
+
+
+def test_unchanged_inputs_skip_compiling_but_hand_edits_are_caught(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    render(tmp_path, check=False)
+    reference = {k: v[0] for k, v in snapshot(tmp_path / "rendered").items()}
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.stdout == "rendered: nothing changed\n"  # the cached path
+    # A file edited by hand: the output digest no longer matches, the full path restores it.
+    edited = tmp_path / "rendered/east/shop/configmap_web.yaml"
+    edited.write_text("kind: tampered\n")
+    check = run_hubless("render", "--check", cwd=tmp_path)
+    assert check.returncode == 1 and "stale: rendered/east/shop/configmap_web.yaml" in check.stdout
+    render(tmp_path, check=False)
+    assert {k: v[0] for k, v in snapshot(tmp_path / "rendered").items()} == reference
+    # Cached and uncached renders produce the same bytes.
+    shutil_copy = tmp_path.parent / (tmp_path.name + "-uncached")
+    import shutil
+
+    shutil.copytree(tmp_path, shutil_copy)
+    (shutil_copy / "rendered/.hubless/manifest.json").unlink()
+    render(shutil_copy, check=False)
+    assert {k: v[0] for k, v in snapshot(shutil_copy / "rendered").items()} == reference

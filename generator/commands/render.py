@@ -12,19 +12,47 @@ from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, locked, plan
 from generator.errors import UserError
 from generator.git import changed_paths, commit_paths, committed_text, merge_in_progress
 from generator.load import load_fleet, read_sources
+from generator.manifest import (
+    MANIFEST_PATH,
+    disk_digest,
+    inputs_digest,
+    manifest_bytes,
+    read_manifest,
+    tree_digest,
+)
 from generator.model import Fleet
-from generator.record import RECORD_PATH, Previous, parse_record
+from generator.record import RECORD_PATH, Previous, parse_record, record_text
 from generator.validation import validate_compiled
 
 
-def read_previous(repo: Path) -> Previous:
-    """The last placement: the work tree's record, else the committed one, else none."""
+def previous_text(repo: Path) -> tuple[str | None, str]:
+    """The last placement record's text and where it came from: the work tree's record,
+    else the committed one, else none."""
     relative = f"{RENDERED_DIR}/{RECORD_PATH}"
     path = repo / relative
     if path.is_file() and not path.is_symlink():
-        return parse_record(path.read_text(encoding="utf-8"), relative)
-    text = committed_text(repo, relative)
-    return parse_record(text, f"HEAD:{relative}") if text is not None else {}
+        return path.read_text(encoding="utf-8"), relative
+    return committed_text(repo, relative), f"HEAD:{relative}"
+
+
+def read_previous(repo: Path) -> Previous:
+    text, where = previous_text(repo)
+    return parse_record(text, where) if text is not None else {}
+
+
+def settle(fleet: Fleet, repo: Path, *, fresh: bool, trace: bool = False) -> Compiled:
+    """Compile until the placement record is the one compiled from: what is written is then
+    a fixed point, so the next render with the same sources changes nothing."""
+    text, where = previous_text(repo)
+    previous = parse_record(text, where) if text is not None else {}
+    compiled = compile_fleet(fleet, previous, fresh=fresh, trace=trace)
+    for _ in range(2):
+        record = record_text(compiled.decisions)
+        if record == text:
+            break
+        text, previous = record, parse_record(record, where)
+        compiled = compile_fleet(fleet, previous, trace=trace)
+    return compiled
 
 
 def compile_repo(
@@ -41,7 +69,7 @@ def compile_repo(
     if not quiet:
         for warning in inventory_warnings(fleet):
             click.echo(warning, err=True)
-    return compile_fleet(fleet, read_previous(repo), fresh=fresh, trace=trace)
+    return settle(fleet, repo, fresh=fresh, trace=trace)
 
 
 def _warn(compiled: Compiled) -> None:
@@ -128,8 +156,22 @@ def _render(
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
-    fleet = load_fleet(read_sources(repo))
-    compiled = compile_repo(repo, fresh=fresh, fleet=fleet)
+    sources = read_sources(repo)
+    inputs = inputs_digest(sources, f"validate={validate};kube={kube_version_default}")
+    stored = read_manifest(rendered)
+    if (
+        not fresh
+        and stored is not None
+        and stored[0] == inputs
+        and disk_digest(rendered) == stored[1]
+    ):
+        # Same sources, and rendered/ holds exactly what they produced: nothing to do.
+        click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
+        return 0, Plan()
+    fleet = load_fleet(sources)
+    for warning in inventory_warnings(fleet):
+        click.echo(warning, err=True)
+    compiled = settle(fleet, repo, fresh=fresh)
     for warning in compiled.warnings:
         click.echo(warning, err=True)
     if validate:
@@ -140,6 +182,7 @@ def _render(
             raise UserError(report.errors)
     _warn(compiled)
     tree = desired_tree(compiled)
+    tree[MANIFEST_PATH] = manifest_bytes(inputs, tree_digest(tree))
     change = plan(rendered, tree)
     if check:
         if change.empty:
