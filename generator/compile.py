@@ -7,7 +7,7 @@ diff and explain.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,26 +217,18 @@ def _follow_dependencies(
             bound[key] = Decision(binding, DEPENDENCY, required_by=required_by)
 
 
-def compile_fleet(
+def _bind_all(
     fleet: Fleet,
-    previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
-    *,
-    fresh: bool = False,
-    trace: bool = False,
-) -> Compiled:
-    """Every cluster's fully overridden objects. Raises UserError listing every failure.
-
-    `trace` also records what every override rule changed (for `explain`)."""
-    previous = previous or {}
-    problems = Problems()
-    clusters = {cluster.name: cluster for cluster in fleet.clusters}
-    objects: dict[str, list[RenderedObject]] = {name: [] for name in clusters}
+    previous: Mapping[ResourceKey, PreviousPlacement],
+    fresh: bool,
+    problems: Problems,
+    warnings: list[str],
+) -> tuple[dict[ResourceKey, Decision], list[ResourceKey]]:
+    """Every template's decision (policy, schedule, dependencies), by key, and the
+    templates Karmada never propagates."""
     bound: dict[ResourceKey, Decision] = {}
     skipped: list[ResourceKey] = []
-    warnings: list[str] = []
-
     for template in fleet.templates:
-        warnings.extend(credential_warnings(template))
         if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
             skipped.append(template.key)
             continue
@@ -248,6 +240,49 @@ def compile_fleet(
         if decision is not None:
             bound[template.key] = decision
     _follow_dependencies(fleet, bound, warnings)
+    return bound, skipped
+
+
+def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
+    """The decisions as the next render will read them back from the record."""
+    return {
+        d.binding.resource: PreviousPlacement(
+            {t.name: t.replicas for t in d.binding.clusters},
+            d.binding.affinity_name,
+            d.binding.placement_fingerprint,
+        )
+        for d in decisions
+    }
+
+
+def compile_fleet(
+    fleet: Fleet,
+    previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
+    *,
+    fresh: bool = False,
+    trace: bool = False,
+    settle: bool = False,
+) -> Compiled:
+    """Every cluster's fully overridden objects. Raises UserError listing every failure.
+
+    `trace` also records what every override rule changed (for `explain`). `settle`
+    schedules again, with the result as the previous placement, until the result no
+    longer changes (at most twice more), so that what is written is a fixed point: the
+    next render from the same sources decides the same."""
+    previous = previous or {}
+    problems = Problems()
+    clusters = {cluster.name: cluster for cluster in fleet.clusters}
+    objects: dict[str, list[RenderedObject]] = {name: [] for name in clusters}
+    dependency_warnings: list[str] = []
+    bound, skipped = _bind_all(fleet, previous, fresh, problems, dependency_warnings)
+    for _ in range(2 if settle and not problems.items else 0):
+        current = placements(bound.values())
+        if current == previous:
+            break
+        previous, dependency_warnings = current, []
+        bound, skipped = _bind_all(fleet, previous, False, problems, dependency_warnings)
+    warnings = [w for t in fleet.templates for w in credential_warnings(t)]
+    warnings.extend(dependency_warnings)
 
     decisions: list[Decision] = []
     unmatched: list[ResourceKey] = []
@@ -268,9 +303,10 @@ def compile_fleet(
             template.group, template.kind, template.body
         )
         completions = _job_completions(template, decision)
+        policies_key = tuple(id(p) for p in policies)
         for target in decision.binding.clusters:
             cluster = clusters[target.name]
-            cache_key = (tuple(id(p) for p in policies), target.name)
+            cache_key = (policies_key, target.name)
             rules = rules_cache.get(cache_key)
             if rules is None:
                 rules = rules_cache[cache_key] = applicable_rules(policies, cluster, rule_targets)

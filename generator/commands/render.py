@@ -21,7 +21,7 @@ from generator.manifest import (
     tree_digest,
 )
 from generator.model import Fleet
-from generator.record import RECORD_PATH, Previous, parse_record, record_text
+from generator.record import RECORD_PATH, Previous, parse_record
 from generator.validation import validate_compiled
 
 
@@ -41,18 +41,8 @@ def read_previous(repo: Path) -> Previous:
 
 
 def settle(fleet: Fleet, repo: Path, *, fresh: bool, trace: bool = False) -> Compiled:
-    """Compile until the placement record is the one compiled from: what is written is then
-    a fixed point, so the next render with the same sources changes nothing."""
-    text, where = previous_text(repo)
-    previous = parse_record(text, where) if text is not None else {}
-    compiled = compile_fleet(fleet, previous, fresh=fresh, trace=trace)
-    for _ in range(2):
-        record = record_text(compiled.decisions)
-        if record == text:
-            break
-        text, previous = record, parse_record(record, where)
-        compiled = compile_fleet(fleet, previous, trace=trace)
-    return compiled
+    """Compile with the last placement, settled so that what is written is a fixed point."""
+    return compile_fleet(fleet, read_previous(repo), fresh=fresh, trace=trace, settle=True)
 
 
 def compile_repo(
