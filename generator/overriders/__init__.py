@@ -37,24 +37,45 @@ STEPS: tuple[
 
 
 class RuleTargets:
-    """Which clusters each override rule targets, worked out once per compile."""
+    """Which rules apply on which cluster, worked out once per compile.
+
+    Rules with a targetCluster are indexed by the clusters they match, so finding the
+    rules for one cluster looks at those and the untargeted rules only."""
 
     def __init__(self, policies: Sequence[OverridePolicy], clusters: Sequence[Cluster]) -> None:
-        self._targets: dict[int, frozenset[str] | None] = {}
+        self._by_cluster: dict[str, set[int]] = {c.name: set() for c in clusters}
+        self._rules_by_cluster: dict[str, list[tuple[OverridePolicy, OverrideRule]]] = {
+            c.name: [] for c in clusters
+        }
+        self._targeted: set[int] = set()
         for policy in policies:
             for rule in policy.rules:
-                affinity = rule.target_cluster
-                self._targets[id(rule)] = (
-                    None
-                    if affinity is None
-                    else frozenset(c.name for c in clusters if cluster_matches(affinity, c))
-                )
+                if rule.target_cluster is None:
+                    continue
+                self._targeted.add(id(rule))
+                for cluster in clusters:
+                    if cluster_matches(rule.target_cluster, cluster):
+                        self._by_cluster[cluster.name].add(id(rule))
+                        self._rules_by_cluster[cluster.name].append((policy, rule))
 
     def applies(self, rule: OverrideRule, cluster: Cluster) -> bool:
-        targets = self._targets.get(id(rule), ())
-        if targets == ():  # a rule this table was not built with
-            return rule.target_cluster is None or cluster_matches(rule.target_cluster, cluster)
-        return targets is None or cluster.name in targets
+        if id(rule) not in self._targeted:
+            if rule.target_cluster is None:
+                return True
+            return cluster_matches(rule.target_cluster, cluster)  # not indexed
+        return id(rule) in self._by_cluster.get(cluster.name, ())
+
+    def rules_for(
+        self, policies: Sequence[OverridePolicy], cluster: Cluster
+    ) -> list[tuple[OverridePolicy, OverrideRule]]:
+        """applicable_rules, from the index: untargeted rules and this cluster's own."""
+        position = {id(policy): index for index, policy in enumerate(policies)}
+        found = [(p, r) for p in policies for r in p.rules if r.target_cluster is None]
+        found += [
+            (p, r) for p, r in self._rules_by_cluster.get(cluster.name, ()) if id(p) in position
+        ]
+        found.sort(key=lambda pair: (position[id(pair[0])], pair[1].index))
+        return found
 
 
 def applicable_rules(
@@ -63,12 +84,7 @@ def applicable_rules(
     """The rules that apply on `cluster`, in the order they apply."""
     if targets is None:
         targets = RuleTargets(policies, [cluster])
-    return [
-        (policy, rule)
-        for policy in policies
-        for rule in policy.rules
-        if targets.applies(rule, cluster)
-    ]
+    return targets.rules_for(policies, cluster)
 
 
 Change = tuple[str, Any, Any]  # (JSON pointer, before, after); None stands for absent

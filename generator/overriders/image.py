@@ -8,6 +8,7 @@ next segment as its index. Each change is a `replace` of the whole image.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,18 +21,23 @@ from generator.overriders.jsonpatch_v5 import apply_patch
 
 def rewrite(image: str, overrider: ImageOverrider) -> str:
     try:
-        reference = ImageReference.parse(image)
+        return _rewrite(image, overrider.component, overrider.operator, overrider.value)
     except InvalidReference as exc:
         raise OverrideFailure(f"cannot parse image {image!r}: {exc}", overrider.source) from None
-    operator, value = overrider.operator, overrider.value
-    if overrider.component == "Registry":
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _rewrite(image: str, component: str, operator: str, value: str) -> str:
+    # Cached: every cluster's copy of a workload asks for the same rewrite.
+    reference = ImageReference.parse(image)
+    if component == "Registry":
         if operator == "add":
             reference.hostname += value
         elif operator == "replace":
             reference.hostname = value
         else:
             reference.hostname = ""
-    elif overrider.component == "Repository":
+    elif component == "Repository":
         if operator == "add":
             reference.repository += value
         elif operator == "replace":
