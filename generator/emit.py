@@ -247,6 +247,10 @@ def _replay(root: Path) -> None:
         path = root / relative
         if path.exists() or path.is_symlink():
             _remove(path)
+    for folder in journal.get("moves", []):
+        source = os.path.join(root, _TXN, "folders", folder)
+        if os.path.isdir(source):  # else moved by an earlier, interrupted replay
+            os.replace(source, os.path.join(root, folder))
     staging = os.path.join(root, _TXN, "files")
     ready: set[str] = set()  # folders known to be plain directories already
     for staged, relative in journal["writes"]:
@@ -293,15 +297,40 @@ def apply(root: Path, change: Plan) -> None:
     _make_parents(root, f"{_TXN}/files/-")  # also replaces a planted link at .hubless
     staged_dir = txn / "files"
     writes: list[tuple[str, str]] = []
+    moves: list[str] = []
     try:
         changes = sorted({**change.added, **change.changed}.items())
+        # A cluster folder that does not exist yet is staged whole and moved in with one
+        # rename; everything else is staged file by file.
+        new_folders = {
+            relative.split("/", 1)[0]
+            for relative in change.added
+            if "/" in relative and not relative.startswith(META_DIR)
+        }
+        new_folders = {f for f in new_folders if not os.path.lexists(os.path.join(root, f))}
         staging = str(staged_dir)
+        jobs: list[tuple[str, bytes]] = []
+        made: set[str] = set()
         for index, (relative, content) in enumerate(changes):
-            name = str(index)
-            _stage(os.path.join(staging, name), content)
-            writes.append((name, relative))
+            top = relative.split("/", 1)[0]
+            if top in new_folders and "/" in relative:
+                path = os.path.join(root, _TXN, "folders", relative)
+                folder = os.path.dirname(path)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                jobs.append((path, content))
+            else:
+                name = str(index)
+                jobs.append((os.path.join(staging, name), content))
+                writes.append((name, relative))
+        moves = sorted(new_folders)
+        for path, content in jobs:
+            _stage(path, content)
         pending = txn / "journal.json.tmp"
-        pending.write_text(json.dumps({"writes": writes, "removes": list(change.removed)}))
+        pending.write_text(
+            json.dumps({"writes": writes, "moves": moves, "removes": list(change.removed)})
+        )
     except BaseException:
         shutil.rmtree(txn, ignore_errors=True)  # nothing visible has changed yet
         _prune_empty_dirs(root, [f"{_TXN}/files/-"])
