@@ -66,6 +66,12 @@ def cli() -> None:
     help="Commit exactly the changes under rendered/ (with git), if there are any.",
 )
 @click.option("-m", "--message", help="Subject of the --commit commit.")
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Render only the clusters of shard K of N into rendered/.hubless/shards/ "
+    "(combine the shards with `hubless merge`).",
+)
 def render(
     repo: Path,
     check: bool,
@@ -74,6 +80,7 @@ def render(
     kube_version_default: str | None,
     commit: bool,
     message: str | None,
+    shard: str | None,
 ) -> None:
     """Compile the fleet and write rendered/<cluster>/ (atomically, pruning stale files).
 
@@ -81,6 +88,8 @@ def render(
     Application (recurse: true) or a Flux Kustomization. The placement record goes to
     rendered/.hubless/.
     """
+    if shard is not None:
+        sys.exit(render_command.render_shard(repo, shard, fresh=fresh))
     sys.exit(
         render_command.render(
             repo,
@@ -187,6 +196,17 @@ def bootstrap(
             central=central,
         )
     )
+
+
+@cli.command()
+@_REPO
+def merge(repo: Path) -> None:
+    """Combine the shards of `render --shard K/N` into rendered/.
+
+    Every shard 1..N must be in rendered/.hubless/shards/ (CI jobs upload and download
+    them as artifacts); the result is what one render of the whole fleet writes.
+    """
+    sys.exit(render_command.merge(repo))
 
 
 def main() -> None:

@@ -262,17 +262,22 @@ def compile_fleet(
     fresh: bool = False,
     trace: bool = False,
     settle: bool = False,
+    only: frozenset[str] | None = None,
 ) -> Compiled:
     """Every cluster's fully overridden objects. Raises UserError listing every failure.
 
-    `trace` also records what every override rule changed (for `explain`). `settle`
+    `only` limits the objects to those clusters (a shard); every decision is still made
+    over the whole fleet. `trace` also records what every override rule changed (for
+    `explain`). `settle`
     schedules again, with the result as the previous placement, until the result no
     longer changes (at most twice more), so that what is written is a fixed point: the
     next render from the same sources decides the same."""
     previous = previous or {}
     problems = Problems()
     clusters = {cluster.name: cluster for cluster in fleet.clusters}
-    objects: dict[str, list[RenderedObject]] = {name: [] for name in clusters}
+    objects: dict[str, list[RenderedObject]] = {
+        name: [] for name in clusters if only is None or name in only
+    }
     dependency_warnings: list[str] = []
     bound, skipped = _bind_all(fleet, previous, fresh, problems, dependency_warnings)
     for _ in range(2 if settle and not problems.items else 0):
@@ -305,6 +310,8 @@ def compile_fleet(
         completions = _job_completions(template, decision)
         policies_key = tuple(id(p) for p in policies)
         for target in decision.binding.clusters:
+            if only is not None and target.name not in only:
+                continue
             cluster = clusters[target.name]
             cache_key = (policies_key, target.name)
             rules = rules_cache.get(cache_key)
@@ -335,7 +342,7 @@ def compile_fleet(
                 RenderedObject(template.key, body, tuple(applied), recorded)
             )
     for cluster in fleet.clusters:
-        if cluster.gitops:
+        if cluster.gitops and (only is None or cluster.name in only):
             # The cluster manages its own pull: its bootstrap objects go to its folder.
             for body in bootstrap.objects(
                 cluster.gitops, cluster.name, cluster.gitops_repo_url, cluster.gitops_revision

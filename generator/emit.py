@@ -31,7 +31,7 @@ META_DIR = ".hubless"
 _TXN = f"{META_DIR}/txn"
 _JOURNAL = f"{_TXN}/journal.json"
 _LOCK = f"{META_DIR}/lock"
-_META_FILES = {f"{META_DIR}/.gitignore": b"lock\ntxn/\n"}
+_META_FILES = {f"{META_DIR}/.gitignore": b"lock\nshards/\ntxn/\n"}
 
 
 @dataclass(frozen=True)

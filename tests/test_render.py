@@ -487,3 +487,33 @@ def test_unchanged_inputs_skip_compiling_but_hand_edits_are_caught(tmp_path: Pat
     (shutil_copy / "rendered/.hubless/manifest.json").unlink()
     render(shutil_copy, check=False)
     assert {k: v[0] for k, v in snapshot(shutil_copy / "rendered").items()} == reference
+
+
+def test_sharded_render_merges_into_what_one_render_writes(tmp_path: Path) -> None:
+    import shutil
+
+    from generator.commands.render import merge, render_shard
+
+    single = tmp_path / "single"
+    write_tree(single, base_files())
+    sharded = tmp_path / "sharded"
+    shutil.copytree(single, sharded)
+    assert render(single, check=False) == 0
+    for index in (1, 2, 3):
+        assert render_shard(sharded, f"{index}/3") == 0
+    assert (sharded / "rendered/.hubless/shards/2-of-3").is_dir()
+    assert merge(sharded) == 0
+    expected = {k: v[0] for k, v in snapshot(single / "rendered").items() if k != ".hubless/lock"}
+    merged = {k: v[0] for k, v in snapshot(sharded / "rendered").items() if k != ".hubless/lock"}
+    assert merged == expected  # the shards folder is gone, the bytes are the same
+
+
+def test_merge_needs_every_shard(tmp_path: Path) -> None:
+    from generator.commands.render import merge, render_shard
+
+    write_tree(tmp_path, base_files())
+    render_shard(tmp_path, "1/2")
+    with pytest.raises(UserError, match=r"shards \[2\] of 2 are missing"):
+        merge(tmp_path)
+    with pytest.raises(UserError, match="expected K/N"):
+        render_shard(tmp_path, "3/2")

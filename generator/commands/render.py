@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from generator import shards
 from generator.compile import Compiled, compile_fleet, inventory_warnings
 from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, locked, plan, recover
 from generator.errors import UserError
@@ -101,6 +102,44 @@ def commit_message(change: Plan, summary: str | None) -> str:
     return subject + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
 
 
+def render_shard(repo: Path, spec: str, *, fresh: bool = False) -> int:
+    """Render shard K of N into rendered/.hubless/shards/K-of-N/ (see generator.shards)."""
+    index, count = shards.parse(spec)
+    rendered = repo / RENDERED_DIR
+    fleet = load_fleet(read_sources(repo))
+    only = shards.members((c.name for c in fleet.clusters), index, count)
+    compiled = compile_fleet(fleet, read_previous(repo), fresh=fresh, settle=True, only=only)
+    tree = desired_tree(compiled)
+    with locked(rendered, lambda: None):
+        target = shards.write(rendered, index, count, tree)
+    objects = sum(len(items) for items in compiled.objects.values())
+    click.echo(
+        f"rendered shard {index}/{count}: {len(only)} clusters, {objects} objects in {target}"
+    )
+    return 0
+
+
+def merge(repo: Path) -> int:
+    """Combine every shard into rendered/, as one render of the whole fleet would write it."""
+    rendered = repo / RENDERED_DIR
+
+    def waiting() -> None:
+        click.echo("waiting for another `hubless render` of this repository to finish", err=True)
+
+    with locked(rendered, waiting):
+        tree = shards.read(rendered)
+        inputs = inputs_digest(read_sources(repo), "")
+        tree[MANIFEST_PATH] = manifest_bytes(inputs, tree_digest(tree))
+        change = plan(rendered, tree)  # the shards folder is not in the tree: it goes too
+        if not change.empty:
+            apply(rendered, change)
+    click.echo(
+        f"merged: {len(change.added)} files added, {len(change.changed)} changed, "
+        f"{len(change.removed)} removed"
+    )
+    return 0
+
+
 def render(
     repo: Path,
     *,
@@ -147,7 +186,9 @@ def _render(
     if not check and recover(rendered):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
     sources = read_sources(repo)
-    inputs = inputs_digest(sources, f"validate={validate};kube={kube_version_default}")
+    # Options do not change the output, so they are not inputs. (`hubless validate` always
+    # validates; a render of unchanged sources trusts the render that wrote them.)
+    inputs = inputs_digest(sources, "")
     stored = read_manifest(rendered)
     if (
         not fresh
