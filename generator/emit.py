@@ -209,6 +209,21 @@ def plan(root: Path, tree: Mapping[str, bytes]) -> Plan:
     return Plan(added, changed, removed, interrupted=(root / _TXN).exists())
 
 
+def plan_paths(root: Path, files: Mapping[str, bytes], removals: Iterable[str]) -> Plan:
+    """Like `plan`, for the given files and removals only (the rest is left as it is)."""
+    _check_root(root)
+    added: dict[str, bytes] = {}
+    changed: dict[str, bytes] = {}
+    for relative, content in files.items():
+        path = root / relative
+        if not (path.exists() or path.is_symlink()):
+            added[relative] = content
+        elif _read(path) != content:
+            changed[relative] = content
+    removed = tuple(sorted(r for r in removals if (root / r).exists() or (root / r).is_symlink()))
+    return Plan(added, changed, removed, interrupted=(root / _TXN).exists())
+
+
 def _make_parents(root: Path, relative: str) -> None:
     """Create the parent folders of `relative`, replacing links or files in the way."""
     current = root

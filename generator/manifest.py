@@ -13,9 +13,11 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from generator import __version__
 from generator.load import SourceFile
+from generator.model import ResourceTemplate
 
 MANIFEST_PATH = ".hubless/manifest.json"  # relative to rendered/
 _SKIPPED = {MANIFEST_PATH, ".hubless/lock"}
@@ -33,17 +35,24 @@ def inputs_digest(files: Iterable[SourceFile], options: str) -> str:
 
 
 def tree_digest(tree: Mapping[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(tree):
-        if path in _SKIPPED:
-            continue
-        digest.update(path.encode("utf-8") + b"\0" + hashlib.sha256(tree[path]).digest())
-    return digest.hexdigest()
+    return digest_of({p: hashlib.sha256(c).digest() for p, c in tree.items() if p not in _SKIPPED})
 
 
 def disk_digest(root: Path) -> str | None:
     """The digest of what rendered/ holds, or None if it holds anything odd."""
+    hashes = disk_hashes(root)
+    return digest_of(hashes) if hashes is not None else None
+
+
+def digest_of(hashes: Mapping[str, bytes]) -> str:
     digest = hashlib.sha256()
+    for relative in sorted(hashes):
+        digest.update(relative.encode("utf-8") + b"\0" + hashes[relative])
+    return digest.hexdigest()
+
+
+def disk_hashes(root: Path) -> dict[str, bytes] | None:
+    """Every file's sha256 by path below rendered/, or None if it holds anything odd."""
     entries: list[tuple[str, bytes]] = []
     for directory, subdirs, names in os.walk(root):
         relative_dir = os.path.relpath(directory, root)
@@ -64,20 +73,49 @@ def disk_digest(root: Path) -> str | None:
         for name in subdirs:
             if os.path.islink(os.path.join(directory, name)):
                 return None
-    for relative, file_digest in sorted(entries):
-        digest.update(relative.encode("utf-8") + b"\0" + file_digest)
-    return digest.hexdigest()
+    return dict(entries)
 
 
-def manifest_bytes(inputs: str, output: str) -> bytes:
-    return (
-        json.dumps({"inputs": inputs, "output": output}, indent=2, sort_keys=True) + "\n"
-    ).encode()
+def policies_digest(files: Iterable[SourceFile]) -> str:
+    """Everything but templates: a change here can move anything, so no shortcut applies."""
+    return inputs_digest((f for f in files if not f.path.startswith("templates/")), "policies")
 
 
-def read_manifest(root: Path) -> tuple[str, str] | None:
+def template_digests(templates: Iterable[ResourceTemplate]) -> dict[str, str]:
+    return {
+        str(t.key): hashlib.sha256(
+            json.dumps(t.body, sort_keys=True, default=str).encode("utf-8")
+        ).hexdigest()
+        for t in templates
+    }
+
+
+def manifest_bytes(
+    inputs: str, output: str, policies: str = "", templates: Mapping[str, str] | None = None
+) -> bytes:
+    data: dict[str, object] = {"inputs": inputs, "output": output}
+    if policies:
+        data["policies"] = policies
+        data["templates"] = dict(templates or {})
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+class Manifest(NamedTuple):
+    inputs: str
+    output: str
+    policies: str
+    templates: dict[str, str]
+
+
+def read_manifest(root: Path) -> Manifest | None:
     try:
         data = json.loads((root / MANIFEST_PATH).read_text(encoding="utf-8"))
-        return str(data["inputs"]), str(data["output"])
-    except (OSError, ValueError, KeyError, TypeError):
+        templates = data.get("templates") or {}
+        return Manifest(
+            str(data["inputs"]),
+            str(data["output"]),
+            str(data.get("policies", "")),
+            {str(k): str(v) for k, v in templates.items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -25,31 +25,54 @@ Previous = dict[ResourceKey, PreviousPlacement]
 
 
 def record_text(decisions: Sequence[Decision]) -> str:
-    entries: list[dict[str, Any]] = []
-    for decision in sorted(decisions, key=lambda d: d.binding.resource):
-        binding = decision.binding
-        entry: dict[str, Any] = {
-            "group": binding.resource.group,
-            "kind": binding.resource.kind,
-        }
-        if binding.resource.namespace:
-            entry["namespace"] = binding.resource.namespace
-        entry["name"] = binding.resource.name
-        entry["via"] = decision.via
-        if binding.affinity_name:
-            entry["affinityName"] = binding.affinity_name
-        if decision.required_by:
-            entry["requiredBy"] = [str(key) for key, _ in decision.required_by]
-        if binding.placement_fingerprint:
-            entry["placement"] = binding.placement_fingerprint
-        if binding.replicas:
-            entry["replicas"] = binding.replicas
-        entry["clusters"] = [
-            {"name": t.name, "replicas": t.replicas} if t.replicas else {"name": t.name}
-            for t in binding.clusters
-        ]
-        entries.append(entry)
-    return _HEADER + dump({"apiVersion": "hubless.io/v1alpha1", "resources": entries})
+    return text_of_entries({d.binding.resource: entry_of(d) for d in decisions})
+
+
+def text_of_entries(entries: dict[ResourceKey, dict[str, Any]]) -> str:
+    """The record file, from entries by resource (written in resource order)."""
+    ordered = [entries[key] for key in sorted(entries)]
+    return _HEADER + dump({"apiVersion": "hubless.io/v1alpha1", "resources": ordered})
+
+
+def raw_entries(text: str, path: str) -> dict[ResourceKey, dict[str, Any]]:
+    """A record's entries as written, by resource."""
+    documents = parse_documents(text, path)
+    resources = documents[0].data.get("resources") if documents else None
+    found = {}
+    for entry in resources if isinstance(resources, list) else []:
+        key = ResourceKey(
+            str(entry.get("group", "")),
+            str(entry.get("kind")),
+            str(entry.get("namespace", "")),
+            str(entry.get("name")),
+        )
+        found[key] = entry
+    return found
+
+
+def entry_of(decision: Decision) -> dict[str, Any]:
+    binding = decision.binding
+    entry: dict[str, Any] = {
+        "group": binding.resource.group,
+        "kind": binding.resource.kind,
+    }
+    if binding.resource.namespace:
+        entry["namespace"] = binding.resource.namespace
+    entry["name"] = binding.resource.name
+    entry["via"] = decision.via
+    if binding.affinity_name:
+        entry["affinityName"] = binding.affinity_name
+    if decision.required_by:
+        entry["requiredBy"] = [str(key) for key, _ in decision.required_by]
+    if binding.placement_fingerprint:
+        entry["placement"] = binding.placement_fingerprint
+    if binding.replicas:
+        entry["replicas"] = binding.replicas
+    entry["clusters"] = [
+        {"name": t.name, "replicas": t.replicas} if t.replicas else {"name": t.name}
+        for t in binding.clusters
+    ]
+    return entry
 
 
 def parse_record(text: str, path: str) -> Previous:

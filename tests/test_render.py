@@ -517,3 +517,69 @@ def test_merge_needs_every_shard(tmp_path: Path) -> None:
         merge(tmp_path)
     with pytest.raises(UserError, match="expected K/N"):
         render_shard(tmp_path, "3/2")
+
+
+def many_templates() -> dict[str, str]:
+    files = base_files()
+    for index in range(12):
+        files[f"templates/many/cm{index}.yaml"] = CONFIGMAP.replace(
+            "name: web", f"name: web{index}"
+        )
+    return files
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "move"])
+def test_incremental_render_writes_what_a_full_render_writes(
+    tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from generator import incremental
+
+    repo = tmp_path / "repo"
+    write_tree(repo, many_templates())
+    render(repo, check=False)
+    if change == "edit":
+        write_tree(
+            repo,
+            {
+                "templates/many/cm3.yaml": CONFIGMAP.replace("name: web", "name: web3").replace(
+                    '"on"', '"changed"'
+                )
+            },
+        )
+    elif change == "add":
+        write_tree(
+            repo, {"templates/many/cm99.yaml": CONFIGMAP.replace("name: web", "name: web99")}
+        )
+    elif change == "remove":
+        (repo / "templates/many/cm5.yaml").unlink()
+    else:  # a label change moves the ConfigMap out of the policy's reach
+        write_tree(
+            repo,
+            {
+                "templates/many/cm7.yaml": CONFIGMAP.replace("name: web", "name: web7").replace(
+                    "app: web", "app: other"
+                )
+            },
+        )
+    full = tmp_path / "full"
+    shutil.copytree(repo, full)
+    (full / "rendered/.hubless/manifest.json").unlink()  # no shortcut: a full render
+
+    taken = []
+    real = incremental.try_incremental
+
+    def spy(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr("generator.commands.render.try_incremental", spy)
+    render(repo, check=False)
+    assert taken == [True]
+    render(full, check=False)
+    assert {k: v[0] for k, v in snapshot(repo / "rendered").items() if k != ".hubless/lock"} == {
+        k: v[0] for k, v in snapshot(full / "rendered").items() if k != ".hubless/lock"
+    }
+    assert render(repo, check=True) == 0

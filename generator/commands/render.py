@@ -12,13 +12,16 @@ from generator.compile import Compiled, compile_fleet, inventory_warnings
 from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, locked, plan, recover
 from generator.errors import UserError
 from generator.git import changed_paths, commit_paths, committed_text, merge_in_progress
+from generator.incremental import try_incremental
 from generator.load import load_fleet, read_sources
 from generator.manifest import (
     MANIFEST_PATH,
     disk_digest,
     inputs_digest,
     manifest_bytes,
+    policies_digest,
     read_manifest,
+    template_digests,
     tree_digest,
 )
 from generator.model import Fleet
@@ -128,8 +131,11 @@ def merge(repo: Path) -> int:
 
     with locked(rendered, waiting):
         tree = shards.read(rendered)
-        inputs = inputs_digest(read_sources(repo), "")
-        tree[MANIFEST_PATH] = manifest_bytes(inputs, tree_digest(tree))
+        sources = read_sources(repo)
+        digests = template_digests(load_fleet(sources).templates)
+        tree[MANIFEST_PATH] = manifest_bytes(
+            inputs_digest(sources, ""), tree_digest(tree), policies_digest(sources), digests
+        )
         change = plan(rendered, tree)  # the shards folder is not in the tree: it goes too
         if not change.empty:
             apply(rendered, change)
@@ -193,8 +199,8 @@ def _render(
     if (
         not fresh
         and stored is not None
-        and stored[0] == inputs
-        and disk_digest(rendered) == stored[1]
+        and stored.inputs == inputs
+        and disk_digest(rendered) == stored.output
     ):
         # Same sources, and rendered/ holds exactly what they produced: nothing to do.
         click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
@@ -202,6 +208,21 @@ def _render(
     fleet = load_fleet(sources)
     for warning in inventory_warnings(fleet):
         click.echo(warning, err=True)
+    policies = policies_digest(sources)
+    if not fresh and stored is not None:
+        text, where = previous_text(repo)
+        previous = parse_record(text, where) if text is not None else {}
+        quick = try_incremental(rendered, fleet, stored, policies, inputs, text, previous)
+        if quick is not None:
+            return _finish(
+                rendered,
+                quick.change,
+                quick.compiled,
+                fleet,
+                check=check,
+                validate=validate,
+                kube_version_default=kube_version_default,
+            )
     compiled = settle(fleet, repo, fresh=fresh)
     for warning in compiled.warnings:
         click.echo(warning, err=True)
@@ -211,10 +232,41 @@ def _render(
             click.echo(warning, err=True)
         if report.errors:
             raise UserError(report.errors)
-    _warn(compiled)
     tree = desired_tree(compiled)
-    tree[MANIFEST_PATH] = manifest_bytes(inputs, tree_digest(tree))
+    digests = template_digests(fleet.templates)
+    tree[MANIFEST_PATH] = manifest_bytes(inputs, tree_digest(tree), policies, digests)
     change = plan(rendered, tree)
+    return _finish(
+        rendered,
+        change,
+        compiled,
+        fleet,
+        check=check,
+        validate=False,
+        kube_version_default=kube_version_default,
+        validated=validate,
+    )
+
+
+def _finish(
+    rendered: Path,
+    change: Plan,
+    compiled: Compiled,
+    fleet: Fleet,
+    *,
+    check: bool,
+    validate: bool,
+    kube_version_default: str | None,
+    validated: bool = False,
+) -> tuple[int, Plan]:
+    """Validate (if not done yet), then report or write the change."""
+    if validate:
+        report = validate_compiled(compiled, fleet, kube_version_default)
+        for warning in report.warnings:
+            click.echo(warning, err=True)
+        if report.errors:
+            raise UserError(report.errors)
+    _warn(compiled)
     if check:
         if change.empty:
             click.echo(f"{RENDERED_DIR}/ is up to date")
