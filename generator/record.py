@@ -6,20 +6,15 @@ its ResourceBindings), and what a reviewer reads to see why something moved.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from generator.compile import Decision
-from generator.documents import parse_documents
 from generator.errors import Source, UserError
 from generator.model import PreviousPlacement, ResourceKey
-from generator.serialize import dump
 
-RECORD_PATH = ".hubless/placement.yaml"  # relative to rendered/
-_HEADER = (
-    "# Written by `hubless render`: where every resource template is placed, and by which\n"
-    "# policy. Read back by the next render to keep placements stable. Do not edit.\n"
-)
+RECORD_PATH = ".hubless/placement.json"  # relative to rendered/
 
 Previous = dict[ResourceKey, PreviousPlacement]
 
@@ -29,25 +24,59 @@ def record_text(decisions: Sequence[Decision]) -> str:
 
 
 def text_of_entries(entries: dict[ResourceKey, dict[str, Any]]) -> str:
-    """The record file, from entries by resource (written in resource order)."""
+    """The record file, from entries by resource (written in resource order).
+
+    JSON, laid out one cluster per line so that a review diff shows what moved, and read
+    back by a C parser: with thousands of clusters, the record is large."""
+    lines = ['{"apiVersion": "hubless.io/v1alpha1", "resources": [']
     ordered = [entries[key] for key in sorted(entries)]
-    return _HEADER + dump({"apiVersion": "hubless.io/v1alpha1", "resources": ordered})
+    for index, entry in enumerate(ordered):
+        head = {k: v for k, v in entry.items() if k != "clusters"}
+        opening = json.dumps(head, ensure_ascii=False)[:-1]
+        clusters = entry.get("clusters") or []
+        if clusters:
+            lines.append(f'{opening}, "clusters": [')
+            lines.extend(
+                json.dumps(c, ensure_ascii=False) + ("," if i < len(clusters) - 1 else "")
+                for i, c in enumerate(clusters)
+            )
+            lines.append("]}" + ("," if index < len(ordered) - 1 else ""))
+        else:
+            lines.append(f'{opening}, "clusters": []}}' + ("," if index < len(ordered) - 1 else ""))
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def _load(text: str, path: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UserError.at(
+            Source(path, getattr(exc, "lineno", 1)), f"not a hubless placement record: {exc}"
+        ) from None
+    resources = data.get("resources") if isinstance(data, dict) else None
+    if not isinstance(resources, list) or not all(isinstance(e, dict) for e in resources):
+        raise UserError.at(Source(path, 1), "not a hubless placement record; delete it to rebuild")
+    return resources
+
+
+def _key(entry: dict[str, Any]) -> ResourceKey:
+    return ResourceKey(
+        str(entry.get("group", "")),
+        str(entry["kind"]),
+        str(entry.get("namespace", "")),
+        str(entry["name"]),
+    )
 
 
 def raw_entries(text: str, path: str) -> dict[ResourceKey, dict[str, Any]]:
     """A record's entries as written, by resource."""
-    documents = parse_documents(text, path)
-    resources = documents[0].data.get("resources") if documents else None
-    found = {}
-    for entry in resources if isinstance(resources, list) else []:
-        key = ResourceKey(
-            str(entry.get("group", "")),
-            str(entry.get("kind")),
-            str(entry.get("namespace", "")),
-            str(entry.get("name")),
-        )
-        found[key] = entry
-    return found
+    try:
+        return {_key(entry): entry for entry in _load(text, path)}
+    except (KeyError, TypeError):
+        raise UserError.at(
+            Source(path, 1), "malformed placement record; delete it to rebuild"
+        ) from None
 
 
 def entry_of(decision: Decision) -> dict[str, Any]:
@@ -77,30 +106,17 @@ def entry_of(decision: Decision) -> dict[str, Any]:
 
 def parse_record(text: str, path: str) -> Previous:
     """The previous placement, from a record written by `record_text`."""
-    documents = parse_documents(text, path)
-    if not documents:
-        return {}
-    data = documents[0].data
-    resources = data.get("resources") if isinstance(data, dict) else None
-    if not isinstance(resources, list):
-        raise UserError.at(Source(path, 1), "not a hubless placement record; delete it to rebuild")
     previous: Previous = {}
-    for entry in resources:
-        try:
-            key = ResourceKey(
-                str(entry.get("group", "")),
-                str(entry["kind"]),
-                str(entry.get("namespace", "")),
-                str(entry["name"]),
-            )
+    try:
+        for entry in _load(text, path):
             clusters = {
                 str(c["name"]): int(c.get("replicas", 0)) for c in entry.get("clusters") or []
             }
-            previous[key] = PreviousPlacement(
+            previous[_key(entry)] = PreviousPlacement(
                 clusters, str(entry.get("affinityName", "")), str(entry.get("placement", ""))
             )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise UserError.at(
-                Source(path, 1), "malformed placement record; delete it to rebuild"
-            ) from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise UserError.at(
+            Source(path, 1), "malformed placement record; delete it to rebuild"
+        ) from None
     return previous

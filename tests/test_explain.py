@@ -183,7 +183,7 @@ def test_previous_placement_falls_back_to_the_committed_record(tmp_path: Path) -
     repository = git.Repo.init(repo)
     repository.git.add(all=True)
     repository.git.commit(m="fleet", author="t <t@example.com>")
-    (repo / "rendered/.hubless/placement.yaml").unlink()
+    (repo / "rendered/.hubless/placement.json").unlink()
     tainted = CLUSTERS.replace(
         "    env: prod\nspec:\n  syncMode: Push\n",
         "    env: prod\nspec:\n  syncMode: Push\n  taints:\n  - {key: m, effect: NoSchedule}\n",

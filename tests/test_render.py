@@ -154,7 +154,7 @@ def test_placement_record_lists_every_decision(tmp_path: Path) -> None:
     render(tmp_path, check=False)
     from generator.documents import parse_documents
 
-    record = parse_documents((tmp_path / "rendered/.hubless/placement.yaml").read_text(), "r")[
+    record = parse_documents((tmp_path / "rendered/.hubless/placement.json").read_text(), "r")[
         0
     ].data
     assert record["resources"] == [
@@ -208,7 +208,7 @@ def test_rerender_touches_nothing_and_prunes_what_went_away(tmp_path: Path) -> N
     render(tmp_path, check=False)
     after = snapshot(tmp_path / "rendered")
     assert set(after) - {
-        ".hubless/placement.yaml",
+        ".hubless/placement.json",
         ".hubless/.gitignore",
         ".hubless/lock",
         ".hubless/manifest.json",
