@@ -31,7 +31,8 @@ META_DIR = ".hubless"
 _TXN = f"{META_DIR}/txn"
 _JOURNAL = f"{_TXN}/journal.json"
 _LOCK = f"{META_DIR}/lock"
-_META_FILES = {f"{META_DIR}/.gitignore": b"lock\nshards/\ntxn/\n"}
+_HASHES = f"{META_DIR}/hashes"  # generator.manifest's local cache
+_META_FILES = {f"{META_DIR}/.gitignore": b"hashes\nhashes.tmp\nlock\nshards/\ntxn/\n"}
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def _existing_files(root: Path) -> dict[str, Path]:
         subdirs[:] = sorted(keep)
         for name in names:
             relative = name if relative_dir == "." else f"{relative_dir}/{name}"
-            if relative != _LOCK:
+            if relative not in (_LOCK, _HASHES, f"{_HASHES}.tmp"):
                 found[relative] = base / name
     return found
 

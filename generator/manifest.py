@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -20,7 +21,8 @@ from generator.load import SourceFile
 from generator.model import ResourceTemplate
 
 MANIFEST_PATH = ".hubless/manifest.json"  # relative to rendered/
-_SKIPPED = {MANIFEST_PATH, ".hubless/lock"}
+HASH_CACHE_PATH = ".hubless/hashes"  # local, not committed: file hashes by size and mtime
+_SKIPPED = {MANIFEST_PATH, ".hubless/lock", HASH_CACHE_PATH}
 
 
 def inputs_digest(files: Iterable[SourceFile], options: str) -> str:
@@ -51,8 +53,26 @@ def digest_of(hashes: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+def _load_cache(root: Path) -> dict[str, tuple[int, int, int, bytes]]:
+    cache = {}
+    try:
+        with open(root / HASH_CACHE_PATH, encoding="utf-8") as handle:
+            for line in handle:
+                relative, size, mtime, inode, digest = line.rstrip("\n").split("\t")
+                cache[relative] = (int(size), int(mtime), int(inode), bytes.fromhex(digest))
+    except (OSError, ValueError):
+        return {}
+    return cache
+
+
 def disk_hashes(root: Path) -> dict[str, bytes] | None:
-    """Every file's sha256 by path below rendered/, or None if it holds anything odd."""
+    """Every file's sha256 by path below rendered/, or None if it holds anything odd.
+
+    A local cache (not committed) keeps each hash with the file's size, mtime and inode:
+    a file whose stat is unchanged is not read again. On a fresh checkout every file is
+    read, so the answer never depends on the cache."""
+    cache = _load_cache(root)
+    fresh: dict[str, tuple[int, int, int, bytes]] = {}
     entries: list[tuple[str, bytes]] = []
     for directory, subdirs, names in os.walk(root):
         relative_dir = os.path.relpath(directory, root)
@@ -66,14 +86,34 @@ def disk_hashes(root: Path) -> dict[str, bytes] | None:
             )
             if relative in _SKIPPED:
                 continue
-            if os.path.islink(path):
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
                 return None
-            with open(path, "rb") as handle:
-                entries.append((relative, hashlib.sha256(handle.read()).digest()))
+            known = cache.get(relative)
+            if known is not None and known[:3] == (info.st_size, info.st_mtime_ns, info.st_ino):
+                digest = known[3]
+            else:
+                with open(path, "rb") as handle:
+                    digest = hashlib.sha256(handle.read()).digest()
+            fresh[relative] = (info.st_size, info.st_mtime_ns, info.st_ino, digest)
+            entries.append((relative, digest))
         for name in subdirs:
             if os.path.islink(os.path.join(directory, name)):
                 return None
+    if fresh != cache and (root / ".hubless").is_dir():
+        _save_cache(root, fresh)
     return dict(entries)
+
+
+def _save_cache(root: Path, entries: Mapping[str, tuple[int, int, int, bytes]]) -> None:
+    path = root / HASH_CACHE_PATH
+    if path.is_symlink():
+        path.unlink()
+    pending = path.with_name("hashes.tmp")
+    with open(pending, "w", encoding="utf-8") as handle:
+        for relative, (size, mtime, inode, digest) in sorted(entries.items()):
+            handle.write(f"{relative}\t{size}\t{mtime}\t{inode}\t{digest.hex()}\n")
+    os.replace(pending, path)
 
 
 def policies_digest(files: Iterable[SourceFile]) -> str:

@@ -91,12 +91,15 @@ def read_rendered(repo: Path) -> dict[str, object]:
     return out
 
 
+LOCAL_FILES = (".hubless/lock", ".hubless/hashes", ".hubless/hashes.tmp")  # never committed
+
+
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Bytes and modification time of every file under `root`."""
+    """Bytes and modification time of every file under `root` (not local caches or locks)."""
     return {
         p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.relative_to(root).as_posix().endswith(LOCAL_FILES)
     }
 
 

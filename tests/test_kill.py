@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from generator.emit import recover
-from tests.conftest import cluster_yaml, write_tree
+from tests.conftest import LOCAL_FILES, cluster_yaml, write_tree
 
 KILL_POINTS = 50
 
@@ -45,7 +45,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.relative_to(root).as_posix() != ".hubless/lock"
+        if p.is_file() and not p.relative_to(root).as_posix().endswith(LOCAL_FILES)
     }
 
 
