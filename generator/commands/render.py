@@ -226,12 +226,6 @@ def _render(
     compiled = settle(fleet, repo, fresh=fresh)
     for warning in compiled.warnings:
         click.echo(warning, err=True)
-    if validate:
-        report = validate_compiled(compiled, fleet, kube_version_default)
-        for warning in report.warnings:
-            click.echo(warning, err=True)
-        if report.errors:
-            raise UserError(report.errors)
     tree = desired_tree(compiled)
     digests = template_digests(fleet.templates)
     tree[MANIFEST_PATH] = manifest_bytes(inputs, tree_digest(tree), policies, digests)
@@ -242,9 +236,8 @@ def _render(
         compiled,
         fleet,
         check=check,
-        validate=False,
+        validate=validate,
         kube_version_default=kube_version_default,
-        validated=validate,
     )
 
 
@@ -257,9 +250,8 @@ def _finish(
     check: bool,
     validate: bool,
     kube_version_default: str | None,
-    validated: bool = False,
 ) -> tuple[int, Plan]:
-    """Validate (if not done yet), then report or write the change."""
+    """Validate the compiled objects, then report or write the change."""
     if validate:
         report = validate_compiled(compiled, fleet, kube_version_default)
         for warning in report.warnings:
