@@ -82,9 +82,41 @@ def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
     return template.labels.get(SKIP_AUTO_PROPAGATION) != "true"
 
 
-def _with_own_spec(body: dict[str, Any]) -> dict[str, Any]:
-    spec = body.get("spec")
-    return {**body, "spec": dict(spec)} if isinstance(spec, dict) else dict(body)
+def _touched(rules: list[tuple[OverridePolicy, OverrideRule]]) -> frozenset[str] | None:
+    """The top-level fields these rules can change (None: possibly any)."""
+    roots: set[str] = set()
+    for _, rule in rules:
+        overriders = rule.overriders
+        if overriders.image or overriders.command or overriders.args:
+            roots.add("spec")
+            roots.update(
+                o.predicate_path.strip("/").split("/")[0]
+                for o in overriders.image
+                if o.predicate_path
+            )
+        if overriders.labels or overriders.annotations:
+            roots.add("metadata")
+        for path in [o.path for o in overriders.plaintext] + [
+            o.field_path for o in overriders.field
+        ]:
+            token = path[1:].split("/", 1)[0].replace("~1", "/").replace("~0", "~")
+            if not token:
+                return None
+            roots.add(token)
+    return frozenset(roots)
+
+
+def _own_copy(body: dict[str, Any], touched: frozenset[str] | None) -> dict[str, Any]:
+    if touched is None:
+        return deep_copy(body)  # type: ignore[no-any-return]
+    copy = dict(body)
+    for key in touched:
+        if key in copy:
+            copy[key] = deep_copy(copy[key])
+    spec = copy.get("spec")
+    if "spec" not in touched and isinstance(spec, dict):
+        copy["spec"] = dict(spec)
+    return copy
 
 
 def _job_completions(template: ResourceTemplate, decision: Decision) -> dict[str, int]:
@@ -317,9 +349,9 @@ def compile_fleet(
             rules = rules_cache.get(cache_key)
             if rules is None:
                 rules = rules_cache[cache_key] = applicable_rules(policies, cluster, rule_targets)
-            # Overrides may change anything, so they get a copy of their own; without them
-            # only spec changes (replicas), and the rest is shared with the template.
-            body = deep_copy(template.body) if rules else _with_own_spec(template.body)
+            # Overrides get their own copy of the parts they can change; spec is always
+            # the copy's own (replicas); the rest stays shared with the template.
+            body = _own_copy(template.body, _touched(rules))
             if workload and decision.via != DEPENDENCY:
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
             if target.name in completions:

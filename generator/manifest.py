@@ -8,6 +8,7 @@ skips loading and compiling altogether.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,11 +26,21 @@ HASH_CACHE_PATH = ".hubless/hashes"  # local, not committed: file hashes by size
 _SKIPPED = {MANIFEST_PATH, ".hubless/lock", HASH_CACHE_PATH}
 
 
+@functools.cache
+def code_digest() -> str:
+    """hubless's own code: a change to it may change the output, so it is an input too."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def inputs_digest(files: Iterable[SourceFile], options: str) -> str:
     """Sources and options. The placement record, also an input, is part of the output,
     which the output digest covers; renders settle it, so it is what they compiled from."""
     digest = hashlib.sha256()
-    for part in (__version__, options):
+    for part in (__version__, code_digest(), options):
         digest.update(part.encode("utf-8") + b"\0")
     for file in files:
         digest.update(file.path.encode("utf-8") + b"\0" + file.text.encode("utf-8") + b"\0")
