@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from generator.errors import Source, UserError
+from generator.jsonvalue import deep_copy
 
 _STR = "tag:yaml.org,2002:str"
 MAX_NODES = 5_000_000  # far beyond any real manifest; stops alias bombs ("billion laughs")
@@ -201,7 +202,7 @@ class _Builder:
             elif isinstance(item, list):
                 stack.extend(item)
         self.count(size, line)
-        return _deep_copy(value)
+        return deep_copy(value)
 
     def documents(self, parser: _Parser) -> list[tuple[JSONValue, int]]:
         found: list[tuple[JSONValue, int]] = []
@@ -294,14 +295,6 @@ class _Builder:
 
 
 _MERGE = object()
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _deep_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(item) for item in value]
-    return value
 
 
 def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[Document]:

@@ -162,11 +162,6 @@ def has_replica_requirements(group: str, kind: str, body: dict[str, Any]) -> boo
     return replica_requirements(group, kind, body) is not None
 
 
-def is_workload(group: str, kind: str, body: dict[str, Any]) -> bool:
-    """Karmada assigns replicas only to these: replicas > 0 or per-replica requirements."""
-    return read_replicas(group, kind, body) > 0 or has_replica_requirements(group, kind, body)
-
-
 def revise_replicas(group: str, kind: str, body: dict[str, Any], replicas: int) -> None:
     """Write a cluster's assigned replicas, only into a field the template already has."""
     spec = _spec(body)

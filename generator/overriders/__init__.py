@@ -43,27 +43,16 @@ class RuleTargets:
     rules for one cluster looks at those and the untargeted rules only."""
 
     def __init__(self, policies: Sequence[OverridePolicy], clusters: Sequence[Cluster]) -> None:
-        self._by_cluster: dict[str, set[int]] = {c.name: set() for c in clusters}
         self._rules_by_cluster: dict[str, list[tuple[OverridePolicy, OverrideRule]]] = {
             c.name: [] for c in clusters
         }
-        self._targeted: set[int] = set()
         for policy in policies:
             for rule in policy.rules:
                 if rule.target_cluster is None:
                     continue
-                self._targeted.add(id(rule))
                 for cluster in clusters:
                     if cluster_matches(rule.target_cluster, cluster):
-                        self._by_cluster[cluster.name].add(id(rule))
                         self._rules_by_cluster[cluster.name].append((policy, rule))
-
-    def applies(self, rule: OverrideRule, cluster: Cluster) -> bool:
-        if id(rule) not in self._targeted:
-            if rule.target_cluster is None:
-                return True
-            return cluster_matches(rule.target_cluster, cluster)  # not indexed
-        return id(rule) in self._by_cluster.get(cluster.name, ())
 
     def rules_for(
         self, policies: Sequence[OverridePolicy], cluster: Cluster

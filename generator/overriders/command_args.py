@@ -12,8 +12,7 @@ from typing import Any
 
 from generator.model import CommandArgsOverrider
 from generator.overriders.containers import containers
-from generator.overriders.failure import OverrideFailure
-from generator.overriders.jsonpatch_v5 import apply_patch
+from generator.overriders.jsonpatch_v5 import Operation, apply_patch
 
 
 def _new_values(current: list[str], overrider: CommandArgsOverrider) -> list[str]:
@@ -30,22 +29,19 @@ def apply_to(
         if found is None:
             continue
         pointer, items = found
-        operations = []
+        operations: list[Operation] = []
         for index, container in enumerate(items):
             if not isinstance(container, dict) or container.get("name") != overrider.container_name:
                 continue
             current = container.get(field)
             path = f"{pointer}/{index}/{field}"
             if current is None:
-                operations.append(("add", path, _new_values([], overrider)))
+                operations.append(("add", path, _new_values([], overrider), overrider.source))
             else:
                 values = [str(v) for v in current] if isinstance(current, list) else []
-                operations.append(("replace", path, _new_values(values, overrider)))
-        try:
-            body = apply_patch(body, operations)
-        except OverrideFailure as exc:
-            exc.source = overrider.source
-            raise
+                new = _new_values(values, overrider)
+                operations.append(("replace", path, new, overrider.source))
+        body = apply_patch(body, operations)
     return body
 
 

@@ -11,4 +11,3 @@ class OverrideFailure(Exception):
     def __init__(self, message: str, source: Source | None = None) -> None:
         super().__init__(message)
         self.source = source
-        self.index: int | None = None  # the failing operation of a patch, when known

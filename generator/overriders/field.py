@@ -122,13 +122,9 @@ def apply(body: dict[str, Any], overriders: Sequence[FieldOverrider]) -> dict[st
         if not isinstance(text, str):
             raise OverrideFailure(f"{overrider.field_path} is not a string", overrider.source)
         document = _parse(text, overrider)
-        try:
-            patched = apply_patch(
-                document, [(p.operator, p.path, p.value) for p in overrider.patches]
-            )
-        except OverrideFailure as exc:
-            exc.source = overrider.source
-            raise
+        patched = apply_patch(
+            document, [(p.operator, p.path, p.value, overrider.source) for p in overrider.patches]
+        )
         if overrider.format == "json":
             new_text = encode_json(patched)
         else:

@@ -16,7 +16,7 @@ from generator.imageref import ImageReference, InvalidReference
 from generator.model import ImageOverrider
 from generator.overriders.containers import containers
 from generator.overriders.failure import OverrideFailure
-from generator.overriders.jsonpatch_v5 import apply_patch
+from generator.overriders.jsonpatch_v5 import Operation, apply_patch
 
 
 def rewrite(image: str, overrider: ImageOverrider) -> str:
@@ -82,7 +82,7 @@ def _value_at(body: dict[str, Any], path: str, overrider: ImageOverrider) -> str
 
 def apply(body: dict[str, Any], overriders: Sequence[ImageOverrider]) -> dict[str, Any]:
     for overrider in overriders:
-        operations = []
+        operations: list[Operation] = []
         if overrider.predicate_path is None:
             found = containers(body)
             if found is None:
@@ -91,13 +91,10 @@ def apply(body: dict[str, Any], overriders: Sequence[ImageOverrider]) -> dict[st
             for index, container in enumerate(items):
                 image = container.get("image", "") if isinstance(container, dict) else ""
                 new = rewrite(image if isinstance(image, str) else "", overrider)
-                operations.append(("replace", f"{pointer}/{index}/image", new))
+                operations.append(("replace", f"{pointer}/{index}/image", new, overrider.source))
         else:
             image = _value_at(body, overrider.predicate_path, overrider)
-            operations.append(("replace", overrider.predicate_path, rewrite(image, overrider)))
-        try:
-            body = apply_patch(body, operations)
-        except OverrideFailure as exc:
-            exc.source = overrider.source
-            raise
+            new = rewrite(image, overrider)
+            operations.append(("replace", overrider.predicate_path, new, overrider.source))
+        body = apply_patch(body, operations)
     return body

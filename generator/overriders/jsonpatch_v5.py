@@ -15,6 +15,7 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
+from generator.errors import Source
 from generator.jsonvalue import deep_copy
 from generator.overriders.failure import OverrideFailure
 
@@ -52,15 +53,21 @@ def _resolve_negative(document: Any, path: str, operator: str) -> str:
     return "/" + "/".join(resolved)
 
 
-def apply_patch(document: Any, operations: Sequence[tuple[str, str, Any]]) -> Any:
-    """Apply (operator, path, value) operations in order; OverrideFailure names the one
-    that failed (by index, via `failed`)."""
+# (operator, path, value, the policy entry it comes from)
+Operation = tuple[str, str, Any, Source | None]
+
+
+def apply_patch(document: Any, operations: Sequence[Operation]) -> Any:
+    """Apply the operations in order; an OverrideFailure names the entry of the one
+    that failed."""
     result = document
-    for index, (operator, path, value) in enumerate(operations):
-        operation: dict[str, Any] = {
-            "op": operator,
-            "path": _resolve_negative(result, path, operator),
-        }
+    for operator, path, value, source in operations:
+        try:
+            resolved = _resolve_negative(result, path, operator)
+        except OverrideFailure as exc:
+            exc.source = source
+            raise
+        operation: dict[str, Any] = {"op": operator, "path": resolved}
         if operator != "remove":
             # Copied: the same policy value must not be shared between clusters' objects.
             operation["value"] = deep_copy(value)
@@ -69,7 +76,5 @@ def apply_patch(document: Any, operations: Sequence[tuple[str, str, Any]]) -> An
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
             # jsonpointer appends the whole document to its message: keep only the reason.
             reason = _IN_DOCUMENT.sub("", str(exc))
-            failure = OverrideFailure(f"{operator} {path}: {reason}")
-            failure.index = index
-            raise failure from None
+            raise OverrideFailure(f"{operator} {path}: {reason}", source) from None
     return result

@@ -15,12 +15,7 @@ from generator.overriders.jsonpatch_v5 import apply_patch
 
 
 def apply(body: dict[str, Any], overriders: Sequence[PlaintextOverrider]) -> dict[str, Any]:
-    try:
-        result = apply_patch(body, [(o.operator, o.path, o.value) for o in overriders])
-    except OverrideFailure as exc:
-        if exc.index is not None:
-            exc.source = overriders[exc.index].source
-        raise
+    result = apply_patch(body, [(o.operator, o.path, o.value, o.source) for o in overriders])
     if not isinstance(result, dict):
         raise OverrideFailure("the patch must leave an object", overriders[-1].source)
     return result
