@@ -131,6 +131,7 @@ def objects(
 # Minimal schemas of the fields emitted above: types, enums and required fields as the
 # Argo CD and Flux CRDs define them. Used to validate what hubless writes.
 _STR = {"type": "string"}
+_DURATION = {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"}  # Go durations
 
 
 def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -189,7 +190,7 @@ SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
             "metadata": _METADATA,
             "spec": _obj(
                 {
-                    "interval": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},
+                    "interval": _DURATION,
                     "url": {"type": "string", "pattern": "^(http|https|ssh)://.*$"},
                     "ref": _obj({"branch": _STR, "tag": _STR, "commit": _STR}),
                     "ignore": _STR,
@@ -204,7 +205,7 @@ SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
             "metadata": _METADATA,
             "spec": _obj(
                 {
-                    "interval": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},
+                    "interval": _DURATION,
                     "sourceRef": _obj(
                         {
                             "kind": {"enum": ["OCIRepository", "GitRepository", "Bucket"]},
@@ -215,7 +216,7 @@ SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
                     "path": _STR,
                     "prune": {"type": "boolean"},
                     "wait": {"type": "boolean"},
-                    "timeout": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},
+                    "timeout": _DURATION,
                 },
                 ["interval", "prune", "sourceRef"],
             ),

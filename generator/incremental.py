@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from generator.compile import Compiled, compile_fleet
 from generator.emit import Plan, desired_tree, plan_paths
@@ -27,7 +27,7 @@ from generator.manifest import (
     template_digests,
 )
 from generator.model import Fleet, PreviousPlacement, ResourceKey
-from generator.record import RECORD_PATH, entry_of, raw_entries, text_of_entries
+from generator.record import RECORD_PATH, entry_of, text_of_entries
 
 _RENAMING_PATHS = ("/metadata/name", "/metadata/namespace", "/kind", "/apiVersion", "/metadata")
 _GLOBAL_KINDS = {("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")}
@@ -60,11 +60,13 @@ def try_incremental(
     stored: Manifest,
     policies: str,
     inputs: str,
-    previous_text: str | None,
+    entries: dict[ResourceKey, dict[str, Any]] | None,
     previous: dict[ResourceKey, PreviousPlacement],
 ) -> Incremental | None:
-    """The change to rendered/ for the changed templates only, or None to render fully."""
-    if not stored.policies or stored.policies != policies or previous_text is None:
+    """The change to rendered/ for the changed templates only, or None to render fully.
+
+    `entries` are the last record's (`raw_entries`), `previous` the placement they hold."""
+    if not stored.policies or stored.policies != policies or entries is None:
         return None
     if any(p.propagate_deps for p in fleet.propagation_policies) or _renames(fleet):
         return None
@@ -81,9 +83,8 @@ def try_incremental(
     hashes = disk_hashes(rendered)
     if hashes is None or digest_of(hashes) != stored.output:
         return None  # rendered/ is not what the last render wrote
-    entries = raw_entries(previous_text, RECORD_PATH)
     stale_keys = {k for k in entries if str(k) in changed | removed}
-    if any(k.kind in {kind for _, kind in _GLOBAL_KINDS} for k in stale_keys):
+    if any((k.group, k.kind) in _GLOBAL_KINDS for k in stale_keys):
         return None
     compiled = compile_fleet(
         dataclasses.replace(fleet, templates=tuple(templates)), previous, settle=True
@@ -95,8 +96,7 @@ def try_incremental(
         for key in stale_keys
         for cluster in previous.get(key, PreviousPlacement()).clusters
     }
-    for key in stale_keys:
-        del entries[key]
+    entries = {k: v for k, v in entries.items() if k not in stale_keys}
     for decision in compiled.decisions:
         entries[decision.binding.resource] = entry_of(decision)
     record = text_of_entries(entries).encode("utf-8")

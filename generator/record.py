@@ -106,13 +106,18 @@ def entry_of(decision: Decision) -> dict[str, Any]:
 
 def parse_record(text: str, path: str) -> Previous:
     """The previous placement, from a record written by `record_text`."""
+    return previous_of(raw_entries(text, path), path)
+
+
+def previous_of(entries: dict[ResourceKey, dict[str, Any]], path: str) -> Previous:
+    """The previous placement, from a record's entries (`raw_entries`)."""
     previous: Previous = {}
     try:
-        for entry in _load(text, path):
+        for key, entry in entries.items():
             clusters = {
                 str(c["name"]): int(c.get("replicas", 0)) for c in entry.get("clusters") or []
             }
-            previous[_key(entry)] = PreviousPlacement(
+            previous[key] = PreviousPlacement(
                 clusters, str(entry.get("affinityName", "")), str(entry.get("placement", ""))
             )
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -57,9 +57,9 @@ def _values(template: ResourceTemplate) -> Iterator[tuple[str, str]]:
         return
     for section in ("containers", "initContainers"):
         for container in spec.get(section) or []:
-            for variable in (
-                (container or {}).get("env") or [] if isinstance(container, dict) else []
-            ):
+            if not isinstance(container, dict):
+                continue
+            for variable in container.get("env") or []:
                 if isinstance(variable, dict) and isinstance(variable.get("value"), str):
                     yield f"env {variable.get('name')}", variable["value"]
 

@@ -41,7 +41,7 @@ def tree_at(repo: Path, ref: str) -> dict[str, bytes]:
         fleet = load_fleet(sources_at(repo, ref))
         record = committed_text(repo, f"{RENDERED_DIR}/{RECORD_PATH}", ref)
         previous = parse_record(record, f"{RENDERED_DIR}/{RECORD_PATH}") if record else {}
-        return desired_tree(compile_fleet(fleet, previous))
+        return desired_tree(compile_fleet(fleet, previous, settle=True))
     except UserError as exc:
         # Name the revision, so a broken base is not mistaken for the work tree.
         located = [

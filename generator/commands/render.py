@@ -25,7 +25,7 @@ from generator.manifest import (
     tree_digest,
 )
 from generator.model import Fleet
-from generator.record import RECORD_PATH, Previous, parse_record
+from generator.record import RECORD_PATH, Previous, parse_record, previous_of, raw_entries
 from generator.validation import validate_compiled
 
 
@@ -44,9 +44,9 @@ def read_previous(repo: Path) -> Previous:
     return parse_record(text, where) if text is not None else {}
 
 
-def settle(fleet: Fleet, repo: Path, *, fresh: bool, trace: bool = False) -> Compiled:
+def settle(fleet: Fleet, previous: Previous, *, fresh: bool, trace: bool = False) -> Compiled:
     """Compile with the last placement, settled so that what is written is a fixed point."""
-    return compile_fleet(fleet, read_previous(repo), fresh=fresh, trace=trace, settle=True)
+    return compile_fleet(fleet, previous, fresh=fresh, trace=trace, settle=True)
 
 
 def compile_repo(
@@ -63,7 +63,7 @@ def compile_repo(
     if not quiet:
         for warning in inventory_warnings(fleet):
             click.echo(warning, err=True)
-    return settle(fleet, repo, fresh=fresh, trace=trace)
+    return settle(fleet, read_previous(repo), fresh=fresh, trace=trace)
 
 
 def _warn(compiled: Compiled) -> None:
@@ -209,10 +209,11 @@ def _render(
     for warning in inventory_warnings(fleet):
         click.echo(warning, err=True)
     policies = policies_digest(sources)
+    text, where = previous_text(repo)
+    entries = raw_entries(text, where) if text is not None else None
+    previous = previous_of(entries, where) if entries is not None else {}
     if not fresh and stored is not None:
-        text, where = previous_text(repo)
-        previous = parse_record(text, where) if text is not None else {}
-        quick = try_incremental(rendered, fleet, stored, policies, inputs, text, previous)
+        quick = try_incremental(rendered, fleet, stored, policies, inputs, entries, previous)
         if quick is not None:
             return _finish(
                 rendered,
@@ -223,7 +224,7 @@ def _render(
                 validate=validate,
                 kube_version_default=kube_version_default,
             )
-    compiled = settle(fleet, repo, fresh=fresh)
+    compiled = settle(fleet, previous, fresh=fresh)
     for warning in compiled.warnings:
         click.echo(warning, err=True)
     tree = desired_tree(compiled)
