@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -210,6 +211,10 @@ def merge(repo: Path) -> None:
 
 
 def main() -> None:
+    # One command per process, over millions of short-lived acyclic dicts and lists:
+    # reference counting frees them, and the cycle collector's passes over everything
+    # alive cost a fifth of a large render and free nothing.
+    gc.disable()
     try:
         cli(standalone_mode=False)
     except UserError as exc:

@@ -30,6 +30,7 @@ from generator.model import (
     TargetCluster,
 )
 from generator.overriders import Change, RuleTargets, applicable_rules, apply_overrides
+from generator.overriders.containers import POD_SPEC_PATHS
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from generator.scheduler.division import divide_replicas
 from generator.secrets import credential_warnings, plaintext_secret
@@ -82,40 +83,75 @@ def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
     return template.labels.get(SKIP_AUTO_PROPAGATION) != "true"
 
 
-def _touched(rules: list[tuple[OverridePolicy, OverrideRule]]) -> frozenset[str] | None:
-    """The top-level fields these rules can change (None: possibly any)."""
-    roots: set[str] = set()
+Rules = list[tuple[OverridePolicy, OverrideRule]]
+# The paths overrides may change, as a tree: key -> the owned paths below it, None for the
+# whole value there. EACH under a list stands for every element.
+Owned = dict[str, "Owned | None"]
+EACH = "*"
+
+
+def _pointer_tokens(pointer: str) -> list[str]:
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def _owned_paths(rules: Rules, kind: str) -> Owned | None:
+    """The paths of a `kind` object these rules can change (None: possibly anything)."""
+    whole: list[list[str]] = []  # values replaced or changed anywhere below
+    shallow: list[list[str]] = [["spec"]]  # maps whose own keys change: spec gets replicas
     for _, rule in rules:
         overriders = rule.overriders
-        if overriders.image or overriders.command or overriders.args:
-            roots.add("spec")
-            roots.update(
-                o.predicate_path.strip("/").split("/")[0]
-                for o in overriders.image
-                if o.predicate_path
-            )
-        if overriders.labels or overriders.annotations:
-            roots.add("metadata")
-        for path in [o.path for o in overriders.plaintext] + [
-            o.field_path for o in overriders.field
-        ]:
-            token = path[1:].split("/", 1)[0].replace("~1", "/").replace("~0", "~")
-            if not token:
-                return None
-            roots.add(token)
-    return frozenset(roots)
+        for image in overriders.image:
+            if image.predicate_path is not None:
+                whole.append(_pointer_tokens(image.predicate_path))
+        if any(o.predicate_path is None for o in overriders.image) or (
+            overriders.command or overriders.args
+        ):
+            pod_spec = POD_SPEC_PATHS.get(kind)
+            if pod_spec is not None:
+                # They replace whole fields of a container: each needs its own container.
+                shallow.append([*_pointer_tokens(pod_spec), "containers", EACH])
+        if overriders.labels:
+            whole.append(["metadata", "labels"])
+        if overriders.annotations:
+            whole.append(["metadata", "annotations"])
+        whole.extend(_pointer_tokens(o.path) for o in overriders.plaintext)
+        whole.extend(_pointer_tokens(o.field_path) for o in overriders.field)
+    owned: Owned = {}
+    for tokens, below in [(t, {}) for t in shallow] + [(t, None) for t in whole]:
+        if not tokens[0]:
+            return None  # the whole object, or a pointer we do not narrow
+        node = owned
+        for token in tokens[:-1]:
+            nested = node.setdefault(token, {})
+            if nested is None:
+                break  # already owned whole
+            node = nested
+        else:
+            if below is None:
+                node[tokens[-1]] = None
+            else:
+                node.setdefault(tokens[-1], below)
+    return owned
 
 
-def _own_copy(body: dict[str, Any], touched: frozenset[str] | None) -> dict[str, Any]:
-    if touched is None:
-        return deep_copy(body)  # type: ignore[no-any-return]
-    copy = dict(body)
-    for key in touched:
-        if key in copy:
-            copy[key] = deep_copy(copy[key])
-    spec = copy.get("spec")
-    if "spec" not in touched and isinstance(spec, dict):
-        copy["spec"] = dict(spec)
+def _own_copy(value: dict[str, Any], owned: Owned | None) -> dict[str, Any]:
+    """A copy of `value` whose owned paths share nothing with it; the rest is shared.
+
+    Lists on a path are copied whole (an index may move under a patch), unless only EACH
+    is below them."""
+    if owned is None:
+        return deep_copy(value)  # type: ignore[no-any-return]
+    copy = dict(value)
+    for key, below in owned.items():
+        item = copy.get(key)
+        if isinstance(item, dict):
+            copy[key] = _own_copy(item, below)
+        elif isinstance(item, list):
+            if below is not None and below.keys() == {EACH}:
+                each = below[EACH]
+                copy[key] = [_own_copy(e, each) if isinstance(e, dict) else e for e in item]
+            else:
+                copy[key] = deep_copy(item)
     return copy
 
 
@@ -325,7 +361,10 @@ def compile_fleet(
     unmatched: list[ResourceKey] = []
     rule_targets = RuleTargets(fleet.override_policies, fleet.clusters)
     # Templates matched by the same policies share their rule lists per cluster.
-    rules_cache: dict[tuple[tuple[int, ...], str], list[tuple[OverridePolicy, OverrideRule]]] = {}
+    # A template's policy list is interned to a small number first: fleets with a policy per
+    # cluster give lists of a thousand entries, too long to hash once per object.
+    policy_sets: dict[tuple[int, ...], int] = {}
+    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None]] = {}
     for template in fleet.templates:
         decision = bound.get(template.key)
         if decision is None:
@@ -340,18 +379,20 @@ def compile_fleet(
             template.group, template.kind, template.body
         )
         completions = _job_completions(template, decision)
-        policies_key = tuple(id(p) for p in policies)
+        policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
         for target in decision.binding.clusters:
             if only is not None and target.name not in only:
                 continue
             cluster = clusters[target.name]
-            cache_key = (policies_key, target.name)
-            rules = rules_cache.get(cache_key)
-            if rules is None:
-                rules = rules_cache[cache_key] = applicable_rules(policies, cluster, rule_targets)
+            cache_key = (policies_key, template.kind, target.name)
+            cached = rules_cache.get(cache_key)
+            if cached is None:
+                rules = applicable_rules(policies, cluster, rule_targets)
+                cached = rules_cache[cache_key] = (rules, _owned_paths(rules, template.kind))
+            rules, owned = cached
             # Overrides get their own copy of the parts they can change; spec is always
             # the copy's own (replicas); the rest stays shared with the template.
-            body = _own_copy(template.body, _touched(rules))
+            body = _own_copy(template.body, owned)
             if workload and decision.via != DEPENDENCY:
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
             if target.name in completions:

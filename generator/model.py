@@ -331,11 +331,11 @@ class ResourceTemplate:
     body: dict[str, Any] = field(compare=False)
     source: Source
 
-    @property
+    @cached_property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0]
 
-    @property
+    @cached_property
     def key(self) -> ResourceKey:
         return ResourceKey(self.group, self.kind, self.namespace, self.name)
 

@@ -46,20 +46,38 @@ class RuleTargets:
         self._rules_by_cluster: dict[str, list[tuple[OverridePolicy, OverrideRule]]] = {
             c.name: [] for c in clusters
         }
+        self._policy_sets: dict[
+            tuple[int, ...], tuple[dict[int, int], list[tuple[OverridePolicy, OverrideRule]]]
+        ] = {}
+        by_name = {cluster.name: cluster for cluster in clusters}
         for policy in policies:
             for rule in policy.rules:
-                if rule.target_cluster is None:
+                target = rule.target_cluster
+                if target is None:
                     continue
-                for cluster in clusters:
-                    if cluster_matches(rule.target_cluster, cluster):
+                # A clusterNames list names the only clusters that can match.
+                candidates = (
+                    [by_name[n] for n in sorted(set(target.cluster_names)) if n in by_name]
+                    if target.cluster_names
+                    else clusters
+                )
+                for cluster in candidates:
+                    if cluster_matches(target, cluster):
                         self._rules_by_cluster[cluster.name].append((policy, rule))
 
     def rules_for(
         self, policies: Sequence[OverridePolicy], cluster: Cluster
     ) -> list[tuple[OverridePolicy, OverrideRule]]:
         """applicable_rules, from the index: untargeted rules and this cluster's own."""
-        position = {id(policy): index for index, policy in enumerate(policies)}
-        found = [(p, r) for p in policies for r in p.rules if r.target_cluster is None]
+        ids = tuple(id(policy) for policy in policies)
+        known = self._policy_sets.get(ids)
+        if known is None:
+            # Many templates (and every cluster) share one policy list: index it once.
+            position = {identity: index for index, identity in enumerate(ids)}
+            untargeted = [(p, r) for p in policies for r in p.rules if r.target_cluster is None]
+            known = self._policy_sets[ids] = (position, untargeted)
+        position, untargeted = known
+        found = list(untargeted)
         found += [
             (p, r) for p, r in self._rules_by_cluster.get(cluster.name, ()) if id(p) in position
         ]
