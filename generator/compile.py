@@ -19,12 +19,15 @@ from generator.match import Contender, override_policies_for, rank_propagation_p
 from generator.model import (
     DIVIDED,
     DUPLICATED,
+    KARMADA,
     Binding,
     Fleet,
     OverridePolicy,
+    Overriders,
     OverrideRule,
     Placement,
     PreviousPlacement,
+    PropagationPolicy,
     ResourceKey,
     ResourceTemplate,
     TargetCluster,
@@ -60,6 +63,7 @@ class Decision:
     propagate_deps: bool = False
     # (workload, its clusters) for every propagateDeps workload that needs this object
     required_by: tuple[tuple[ResourceKey, tuple[str, ...]], ...] = ()
+    replicas_by_overrides: bool = False  # another dialect's overrides write the replicas
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ def _owned_paths(rules: Rules, kind: str) -> Owned | None:
     shallow: list[list[str]] = [["spec"]]  # maps whose own keys change: spec gets replicas
     for _, rule in rules:
         overriders = rule.overriders
+        if not isinstance(overriders, Overriders):
+            return None  # another dialect's patches: no narrowing
         for image in overriders.image:
             if image.predicate_path is not None:
                 whole.append(_pointer_tokens(image.predicate_path))
@@ -194,13 +200,33 @@ def _bind(
     previous: Mapping[ResourceKey, PreviousPlacement],
     fresh: bool,
 ) -> Decision | None:
-    if _auto_propagated_namespace(template):
+    contest = rank_propagation_policies(template, fleet.propagation_policies)
+    _one_dialect(template, [c.policy for c in contest], "propagation")
+    # Karmada's namespace sync; another dialect's namespace goes where its policy says.
+    own_dialect = not contest or contest[0].policy.dialect == KARMADA
+    if own_dialect and _auto_propagated_namespace(template):
         targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
         return Decision(Binding(template.key, template.source, None, targets), NAMESPACE_SYNC)
-    contest = rank_propagation_policies(template, fleet.propagation_policies)
     if not contest or contest[0].policy.scheduler_name != "default-scheduler":
         return None
     policy = contest[0].policy
+    if policy.scheduler is not None:
+        try:
+            result = policy.scheduler.schedule(template, fleet.clusters)
+        except ScheduleError as exc:
+            raise UserError.at(
+                policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"
+            ) from None
+        replicas = sum(t.replicas for t in result.clusters)
+        binding = Binding(template.key, template.source, policy.ref, result.clusters, replicas)
+        return Decision(
+            binding,
+            str(policy.ref),
+            tuple(contest),
+            result,
+            policy.propagate_deps,
+            replicas_by_overrides=True,
+        )
     group, kind, body = template.group, template.kind, template.body
     replicas = workloads.read_replicas(group, kind, body)
     requirements = workloads.replica_requirements(group, kind, body)
@@ -244,6 +270,23 @@ def _bind(
         else "",
     )
     return Decision(binding, str(policy.ref), tuple(contest), result, policy.propagate_deps)
+
+
+def _one_dialect(
+    template: ResourceTemplate,
+    policies: list[PropagationPolicy] | list[OverridePolicy],
+    what: str,
+) -> None:
+    """One resource, one dialect: two systems' policies on it would fight over it."""
+    first = policies[0] if policies else None
+    for other in policies[1:]:
+        if first is not None and other.dialect != first.dialect:
+            raise UserError.at(
+                template.source,
+                f"{template.key} is governed by {what} policies of two dialects: "
+                f"{first.dialect} {first.ref} ({first.source}) and {other.dialect} "
+                f"{other.ref} ({other.source}); keep one",
+            )
 
 
 def _follow_dependencies(
@@ -373,6 +416,11 @@ def compile_fleet(
             continue
         decisions.append(decision)
         policies: list[OverridePolicy] = override_policies_for(template, fleet.override_policies)
+        try:
+            _one_dialect(template, policies, "override")
+        except UserError as exc:
+            problems.extend(exc)
+            continue
         if decision.via == NAMESPACE_SYNC:
             policies = [p for p in policies if p.cluster_scoped]
         workload = decision.binding.replicas > 0 or workloads.has_replica_requirements(
@@ -393,7 +441,7 @@ def compile_fleet(
             # Overrides get their own copy of the parts they can change; spec is always
             # the copy's own (replicas); the rest stays shared with the template.
             body = _own_copy(template.body, owned)
-            if workload and decision.via != DEPENDENCY:
+            if workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides:
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
             if target.name in completions:
                 body["spec"]["completions"] = completions[target.name]
@@ -436,6 +484,13 @@ def inventory_warnings(fleet: Fleet) -> list[str]:
     """Clusters that will surprise: no API list (they receive nothing), or not Ready."""
     warnings = []
     for cluster in fleet.clusters:
+        if cluster.dialect != KARMADA:
+            if not cluster.ready:
+                warnings.append(
+                    f"{cluster.source}: warning: cluster {cluster.name} is not Ready "
+                    "(status.conditions): nothing is written for it"
+                )
+            continue
         if not cluster.api_enablements:
             warnings.append(
                 f"{cluster.source}: warning: cluster {cluster.name} has no "

@@ -26,7 +26,7 @@ from generator.manifest import (
     manifest_bytes,
     template_digests,
 )
-from generator.model import Fleet, PreviousPlacement, ResourceKey
+from generator.model import Fleet, Overriders, PreviousPlacement, ResourceKey
 from generator.record import RECORD_PATH, entry_of, text_of_entries
 
 _RENAMING_PATHS = ("/metadata/name", "/metadata/namespace", "/kind", "/apiVersion", "/metadata")
@@ -41,6 +41,8 @@ class Incremental(NamedTuple):
 def _renames(fleet: Fleet) -> bool:
     for policy in fleet.override_policies:
         for rule in policy.rules:
+            if not isinstance(rule.overriders, Overriders):
+                continue  # the other dialects refuse patches to names and kinds
             paths = [o.path for o in rule.overriders.plaintext]
             paths += [o.field_path for o in rule.overriders.field]
             if any(path.startswith(_RENAMING_PATHS) for path in paths):

@@ -17,7 +17,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from generator import kinds, secrets, workloads
-from generator.dialects import dialect_for
+from generator.dialects import DIALECTS, dialect_for, template_dialect_for
 from generator.documents import Document, parse_documents
 from generator.errors import Problems, Source, UserError
 from generator.model import (
@@ -165,6 +165,7 @@ class _Policies:
         self.clusters: dict[str, Cluster] = {}
         self.propagation: dict[PolicyRef, PropagationPolicy] = {}
         self.override: dict[PolicyRef, OverridePolicy] = {}
+        self.inputs: list[Any] = []  # the other dialects' own objects, for their assembly
 
     def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
         try:
@@ -175,9 +176,10 @@ class _Policies:
                     document.source,
                     f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
                     "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy and "
-                    f"ClusterOverridePolicy objects; resources go in {TEMPLATES_DIR}/",
+                    "ClusterOverridePolicy objects (and KubeFedCluster, FederatedTypeConfig, "
+                    f"ReplicaSchedulingPreference); resources go in {TEMPLATES_DIR}/",
                 )
-            if kind == "Cluster" and from_jinja:
+            if kind in ("Cluster", "KubeFedCluster") and from_jinja:
                 raise UserError.at(
                     document.source,
                     "Cluster objects cannot come from a Jinja2 template: "
@@ -187,12 +189,17 @@ class _Policies:
         except UserError as exc:
             problems.extend(exc)
             return
+        self.add_parsed(parsed, problems)
+
+    def add_parsed(self, parsed: Any, problems: Problems) -> None:
         if isinstance(parsed, Cluster):
             self._unique(self.clusters, parsed.name, parsed, problems, f"Cluster {parsed.name}")
         elif isinstance(parsed, PropagationPolicy):
             self._unique(self.propagation, parsed.ref, parsed, problems, str(parsed.ref))
-        else:
+        elif isinstance(parsed, OverridePolicy):
             self._unique(self.override, parsed.ref, parsed, problems, str(parsed.ref))
+        else:
+            self.inputs.append(parsed)
 
     @staticmethod
     def _unique(table: dict[Any, Any], key: Any, value: Any, problems: Problems, what: str) -> None:
@@ -205,7 +212,7 @@ class _Policies:
 def _template(document: Document, crds: dict[tuple[str, str], bool]) -> ResourceTemplate:
     api_version, kind = _header(document)
     group = kinds.group_of(api_version)
-    if group in ("policy.karmada.io", "cluster.karmada.io"):
+    if group in ("policy.karmada.io", "cluster.karmada.io") or dialect_for(api_version, kind):
         raise UserError.at(
             document.source, f"{kind} is a control object: put it in {POLICIES_DIR}/"
         )
@@ -292,13 +299,34 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
         template_documents.extend(_file_documents(file, context, problems))
 
     crds = kinds.crd_scopes(d.data for d in template_documents if isinstance(d.data, dict))
-    templates: dict[ResourceKey, ResourceTemplate] = {}
+    wrapped: dict[str, list[Document]] = {}  # another dialect's objects, by dialect
+    plain: list[ResourceTemplate] = []
     for document in template_documents:
         try:
-            template = _template(document, crds)
+            dialect = template_dialect_for(kinds.group_of(_header(document)[0]))
+            if dialect is not None:
+                wrapped.setdefault(dialect.DIALECT, []).append(document)
+            else:
+                plain.append(_template(document, crds))
         except UserError as exc:
             problems.extend(exc)
+    for dialect in DIALECTS:
+        if not hasattr(dialect, "assemble"):
             continue
+        assembled = dialect.assemble(
+            wrapped.get(dialect.DIALECT, []),
+            policies.inputs,
+            clusters,
+            lambda document: _template(document, crds),
+            problems,
+        )
+        plain.extend(assembled.templates)
+        for policy in assembled.propagation_policies:
+            policies.add_parsed(policy, problems)
+        for override in assembled.override_policies:
+            policies.add_parsed(override, problems)
+    templates: dict[ResourceKey, ResourceTemplate] = {}
+    for template in plain:
         if template.key in templates:
             other = templates[template.key]
             problems.add(

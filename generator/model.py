@@ -6,10 +6,16 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.errors import Source
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from generator.scheduler.core import Schedule
+
+KARMADA = "Karmada"  # the dialect of policies written as Karmada's
 PROPAGATION_POLICY = "PropagationPolicy"
 CLUSTER_PROPAGATION_POLICY = "ClusterPropagationPolicy"
 OVERRIDE_POLICY = "OverridePolicy"
@@ -153,9 +159,20 @@ class ResourceSelector:
     label_selector: LabelSelector | None = None
 
 
+class DialectScheduler(Protocol):
+    """A policy dialect's own scheduler (its planner, tie-breaks and zero-replica rules)."""
+
+    def schedule(self, template: ResourceTemplate, clusters: Sequence[Cluster]) -> Schedule:
+        """Where the template goes; raises ScheduleError when it cannot be placed."""
+        ...
+
+
 @dataclass(frozen=True)
 class PropagationPolicy:
-    """A PropagationPolicy (namespaced) or ClusterPropagationPolicy."""
+    """A PropagationPolicy (namespaced) or ClusterPropagationPolicy.
+
+    Other dialects' policies arrive translated: `dialect` names theirs, and `scheduler`
+    replaces Karmada's where their scheduling differs."""
 
     ref: PolicyRef
     source: Source
@@ -164,10 +181,12 @@ class PropagationPolicy:
     priority: int = 0
     propagate_deps: bool = False
     scheduler_name: str = "default-scheduler"
+    dialect: str = KARMADA
+    scheduler: DialectScheduler | None = field(default=None, compare=False)
 
     @property
     def cluster_scoped(self) -> bool:
-        return self.ref.kind == CLUSTER_PROPAGATION_POLICY
+        return not self.ref.namespace  # a namespaced policy always has its namespace
 
 
 @dataclass(frozen=True)
@@ -229,12 +248,20 @@ class Overriders:
     plaintext: tuple[PlaintextOverrider, ...] = ()
 
 
+class DialectOverriders(Protocol):
+    """Another dialect's overriders for one rule, applied in that dialect's own way."""
+
+    def apply(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The overridden object (may change `body`); raises OverrideFailure."""
+        ...
+
+
 @dataclass(frozen=True)
 class OverrideRule:
     index: int
     source: Source
     target_cluster: ClusterAffinity | None
-    overriders: Overriders
+    overriders: Overriders | DialectOverriders
 
 
 @dataclass(frozen=True)
@@ -245,10 +272,11 @@ class OverridePolicy:
     source: Source
     resource_selectors: tuple[ResourceSelector, ...]
     rules: tuple[OverrideRule, ...]
+    dialect: str = KARMADA
 
     @property
     def cluster_scoped(self) -> bool:
-        return self.ref.kind == CLUSTER_OVERRIDE_POLICY
+        return not self.ref.namespace  # a namespaced policy always has its namespace
 
 
 @dataclass(frozen=True)
@@ -318,6 +346,8 @@ class Cluster:
     gitops_repo_url: str = ""
     gitops_revision: str = "main"
     body: dict[str, Any] = field(default_factory=dict, compare=False)
+    dialect: str = KARMADA  # which dialect's cluster object described it
+    ready: bool = True  # its Ready condition (Karmada's readiness is in `taints`)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,10 @@ def where(rendered: dict[str, object], suffix: str) -> set[str]:
     return {path.split("/", 1)[0] for path in rendered if path.endswith(suffix)}
 
 
-def test_committed_rendered_tree_is_current(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fleet", [".", "examples/migrate-kubefed"])
+def test_committed_rendered_tree_is_current(fleet: str, tmp_path: Path) -> None:
     for part in ("policies", "templates", "rendered"):
-        shutil.copytree(REPO / part, tmp_path / part)
+        shutil.copytree(REPO / fleet / part, tmp_path / part)
     assert render(tmp_path, check=True) == 0
 
 

@@ -24,6 +24,7 @@ from generator.model import (
     DIVIDED,
     DUPLICATED,
     DYNAMIC_WEIGHT,
+    KARMADA,
     OVERRIDE_POLICY,
     PROPAGATION_POLICY,
     WEIGHTED,
@@ -59,6 +60,7 @@ from generator.selectors import DOES_NOT_EXIST, EXISTS, FIELD_KEYS, IN, LABEL_OP
 
 CLUSTER_API = "cluster.karmada.io/v1alpha1"
 POLICY_API = "policy.karmada.io/v1alpha1"
+DIALECT = KARMADA
 KINDS = {
     (CLUSTER_API, "Cluster"),
     (POLICY_API, PROPAGATION_POLICY),
@@ -238,6 +240,7 @@ def parse_cluster(document: Document) -> Cluster:
         region=spec.text("region"),
         zones=zones,
         taints=tuple(taints),
+        ready=_condition(status, "Ready") == "True",
         api_enablements=_api_enablements(status),
         complete_api_enablements=_condition(status, "CompleteAPIEnablements") == "True",
         resource_summary=_resource_summary(status),

@@ -113,6 +113,37 @@ def changes(before: Any, after: Any, path: str = "") -> list[Change]:
     return [] if before == after else [(path or "/", before, after)]
 
 
+def _apply_rule(
+    body: dict[str, Any],
+    policy: OverridePolicy,
+    rule: OverrideRule,
+    cluster: Cluster,
+    resource: ResourceKey,
+) -> dict[str, Any]:
+    overriders = rule.overriders
+    if not isinstance(overriders, Overriders):  # another dialect applies its own way
+        try:
+            return overriders.apply(body)
+        except OverrideFailure as exc:
+            raise UserError.at(
+                exc.source or rule.source,
+                f"{policy.ref}: cannot override {resource} for cluster {cluster.name}: {exc}",
+            ) from None
+    for name, apply, entries_of in STEPS:
+        entries = entries_of(overriders)
+        if not entries:
+            continue
+        try:
+            body = apply(body, entries)
+        except OverrideFailure as exc:
+            raise UserError.at(
+                exc.source or entries[0].source,
+                f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
+                f"{resource} for cluster {cluster.name}: {exc}",
+            ) from None
+    return body
+
+
 def apply_overrides(
     body: dict[str, Any],
     rules: Sequence[tuple[OverridePolicy, OverrideRule]],
@@ -126,18 +157,7 @@ def apply_overrides(
     applied: list[str] = []
     for policy, rule in rules:
         before = deep_copy(body) if trace is not None else None
-        for name, apply, entries_of in STEPS:
-            entries = entries_of(rule.overriders)
-            if not entries:
-                continue
-            try:
-                body = apply(body, entries)
-            except OverrideFailure as exc:
-                raise UserError.at(
-                    exc.source or entries[0].source,
-                    f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
-                    f"{resource} for cluster {cluster.name}: {exc}",
-                ) from None
+        body = _apply_rule(body, policy, rule, cluster, resource)
         applied.append(f"{policy.ref}[{rule.index}]")
         if trace is not None:
             trace.append((applied[-1], changes(before, body)))
