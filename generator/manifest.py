@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -76,6 +75,9 @@ def _load_cache(root: Path) -> dict[str, tuple[int, int, int, bytes]]:
     return cache
 
 
+_TXN_DIR = ".hubless/txn"
+
+
 def disk_hashes(root: Path) -> dict[str, bytes] | None:
     """Every file's sha256 by path below rendered/, or None if it holds anything odd.
 
@@ -85,32 +87,36 @@ def disk_hashes(root: Path) -> dict[str, bytes] | None:
     cache = _load_cache(root)
     fresh: dict[str, tuple[int, int, int, bytes]] = {}
     entries: list[tuple[str, bytes]] = []
-    for directory, subdirs, names in os.walk(root):
-        relative_dir = os.path.relpath(directory, root)
-        if relative_dir == os.path.join(".hubless", "txn"):
-            return None  # an interrupted render: let the full path deal with it
-        subdirs.sort()
-        for name in names:
-            path = os.path.join(directory, name)
-            relative = (
-                name if relative_dir == "." else f"{relative_dir}/{name}".replace(os.sep, "/")
-            )
-            if relative in _SKIPPED:
-                continue
-            info = os.lstat(path)
-            if stat.S_ISLNK(info.st_mode):
-                return None
-            known = cache.get(relative)
-            if known is not None and known[:3] == (info.st_size, info.st_mtime_ns, info.st_ino):
-                digest = known[3]
-            else:
-                with open(path, "rb") as handle:
-                    digest = hashlib.sha256(handle.read()).digest()
-            fresh[relative] = (info.st_size, info.st_mtime_ns, info.st_ino, digest)
-            entries.append((relative, digest))
-        for name in subdirs:
-            if os.path.islink(os.path.join(directory, name)):
-                return None
+    # scandir, not os.walk + lstat by path: a symlink shows in the entry's type, and the
+    # one stat per file needs no path lookup (a no-op render of a large fleet is this loop).
+    pending = [("", os.fspath(root))]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as scan:
+            for entry in scan:
+                relative = prefix + entry.name
+                if entry.is_symlink():
+                    return None
+                if entry.is_dir():
+                    if relative == _TXN_DIR:
+                        return None  # an interrupted render: let the full path deal with it
+                    pending.append((relative + "/", entry.path))
+                    continue
+                if relative in _SKIPPED:
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                known = cache.get(relative)
+                if known is not None and known[:3] == (
+                    info.st_size,
+                    info.st_mtime_ns,
+                    info.st_ino,
+                ):
+                    digest = known[3]
+                else:
+                    with open(entry.path, "rb") as handle:
+                        digest = hashlib.sha256(handle.read()).digest()
+                fresh[relative] = (info.st_size, info.st_mtime_ns, info.st_ino, digest)
+                entries.append((relative, digest))
     if fresh != cache and (root / ".hubless").is_dir():
         _save_cache(root, fresh)
     return dict(entries)
