@@ -196,20 +196,25 @@ def _scheduling_object(obj: _Object) -> SchedulingObject:
     )
 
 
-def _auto_namespace(template: ResourceTemplate, mixed: bool) -> bool:
-    """KubeAdmiral sends every Namespace everywhere, but its own and kube-* ones. In a fleet
-    that also has Karmada clusters only namespaces marked for KubeAdmiral are its own."""
+def _namespace(template: ResourceTemplate, mixed: bool) -> tuple[bool, bool]:
+    """(whether KubeAdmiral owns this Namespace, whether it sends it to every cluster).
+
+    KubeAdmiral sends every Namespace everywhere but kube-* ones, its own and those that
+    opt out. In a fleet with other dialects' clusters only Namespaces marked with a
+    kubeadmiral.io/ label or annotation are its own; the rest keep Karmada's namespace sync.
+    """
     if (template.group, template.kind) != ("", "Namespace"):
-        return False
-    name = template.name
-    if name.startswith("kube-") or name == FEDERATION_NAMESPACE:
-        return False
+        return False, False
     metadata = template.body.get("metadata") or {}
     annotations = metadata.get("annotations") or {}
-    if annotations.get(NO_AUTO_PROPAGATION) == "true":
-        return False
     marked = any(k.startswith(member.PREFIX) for k in [*template.labels, *annotations])
-    return marked or not mixed
+    name = template.name
+    propagate = not (
+        name.startswith("kube-")
+        or name == FEDERATION_NAMESPACE
+        or annotations.get(NO_AUTO_PROPAGATION) == "true"
+    )
+    return marked or not mixed, propagate
 
 
 def _targets_match(rule: AdmiralRule, cluster: FederatedCluster) -> bool:
@@ -278,8 +283,8 @@ def assemble(
         except _Unbound as exc:
             problems.add(exc.source, str(exc))
             continue
-        auto = bool(members) and _auto_namespace(template, mixed)
-        if policy is None and not override and not auto:
+        owned, auto = _namespace(template, mixed) if members else (False, False)
+        if policy is None and not override and not owned:
             continue
         obj = _Object(template, _federated(template), policy, auto_namespace=auto)
         objects[template.key] = obj
@@ -342,12 +347,13 @@ def _follow(
             template = templates.get(key)
             if template is None:
                 continue
+            annotations = (template.body.get("metadata") or {}).get("annotations") or {}
+            if annotations.get(DISABLE_FOLLOWING) == "true":
+                continue
             obj = objects.get(key)
             if obj is None:
                 obj = objects[key] = _Object(template, _federated(template))
                 overrides.setdefault(key, [])
-            if obj.annotations.get(DISABLE_FOLLOWING) == "true":
-                continue
             obj.led_by.append(leader.template.key)
             for name in leader.clusters:
                 obj.clusters.setdefault(name, None)
@@ -361,7 +367,7 @@ def _emit(
     problems: Problems,
 ) -> Assembled:
     schedules: dict[ResourceKey, Schedule] = {}
-    selectors: dict[tuple[PolicyRef, Source], list[ResourceSelector]] = {}
+    selectors: dict[PolicyRef, tuple[Source, list[ResourceSelector]]] = {}
     patches: dict[str, dict[ResourceKey, tuple[Patch, ...]]] = {m.name: {} for m in members}
     sources: dict[ResourceKey, Source] = {}
     for key, obj in sorted(objects.items()):
@@ -374,7 +380,7 @@ def _emit(
             origin = (NAMESPACES, obj.template.source)
         else:
             origin = (FOLLOWING, obj.template.source)
-        selectors.setdefault(origin, []).append(_selector(obj.template))
+        selectors.setdefault(origin[0], (origin[1], []))[1].append(_selector(obj.template))
         policies = overrides.get(key, [])
         if policies:
             sources[key] = policies[-1].source
@@ -397,7 +403,7 @@ def _emit(
             patches[name][key] = tuple(found)
     propagation = []
     scheduler = AdmiralScheduler(schedules)
-    for (ref, source), chosen in sorted(selectors.items(), key=lambda item: str(item[0][0])):
+    for ref, (source, chosen) in sorted(selectors.items(), key=lambda item: str(item[0])):
         propagation.append(
             PropagationPolicy(
                 ref=ref,
