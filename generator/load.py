@@ -177,9 +177,10 @@ class _Policies:
                     f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
                     "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy and "
                     "ClusterOverridePolicy objects (and KubeFedCluster, FederatedTypeConfig, "
-                    f"ReplicaSchedulingPreference); resources go in {TEMPLATES_DIR}/",
+                    "ReplicaSchedulingPreference, FederatedCluster, SchedulingProfile); "
+                    f"resources go in {TEMPLATES_DIR}/",
                 )
-            if kind in ("Cluster", "KubeFedCluster") and from_jinja:
+            if kind in ("Cluster", "KubeFedCluster", "FederatedCluster") and from_jinja:
                 raise UserError.at(
                     document.source,
                     "Cluster objects cannot come from a Jinja2 template: "
@@ -319,7 +320,11 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
             clusters,
             lambda document: _template(document, crds),
             problems,
+            tuple(plain),
         )
+        if assembled.replaced:
+            rewritten = {template.key: template for template in assembled.replaced}
+            plain = [rewritten.get(template.key, template) for template in plain]
         plain.extend(assembled.templates)
         for policy in assembled.propagation_policies:
             policies.add_parsed(policy, problems)

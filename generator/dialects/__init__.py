@@ -4,16 +4,17 @@ Each dialect module exposes `DIALECT` (its name), `KINDS` (the (apiVersion, kind
 owns in policies/) and `parse(document)`, which returns model objects (a Cluster, a
 PropagationPolicy or an OverridePolicy) or an input of its own for `assemble`. A dialect
 whose objects also live in templates/ names their API groups in `TEMPLATE_GROUPS` and turns
-them, with its own inputs, into templates and policies in `assemble`.
+them, with its own inputs, into templates and policies in `assemble`, which also sees the
+plain templates and may rewrite them (`Assembled.replaced`).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from generator.dialects import karmada, kubefed
+from generator.dialects import karmada, kubeadmiral, kubefed
 
-DIALECTS: tuple[ModuleType, ...] = (karmada, kubefed)
+DIALECTS: tuple[ModuleType, ...] = (karmada, kubefed, kubeadmiral)
 
 
 def dialect_for(api_version: str, kind: str) -> ModuleType | None:

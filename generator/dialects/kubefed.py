@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import kinds
+from generator.dialects.assembled import Assembled
 from generator.dialects.karmada import parse_label_selector
 from generator.documents import Document
 from generator.errors import Problems, Source, UserError
@@ -474,19 +475,13 @@ def _with_replicas(
 # --- assembly ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Assembled:
-    templates: tuple[ResourceTemplate, ...]
-    propagation_policies: tuple[PropagationPolicy, ...]
-    override_policies: tuple[OverridePolicy, ...]
-
-
 def assemble(
     documents: Sequence[Document],
     inputs: Sequence[Any],
     clusters: Sequence[Cluster],
     make_template: Callable[[Document], ResourceTemplate],
     problems: Problems,
+    plain: Sequence[ResourceTemplate] = (),
 ) -> Assembled:
     """The templates and policies the Federated<Kind> objects of templates/ stand for."""
     configs: dict[str, TypeConfig] = {}
