@@ -10,6 +10,7 @@ import click
 
 from generator import __version__
 from generator.commands import bootstrap as bootstrap_command
+from generator.commands import convert as convert_command
 from generator.commands import diff as diff_command
 from generator.commands import explain as explain_command
 from generator.commands import render as render_command
@@ -197,6 +198,32 @@ def bootstrap(
             central=central,
         )
     )
+
+
+@cli.command()
+@_REPO
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["karmada"]),
+    required=True,
+    help="The dialect to write.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("converted"),
+    show_default=True,
+    help="Where policies/karmada.yaml and templates/karmada.yaml are written.",
+)
+def convert(repo: Path, target: str, out: Path) -> None:
+    """Rewrite KubeAdmiral and Kubefed objects as Karmada policies.
+
+    Converts only where Karmada means exactly the same (the same objects on the same
+    clusters, for any cluster inventory) and lists, per object, what has no equivalent
+    and what was written instead, so that a migration can be finished knowingly.
+    """
+    sys.exit(convert_command.convert(repo, out))
 
 
 @cli.command()
