@@ -40,6 +40,7 @@ from generator.convert.core import (
     zero_replica_gap,
 )
 from generator.convert.patch import Operation, PatchError, to_plaintext
+from generator.dialects.kubefed import DEFAULT_TARGETS
 from generator.errors import Source
 from generator.jsonvalue import deep_copy
 
@@ -49,21 +50,6 @@ SCHEDULING = "scheduling.kubefed.io/v1alpha1"
 _FORBIDDEN_PATHS = ("/metadata/namespace", "/metadata/name", "/metadata/generateName", "/kind")
 _RSP_TARGETS = ("FederatedDeployment", "FederatedReplicaSet")
 _REPLICAS_PATH = "/spec/replicas"
-# The types `kubefedctl enable` sets up by default, for inputs without FederatedTypeConfigs.
-_DEFAULT_TARGETS = {
-    "ClusterRole": "rbac.authorization.k8s.io/v1",
-    "ConfigMap": "v1",
-    "Deployment": "apps/v1",
-    "Ingress": "networking.k8s.io/v1",
-    "Job": "batch/v1",
-    "Namespace": "v1",
-    "ReplicaSet": "apps/v1",
-    "Secret": "v1",
-    "Service": "v1",
-    "ServiceAccount": "v1",
-}
-
-
 @dataclass(frozen=True)
 class TypeConfig:
     api_version: str
@@ -121,7 +107,7 @@ def _target(
         api_version = template.get("apiVersion") or config.api_version
         return str(api_version), config.kind, config.namespaced, config.plural
     kind = federated_kind.removeprefix("Federated")
-    return str(template.get("apiVersion") or _DEFAULT_TARGETS.get(kind, "")), kind, None, None
+    return str(template.get("apiVersion") or DEFAULT_TARGETS.get(kind, "")), kind, None, None
 
 
 def member_object(

@@ -65,7 +65,7 @@ REPLICAS_PATH = "/spec/replicas"
 _FORBIDDEN_PATHS = ("/metadata/namespace", "/metadata/name", "/metadata/generateName", "/kind")
 _RSP_TARGETS = ("FederatedDeployment", "FederatedReplicaSet")
 # The target types `kubefedctl enable` sets up by default, for fleets without their FTCs.
-_DEFAULT_TARGETS = {
+DEFAULT_TARGETS = {
     "ClusterRole": "rbac.authorization.k8s.io/v1",
     "ConfigMap": "v1",
     "Deployment": "apps/v1",
@@ -291,7 +291,7 @@ def _target(
         api_version = template.get("apiVersion") or config.api_version
         return str(api_version), config.kind, config.namespaced
     kind = federated_kind.removeprefix("Federated")
-    api_version = template.get("apiVersion") or _DEFAULT_TARGETS.get(kind, "")
+    api_version = template.get("apiVersion") or DEFAULT_TARGETS.get(kind, "")
     return str(api_version), kind, None
 
 

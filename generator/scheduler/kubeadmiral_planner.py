@@ -21,13 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from generator.scheduler.kubefed_planner import cluster_hash  # the same Go hash/fnv New32
+
 # Dynamic weights always add up to this.
 WEIGHT_TOTAL = 1000
 # A cluster's dynamic weight may not exceed its share of allocatable times this.
 SUPPLY_LIMIT_RATIO = 1.4
 
-_FNV32_OFFSET = 2166136261
-_FNV32_PRIME = 16777619
 
 
 @dataclass(frozen=True)
@@ -90,15 +90,6 @@ class MemberCluster:
     no_schedule_taint: bool = False
 
 
-def _fnv1_32(data: bytes) -> int:
-    # Go's hash/fnv New32 is FNV-1 (multiply, then xor), not FNV-1a.
-    value = _FNV32_OFFSET
-    for byte in data:
-        value = (value * _FNV32_PRIME) & 0xFFFFFFFF
-        value ^= byte
-    return value
-
-
 def _go_round(x: float) -> int:
     """Go's math.Round: halves away from zero (Python's round() goes to even)."""
     whole = math.trunc(x)
@@ -121,7 +112,7 @@ def _spread_order(
     # hash collisions, which KubeAdmiral's unstable sort leaves unspecified.
     return sorted(
         preferences.items(),
-        key=lambda item: (-item[1].weight, _fnv1_32((item[0] + key).encode()), item[0]),
+        key=lambda item: (-item[1].weight, cluster_hash(item[0], key), item[0]),
     )
 
 
