@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import fcntl
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from generator.compile import Compiled, RenderedObject
 from generator.errors import Problems, UserError
 from generator.layout import object_path
+from generator.manifest import Stamp
 from generator.record import RECORD_PATH, record_text
 from generator.serialize import dump
 
@@ -149,7 +151,12 @@ def locked(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
         try:
             yield
         finally:
-            if created and sorted(p.name for p in root.rglob("*")) == [".hubless", "lock"]:
+            # Two listings, not a walk: after a successful render the tree is large.
+            if (
+                created
+                and os.listdir(root) == [META_DIR]
+                and os.listdir(root / META_DIR) == ["lock"]
+            ):
                 # A first render that failed leaves no trace.
                 path.unlink()
                 (root / META_DIR).rmdir()
@@ -297,13 +304,60 @@ def recover(root: Path) -> bool:
     return True
 
 
-def _stage(path: str, content: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(content)
+def _stage(path: str, content: bytes) -> Stamp:
+    # Plain system calls: one write, and a stamp that holds once the file is renamed into
+    # place (a rename keeps inode and mtime).
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        info = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+    return info.st_size, info.st_mtime_ns, info.st_ino, hashlib.sha256(content).digest()
 
 
-def apply(root: Path, change: Plan) -> None:
-    """Stage every new file, commit the journal with one rename, then move files in place."""
+STAGE_PARALLEL_THRESHOLD = 2000  # files; fewer are written faster by one process
+
+# Set only in the parent just before forking writers, which read it from their copy.
+_JOBS: list[tuple[str, bytes]] | None = None
+
+
+def _forked_stage(part: tuple[int, int]) -> list[Stamp]:
+    assert _JOBS is not None
+    first, step = part
+    return [_stage(path, content) for path, content in _JOBS[first::step]]
+
+
+def _stage_all(jobs: list[tuple[str, bytes]], workers: int) -> list[Stamp]:
+    """Write every staged file; creating small files is mostly system calls, so large
+    renders share it between processes."""
+    if (
+        workers < 2
+        or len(jobs) < STAGE_PARALLEL_THRESHOLD
+        or "fork" not in mp.get_all_start_methods()
+    ):
+        return [_stage(path, content) for path, content in jobs]
+    global _JOBS
+    _JOBS = jobs
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=mp.get_context("fork")
+        ) as pool:
+            parts = list(pool.map(_forked_stage, [(i, workers) for i in range(workers)]))
+    finally:
+        _JOBS = None
+    stamps: list[Stamp] = [(0, 0, 0, b"")] * len(jobs)
+    for first, part in enumerate(parts):
+        stamps[first::workers] = part
+    return stamps
+
+
+def apply(root: Path, change: Plan, workers: int | None = None) -> dict[str, Stamp]:
+    """Stage every new file, commit the journal with one rename, then move files in place.
+
+    Returns the stamp of every file written, by path relative to `root`."""
     _check_root(root)
     txn = root / _TXN
     if txn.exists():
@@ -341,8 +395,8 @@ def apply(root: Path, change: Plan) -> None:
                 jobs.append((os.path.join(staging, name), content))
                 writes.append((name, relative))
         moves = sorted(new_folders)
-        for path, content in jobs:
-            _stage(path, content)
+        count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        stamps = _stage_all(jobs, count)
         pending = txn / "journal.json.tmp"
         pending.write_text(
             json.dumps({"writes": writes, "moves": moves, "removes": list(change.removed)})
@@ -355,3 +409,4 @@ def apply(root: Path, change: Plan) -> None:
         raise
     os.replace(pending, root / _JOURNAL)  # the commit point
     _replay(root)
+    return {relative: stamp for (relative, _), stamp in zip(changes, stamps, strict=True)}

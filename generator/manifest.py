@@ -20,6 +20,7 @@ from generator import __version__
 from generator.load import SourceFile
 from generator.model import ResourceTemplate
 
+META_DIR = ".hubless"
 MANIFEST_PATH = ".hubless/manifest.json"  # relative to rendered/
 HASH_CACHE_PATH = ".hubless/hashes"  # local, not committed: file hashes by size and mtime
 _SKIPPED = {MANIFEST_PATH, ".hubless/lock", HASH_CACHE_PATH}
@@ -63,16 +64,36 @@ def digest_of(hashes: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _load_cache(root: Path) -> dict[str, tuple[int, int, int, bytes]]:
+Stamp = tuple[int, int, int, bytes]  # size, mtime (ns), inode, sha256
+
+
+def _load_cache(root: Path) -> dict[str, Stamp]:
+    """The cached stamps. An entry whose mtime is not older than the cache itself is left
+    out: a file changed within the same clock tick after it was hashed would look the same
+    (git's "racily clean" entries)."""
     cache = {}
     try:
         with open(root / HASH_CACHE_PATH, encoding="utf-8") as handle:
+            written = os.fstat(handle.fileno()).st_mtime_ns
             for line in handle:
                 relative, size, mtime, inode, digest = line.rstrip("\n").split("\t")
-                cache[relative] = (int(size), int(mtime), int(inode), bytes.fromhex(digest))
+                if int(mtime) < written:
+                    cache[relative] = (int(size), int(mtime), int(inode), bytes.fromhex(digest))
     except (OSError, ValueError):
         return {}
     return cache
+
+
+def remember(root: Path, written: Mapping[str, Stamp], removed: Iterable[str]) -> None:
+    """Add what a render just wrote to the local hash cache, so the next run need not read
+    those files again."""
+    if not (root / META_DIR).is_dir():
+        return
+    cache = _load_cache(root)
+    for relative in removed:
+        cache.pop(relative, None)
+    cache.update((r, stamp) for r, stamp in written.items() if r not in _SKIPPED)
+    _save_cache(root, cache)
 
 
 _TXN_DIR = ".hubless/txn"
@@ -85,7 +106,7 @@ def disk_hashes(root: Path) -> dict[str, bytes] | None:
     a file whose stat is unchanged is not read again. On a fresh checkout every file is
     read, so the answer never depends on the cache."""
     cache = _load_cache(root)
-    fresh: dict[str, tuple[int, int, int, bytes]] = {}
+    fresh: dict[str, Stamp] = {}
     entries: list[tuple[str, bytes]] = []
     # scandir, not os.walk + lstat by path: a symlink shows in the entry's type, and the
     # one stat per file needs no path lookup (a no-op render of a large fleet is this loop).
@@ -117,12 +138,12 @@ def disk_hashes(root: Path) -> dict[str, bytes] | None:
                         digest = hashlib.sha256(handle.read()).digest()
                 fresh[relative] = (info.st_size, info.st_mtime_ns, info.st_ino, digest)
                 entries.append((relative, digest))
-    if fresh != cache and (root / ".hubless").is_dir():
+    if fresh != cache and (root / META_DIR).is_dir():
         _save_cache(root, fresh)
     return dict(entries)
 
 
-def _save_cache(root: Path, entries: Mapping[str, tuple[int, int, int, bytes]]) -> None:
+def _save_cache(root: Path, entries: Mapping[str, Stamp]) -> None:
     path = root / HASH_CACHE_PATH
     if path.is_symlink():
         path.unlink()

@@ -584,3 +584,69 @@ def test_incremental_render_writes_what_a_full_render_writes(
         k: v[0] for k, v in snapshot(full / "rendered").items() if k not in local
     }
     assert render(repo, check=True) == 0
+
+
+def test_render_leaves_a_true_stamp_for_every_file_it_wrote(tmp_path: Path) -> None:
+    import hashlib
+
+    from generator.manifest import _load_cache
+
+    write_tree(tmp_path, base_files())
+    render(tmp_path, check=False)
+    root = tmp_path / "rendered"
+    cache = _load_cache(root)
+    skipped = {".hubless/manifest.json", ".hubless/lock", ".hubless/hashes"}
+    written = {k for k in snapshot(root) if k not in skipped}
+    # Entries written in the cache's own clock tick are left out as racy; the rest are true.
+    assert set(cache) <= written and cache
+    for relative, (size, mtime, inode, digest) in cache.items():
+        info = os.stat(root / relative)
+        assert (size, mtime, inode) == (info.st_size, info.st_mtime_ns, info.st_ino)
+        assert digest == hashlib.sha256((root / relative).read_bytes()).digest()
+
+
+def test_a_stamp_as_new_as_the_cache_is_not_trusted(tmp_path: Path) -> None:
+    import hashlib
+
+    from generator.manifest import HASH_CACHE_PATH, disk_hashes
+
+    write_tree(tmp_path, base_files())
+    render(tmp_path, check=False)
+    root = tmp_path / "rendered"
+    edited = root / "east/shop/configmap_web.yaml"
+    truth = edited.read_bytes()
+    info = os.stat(edited)
+    # A cache claiming another digest for the file, with the file's exact stat, written in
+    # the same clock tick as the file (as when a file changes just after being hashed).
+    lie = f"east/shop/configmap_web.yaml\t{info.st_size}\t{info.st_mtime_ns}\t{info.st_ino}\t"
+    cache = root / HASH_CACHE_PATH
+    cache.write_text(lie + "00" * 32 + "\n")
+    os.utime(cache, ns=(info.st_mtime_ns, info.st_mtime_ns))
+    hashes = disk_hashes(root)
+    assert hashes is not None
+    assert hashes["east/shop/configmap_web.yaml"] == hashlib.sha256(truth).digest()
+    # An older cache is trusted: proof that the stamp, not the digest, decided above.
+    cache.write_text(lie + "00" * 32 + "\n")
+    os.utime(cache, ns=(info.st_mtime_ns + 10**9, info.st_mtime_ns + 10**9))
+    hashes = disk_hashes(root)
+    assert hashes is not None and hashes["east/shop/configmap_web.yaml"] == bytes(32)
+
+
+def test_files_written_by_several_processes_are_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from generator import emit
+
+    files = {f"c{i % 7}/ns/configmap_{i}.yaml": f"n: {i}\n".encode() * (i % 5) for i in range(60)}
+    change = emit.Plan(added=files)
+    monkeypatch.setattr(emit, "STAGE_PARALLEL_THRESHOLD", 1)
+    stamps = emit.apply(tmp_path / "two", change, workers=2)
+    serial = emit.apply(tmp_path / "one", change, workers=1)
+    assert {k: v[0] for k, v in snapshot(tmp_path / "two").items()} == files
+    assert {k: v[0] for k, v in snapshot(tmp_path / "one").items()} == files
+    assert set(stamps) == set(serial) == set(files)
+    for relative, (size, _, inode, digest) in stamps.items():
+        assert (size, inode) == (len(files[relative]), os.stat(tmp_path / "two" / relative).st_ino)
+        assert digest == hashlib.sha256(files[relative]).digest()

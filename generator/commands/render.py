@@ -21,6 +21,7 @@ from generator.manifest import (
     manifest_bytes,
     policies_digest,
     read_manifest,
+    remember,
     template_digests,
     tree_digest,
 )
@@ -138,7 +139,7 @@ def merge(repo: Path) -> int:
         )
         change = plan(rendered, tree)  # the shards folder is not in the tree: it goes too
         if not change.empty:
-            apply(rendered, change)
+            remember(rendered, apply(rendered, change), change.removed)
     click.echo(
         f"merged: {len(change.added)} files added, {len(change.changed)} changed, "
         f"{len(change.removed)} removed"
@@ -268,7 +269,7 @@ def _finish(
         click.echo(f"{RENDERED_DIR}/ is out of date: run `hubless render`", err=True)
         return 1, change
     if not change.empty:
-        apply(rendered, change)
+        remember(rendered, apply(rendered, change), change.removed)
     objects = sum(len(items) for items in compiled.objects.values())
     click.echo(
         f"rendered {len(compiled.objects)} clusters, {objects} objects: "
