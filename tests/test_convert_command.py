@@ -50,6 +50,10 @@ def test_converted_kubefed_fleet_renders_the_same_where_it_is_exact(tmp_path: Pa
     for key in sorted(exact):
         assert _without_managed_label(karmada[key]) == _without_managed_label(kubefed[key]), key
     # The workload goes to the same clusters with the same total.
-    web = {k[0]: b["spec"]["replicas"] for k, b in karmada.items() if k[1] == "Deployment.apps/shop/web"}
+    web = {
+        k[0]: b["spec"]["replicas"]
+        for k, b in karmada.items()
+        if k[1] == "Deployment.apps/shop/web"
+    }
     assert sorted(web) == ["eu-1", "us-1", "us-2"]
     assert sum(web.values()) == 9

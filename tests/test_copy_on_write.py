@@ -72,7 +72,15 @@ OVERRIDERS = [
         ]
     },
     {"plaintext": [{"path": "/spec/template/metadata/labels/x", "operator": "add", "value": "y"}]},
-    {"plaintext": [{"path": "/spec/template/spec/volumes/0/emptyDir/medium", "operator": "add", "value": "Memory"}]},
+    {
+        "plaintext": [
+            {
+                "path": "/spec/template/spec/volumes/0/emptyDir/medium",
+                "operator": "add",
+                "value": "Memory",
+            }
+        ]
+    },
     {"plaintext": [{"path": "/metadata/labels", "operator": "remove"}]},
     {
         "plaintext": [
@@ -153,7 +161,10 @@ def test_the_parts_no_override_can_change_stay_shared() -> None:
     shared, _, after = _bodies([(0, ""), (5, "")])
     for (body,) in shared.values():
         assert body["spec"]["selector"] is after["spec"]["selector"]
-        assert body["spec"]["template"]["spec"]["volumes"] is after["spec"]["template"]["spec"]["volumes"]
+        assert (
+            body["spec"]["template"]["spec"]["volumes"]
+            is after["spec"]["template"]["spec"]["volumes"]
+        )
         web = body["spec"]["template"]["spec"]["containers"][0]
         assert web["env"] is after["spec"]["template"]["spec"]["containers"][0]["env"]
         assert web["image"] == "registry.example.com/web:2.0"

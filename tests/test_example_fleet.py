@@ -28,9 +28,7 @@ def where(rendered: dict[str, object], suffix: str) -> set[str]:
     return {path.split("/", 1)[0] for path in rendered if path.endswith(suffix)}
 
 
-@pytest.mark.parametrize(
-    "fleet", [".", "examples/migrate-kubefed", "examples/migrate-kubeadmiral"]
-)
+@pytest.mark.parametrize("fleet", [".", "examples/migrate-kubefed", "examples/migrate-kubeadmiral"])
 def test_committed_rendered_tree_is_current(fleet: str, tmp_path: Path) -> None:
     for part in ("policies", "templates", "rendered"):
         shutil.copytree(REPO / fleet / part, tmp_path / part)

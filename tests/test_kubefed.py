@@ -18,7 +18,11 @@ def kubefed_cluster(name: str, labels: dict[str, str] | None = None, ready: bool
         {
             "apiVersion": "core.kubefed.io/v1beta1",
             "kind": "KubeFedCluster",
-            "metadata": {"name": name, "namespace": "kube-federation-system", "labels": labels or {}},
+            "metadata": {
+                "name": name,
+                "namespace": "kube-federation-system",
+                "labels": labels or {},
+            },
             "spec": {"apiEndpoint": f"https://{name}.example.com", "secretRef": {"name": name}},
             "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
         }
@@ -43,7 +47,9 @@ def namespace(placement: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def config_map(placement: dict[str, Any] | None, overrides: list[Any] | None = None) -> dict[str, Any]:
+def config_map(
+    placement: dict[str, Any] | None, overrides: list[Any] | None = None
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "template": {
             "metadata": {
@@ -105,7 +111,9 @@ ALL = {"clusterSelector": {}}
 
 
 def render(
-    *templates: dict[str, Any], policies: list[dict[str, Any]] = (), clusters: str = CLUSTERS  # type: ignore[assignment]
+    *templates: dict[str, Any],
+    policies: list[dict[str, Any]] = (),
+    clusters: str = CLUSTERS,  # type: ignore[assignment]
 ) -> dict[str, dict[str, dict[str, Any]]]:
     sources = [SourceFile("policies/clusters.yaml", clusters)]
     sources += [SourceFile(f"policies/p{i}.yaml", json.dumps(p)) for i, p in enumerate(policies)]
@@ -176,7 +184,9 @@ def test_member_object_drops_annotations_and_finalizers_and_is_labelled_managed(
             ],
         }
     ]
-    result = render(namespace(ALL), config_map({"clusters": [{"name": "a"}, {"name": "b"}]}, overrides))
+    result = render(
+        namespace(ALL), config_map({"clusters": [{"name": "a"}, {"name": "b"}]}, overrides)
+    )
     assert result["a"]["ConfigMap/settings"] == {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -209,11 +219,22 @@ def test_member_object_drops_annotations_and_finalizers_and_is_labelled_managed(
     ("overrides", "message"),
     [
         (
-            [{"clusterName": "a", "clusterOverrides": []}, {"clusterName": "a", "clusterOverrides": []}],
+            [
+                {"clusterName": "a", "clusterOverrides": []},
+                {"clusterName": "a", "clusterOverrides": []},
+            ],
             "templates/t1.yaml:1: error: spec.overrides[1].clusterName: cluster 'a' has two overrides entries",
         ),
         (
-            [{"clusterName": "a", "clusterOverrides": [{"path": "/data/x", "value": 1}, {"path": "/data/x", "value": 2}]}],
+            [
+                {
+                    "clusterName": "a",
+                    "clusterOverrides": [
+                        {"path": "/data/x", "value": 1},
+                        {"path": "/data/x", "value": 2},
+                    ],
+                }
+            ],
             "templates/t1.yaml:1: error: spec.overrides[0].clusterOverrides[1].path: /data/x is overridden twice for a",
         ),
         (
@@ -235,7 +256,9 @@ def test_invalid_overrides_fail_the_object_with_its_location(
 
 
 def test_a_patch_that_cannot_apply_names_the_object_and_cluster() -> None:
-    overrides = [{"clusterName": "c", "clusterOverrides": [{"op": "remove", "path": "/data/missing"}]}]
+    overrides = [
+        {"clusterName": "c", "clusterOverrides": [{"op": "remove", "path": "/data/missing"}]}
+    ]
     with pytest.raises(UserError) as caught:
         render(namespace(ALL), config_map(ALL, overrides))
     message = str(caught.value.problems[0])
@@ -251,7 +274,9 @@ def test_rsp_divides_by_weight_and_writes_replicas_per_cluster() -> None:
     assert sorted("bc", key=lambda name: cluster_hash(name, "shop/web")) == ["c", "b"]
     # Weights a:2, b:1, c:1 over 7, order a, c, b. One pass, d=7, W=4: a ceil(14/4)=4
     # (3 left), c ceil(7/4)=2 (1 left), b ceil(7/4)=2 capped by the 1 left.
-    result = render(namespace(ALL), deployment(ALL), policies=[rsp({"a": {"weight": 2}, "*": {"weight": 1}}, 7)])
+    result = render(
+        namespace(ALL), deployment(ALL), policies=[rsp({"a": {"weight": 2}, "*": {"weight": 1}}, 7)]
+    )
     replicas = {c: objects["Deployment/web"]["spec"]["replicas"] for c, objects in result.items()}
     assert replicas == {"a": 4, "b": 1, "c": 2}
 
@@ -279,7 +304,11 @@ def test_rsp_minimums_and_maximums() -> None:
     # Equal weights, order c, a, b. Minimums first: b gets 2 (4 left). One pass, d=4, W=3:
     # c ceil(4/3)=2 (2 left); a ceil(4/3)=2, clamped to its max 1 (1 left, a is full);
     # b ceil(4/3)=2 capped by the 1 left: 3.
-    preferences = {"a": {"weight": 1, "maxReplicas": 1}, "b": {"weight": 1, "minReplicas": 2}, "c": {"weight": 1}}
+    preferences = {
+        "a": {"weight": 1, "maxReplicas": 1},
+        "b": {"weight": 1, "minReplicas": 2},
+        "c": {"weight": 1},
+    }
     result = render(namespace(ALL), deployment(ALL), policies=[rsp(preferences, 6)])
     replicas = {c: objects["Deployment/web"]["spec"]["replicas"] for c, objects in result.items()}
     assert replicas == {"a": 1, "b": 3, "c": 2}
@@ -295,7 +324,9 @@ def test_rsp_replaces_an_existing_replicas_override_in_place() -> None:
             ],
         }
     ]
-    result = render(namespace(ALL), deployment(ALL, overrides), policies=[rsp({"a": {"weight": 1}}, 2)])
+    result = render(
+        namespace(ALL), deployment(ALL, overrides), policies=[rsp({"a": {"weight": 1}}, 2)]
+    )
     web = result["a"]["Deployment/web"]
     assert web["spec"]["replicas"] == 2
     assert web["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
@@ -309,7 +340,11 @@ def test_rsp_over_clusters_the_namespace_excludes_deploys_fewer_replicas() -> No
         deployment(ALL),
         policies=[rsp(None, 6)],  # no clusters: {"*": {weight: 1}}
     )
-    replicas = {c: objects["Deployment/web"]["spec"]["replicas"] for c, objects in result.items() if "Deployment/web" in objects}
+    replicas = {
+        c: objects["Deployment/web"]["spec"]["replicas"]
+        for c, objects in result.items()
+        if "Deployment/web" in objects
+    }
     assert sorted(replicas) == ["a", "b"]
     assert sum(replicas.values()) == 4  # 2 each over a, b, c; c's 2 are lost
 
@@ -317,11 +352,17 @@ def test_rsp_over_clusters_the_namespace_excludes_deploys_fewer_replicas() -> No
 def test_rsp_intersecting_with_the_selector() -> None:
     result = render(
         namespace({"clusterSelector": {"matchLabels": {"env": "prod"}}}),
-        deployment({"clusters": [{"name": "c"}], "clusterSelector": {"matchLabels": {"region": "us"}}}),
+        deployment(
+            {"clusters": [{"name": "c"}], "clusterSelector": {"matchLabels": {"region": "us"}}}
+        ),
         policies=[rsp(None, 5, intersectWithClusterSelector=True)],
     )
     # Selector only (the list is ignored): region us = b, c; namespace prod = a, b -> b.
-    assert {c: o["Deployment/web"]["spec"]["replicas"] for c, o in result.items() if "Deployment/web" in o} == {"b": 5}
+    assert {
+        c: o["Deployment/web"]["spec"]["replicas"]
+        for c, o in result.items()
+        if "Deployment/web" in o
+    } == {"b": 5}
 
 
 def test_not_ready_clusters_get_nothing() -> None:
@@ -336,8 +377,19 @@ def test_federated_type_config_names_the_target_type() -> None:
         "kind": "FederatedTypeConfig",
         "metadata": {"name": "widgets.example.com", "namespace": "kube-federation-system"},
         "spec": {
-            "targetType": {"version": "v1", "kind": "Widget", "pluralName": "widgets", "scope": "Namespaced"},
-            "federatedType": {"group": "types.kubefed.io", "version": "v1beta1", "kind": "FederatedWidget", "pluralName": "federatedwidgets", "scope": "Namespaced"},
+            "targetType": {
+                "version": "v1",
+                "kind": "Widget",
+                "pluralName": "widgets",
+                "scope": "Namespaced",
+            },
+            "federatedType": {
+                "group": "types.kubefed.io",
+                "version": "v1beta1",
+                "kind": "FederatedWidget",
+                "pluralName": "federatedwidgets",
+                "scope": "Namespaced",
+            },
             "propagation": "Enabled",
         },
     }
@@ -381,7 +433,9 @@ def test_dialects_mix_in_one_repository() -> None:
         "spec": {"syncMode": "Push"},
         "status": {
             "conditions": [{"type": "Ready", "status": "True"}],
-            "apiEnablements": [{"groupVersion": "v1", "resources": [{"name": "configmaps", "kind": "ConfigMap"}]}],
+            "apiEnablements": [
+                {"groupVersion": "v1", "resources": [{"name": "configmaps", "kind": "ConfigMap"}]}
+            ],
         },
     }
     karmada_policy = {
@@ -393,7 +447,12 @@ def test_dialects_mix_in_one_repository() -> None:
             "placement": {"clusterAffinity": {"clusterNames": ["k"]}},
         },
     }
-    plain = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "plain", "namespace": "shop"}, "data": {"x": "1"}}
+    plain = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "plain", "namespace": "shop"},
+        "data": {"x": "1"},
+    }
     result = render(
         namespace({"clusters": [{"name": "a"}]}),
         config_map(ALL),

@@ -50,6 +50,8 @@ SCHEDULING = "scheduling.kubefed.io/v1alpha1"
 _FORBIDDEN_PATHS = ("/metadata/namespace", "/metadata/name", "/metadata/generateName", "/kind")
 _RSP_TARGETS = ("FederatedDeployment", "FederatedReplicaSet")
 _REPLICAS_PATH = "/spec/replicas"
+
+
 @dataclass(frozen=True)
 class TypeConfig:
     api_version: str

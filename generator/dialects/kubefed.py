@@ -509,8 +509,10 @@ def assemble(
         if preference is not None and preference.target_kind != federated.kind:
             preference = None  # an RSP names its target's kind: another object's RSP
         namespace_placement = namespaces.get(template.namespace) if template.namespace else None
-        if preference is not None and preference.intersect_with_selector and (
-            template.namespace and namespace_placement is None
+        if (
+            preference is not None
+            and preference.intersect_with_selector
+            and (template.namespace and namespace_placement is None)
         ):
             problems.add(
                 preference.source,

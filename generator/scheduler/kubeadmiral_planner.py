@@ -29,7 +29,6 @@ WEIGHT_TOTAL = 1000
 SUPPLY_LIMIT_RATIO = 1.4
 
 
-
 @dataclass(frozen=True)
 class ClusterPreference:
     """A cluster's preferences as the planners take them; Binpack ignores `weight`."""
