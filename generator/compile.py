@@ -34,6 +34,7 @@ from generator.model import (
 )
 from generator.overriders import Change, RuleTargets, applicable_rules, apply_overrides
 from generator.overriders.containers import POD_SPEC_PATHS
+from generator.reuse import Digests, Reuse, rules_digest
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from generator.scheduler.division import divide_replicas
 from generator.secrets import credential_warnings, plaintext_secret
@@ -73,6 +74,8 @@ class Compiled:
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
     warnings: tuple[str, ...] = ()
+    digests: Digests | None = None  # what the objects are made of (generator.reuse)
+    reused: frozenset[str] = frozenset()  # clusters left as the last render wrote them
 
     def decision_for(self, key: ResourceKey) -> Decision | None:
         return next((d for d in self.decisions if d.binding.resource == key), None)
@@ -92,6 +95,7 @@ Rules = list[tuple[OverridePolicy, OverrideRule]]
 # whole value there. EACH under a list stands for every element.
 Owned = dict[str, "Owned | None"]
 EACH = "*"
+Placed = tuple[TargetCluster, Rules, "Owned | None"]  # one template on one cluster
 
 
 def _pointer_tokens(pointer: str) -> list[str]:
@@ -374,6 +378,7 @@ def compile_fleet(
     trace: bool = False,
     settle: bool = False,
     only: frozenset[str] | None = None,
+    reuse: Reuse | None = None,
 ) -> Compiled:
     """Every cluster's fully overridden objects. Raises UserError listing every failure.
 
@@ -382,7 +387,9 @@ def compile_fleet(
     `explain`). `settle`
     schedules again, with the result as the previous placement, until the result no
     longer changes (at most twice more), so that what is written is a fixed point: the
-    next render from the same sources decides the same."""
+    next render from the same sources decides the same. With `reuse`, clusters whose
+    digest is unchanged (and that hold no changed template) get no objects: they are
+    listed in `reused`, their files already hold what they would."""
     previous = previous or {}
     problems = Problems()
     clusters = {cluster.name: cluster for cluster in fleet.clusters}
@@ -407,7 +414,10 @@ def compile_fleet(
     # A template's policy list is interned to a small number first: fleets with a policy per
     # cluster give lists of a thousand entries, too long to hash once per object.
     policy_sets: dict[tuple[int, ...], int] = {}
-    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None]] = {}
+    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None, str | None]] = {}
+    digests = Digests(fleet.clusters)
+    # First what goes where with which rules (the digests need all of it), then the objects.
+    work: list[tuple[ResourceTemplate, Decision, bool, dict[str, int], list[Placed]]] = []
     for template in fleet.templates:
         decision = bound.get(template.key)
         if decision is None:
@@ -426,22 +436,51 @@ def compile_fleet(
         workload = decision.binding.replicas > 0 or workloads.has_replica_requirements(
             template.group, template.kind, template.body
         )
+        revise = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
         completions = _job_completions(template, decision)
         policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
+        targets: list[Placed] = []
         for target in decision.binding.clusters:
-            if only is not None and target.name not in only:
-                continue
-            cluster = clusters[target.name]
             cache_key = (policies_key, template.kind, target.name)
             cached = rules_cache.get(cache_key)
             if cached is None:
-                rules = applicable_rules(policies, cluster, rule_targets)
-                cached = rules_cache[cache_key] = (rules, _owned_paths(rules, template.kind))
-            rules, owned = cached
+                rules = applicable_rules(policies, clusters[target.name], rule_targets)
+                cached = rules_cache[cache_key] = (
+                    rules,
+                    _owned_paths(rules, template.kind),
+                    rules_digest(rules),
+                )
+            rules, owned, rules_id = cached
+            entry = (target.replicas, completions.get(target.name, -1), revise, rules_id)
+            digests.add(template.key, target.name, entry)
+            if only is None or target.name in only:
+                targets.append((target, rules, owned))
+        work.append((template, decision, revise, completions, targets))
+    reused = frozenset(
+        name
+        for name, digest in digests.clusters().items()
+        if reuse is not None and reuse.cluster_digests.get(name) == digest
+    )
+    if reuse is not None and reuse.changed_templates:
+        # A cluster holding a changed template is made again (its digest leaves bodies out).
+        touched = {
+            target.name
+            for template, decision, _, _, _ in work
+            if template.key in reuse.changed_templates
+            for target in decision.binding.clusters
+        }
+        reused -= touched
+    for name in reused:
+        objects.pop(name, None)
+    for template, _, revise, completions, targets in work:
+        for target, rules, owned in targets:
+            if target.name in reused:
+                continue
+            cluster = clusters[target.name]
             # Overrides get their own copy of the parts they can change; spec is always
             # the copy's own (replicas); the rest stays shared with the template.
             body = _own_copy(template.body, owned)
-            if workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides:
+            if revise:
                 workloads.revise_replicas(template.group, template.kind, body, target.replicas)
             if target.name in completions:
                 body["spec"]["completions"] = completions[target.name]
@@ -463,7 +502,7 @@ def compile_fleet(
                 RenderedObject(template.key, body, tuple(applied), recorded)
             )
     for cluster in fleet.clusters:
-        if cluster.gitops and (only is None or cluster.name in only):
+        if cluster.gitops and cluster.name in objects:
             # The cluster manages its own pull: its bootstrap objects go to its folder.
             for body in bootstrap.objects(
                 cluster.gitops, cluster.name, cluster.gitops_repo_url, cluster.gitops_revision
@@ -477,7 +516,15 @@ def compile_fleet(
                 )
                 objects[cluster.name].append(RenderedObject(key, body, ()))
     problems.raise_if_any()
-    return Compiled(objects, tuple(decisions), tuple(unmatched), tuple(skipped), tuple(warnings))
+    return Compiled(
+        objects,
+        tuple(decisions),
+        tuple(unmatched),
+        tuple(skipped),
+        tuple(warnings),
+        digests,
+        reused,
+    )
 
 
 def inventory_warnings(fleet: Fleet) -> list[str]:

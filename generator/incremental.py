@@ -21,6 +21,7 @@ from generator.layout import object_path
 from generator.manifest import (
     MANIFEST_PATH,
     Manifest,
+    code_digest,
     digest_of,
     disk_hashes,
     manifest_bytes,
@@ -28,6 +29,7 @@ from generator.manifest import (
 )
 from generator.model import Fleet, Overriders, PreviousPlacement, ResourceKey
 from generator.record import RECORD_PATH, entry_of, text_of_entries
+from generator.reuse import Reuse, with_template
 
 _RENAMING_PATHS = ("/metadata/name", "/metadata/namespace", "/kind", "/apiVersion", "/metadata")
 _GLOBAL_KINDS = {("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")}
@@ -56,6 +58,38 @@ def _path_of(key: ResourceKey) -> str:
     return object_path({"apiVersion": api_version, "kind": key.kind, "metadata": metadata})
 
 
+def _digests_after(
+    stored: Manifest, compiled: Compiled, edited: set[str], added: set[str]
+) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The cluster and placement digests once the changed templates are rendered again, as
+    a full render would compute them; None when only a full count can tell.
+
+    An edit that moves nothing and changes no rule leaves every cluster's digest as it was
+    (they do not cover bodies); a new template is added to the digests of its clusters.
+    Anything else (an edit that moves the template, a removal) needs the old entries,
+    which are not kept."""
+    assert compiled.digests is not None
+    now = compiled.digests.templates()
+    clusters = dict(stored.clusters)
+    placements = dict(stored.placements)
+    for name in sorted(edited):
+        if now.get(name) != stored.placements.get(name):
+            return None
+    for template in compiled.decisions:
+        key = template.binding.resource
+        if str(key) not in added:
+            continue
+        entries = compiled.digests.entries(key)
+        if entries is None:
+            return None
+        for cluster, entry in entries:
+            if cluster in clusters:
+                clusters[cluster] = with_template(clusters[cluster], key, entry)
+        if str(key) in now:
+            placements[str(key)] = now[str(key)]
+    return clusters, placements
+
+
 def try_incremental(
     rendered: Path,
     fleet: Fleet,
@@ -79,6 +113,8 @@ def try_incremental(
         return None
     if len(changed) + len(removed) > max(1, len(digests) // 10):
         return None  # a large change: the full render is as quick and simpler
+    if removed & set(stored.placements):
+        return None  # its old entries would have to come out of the cluster digests
     templates = [t for t in fleet.templates if str(t.key) in changed]
     if any((t.group, t.kind) in _GLOBAL_KINDS for t in templates):
         return None
@@ -106,7 +142,61 @@ def try_incremental(
     hashes = {p: h for p, h in hashes.items() if p not in old_paths}
     hashes.update({p: hashlib.sha256(c).digest() for p, c in files.items()})
     hashes.pop(MANIFEST_PATH, None)
-    manifest = manifest_bytes(inputs, digest_of(hashes), policies, digests)
-    files[MANIFEST_PATH] = manifest
+    if removed & set(stored.placements):
+        return None  # its old entries would have to come out of the cluster digests
+    after = _digests_after(
+        stored, compiled, changed & set(stored.templates), changed - set(stored.templates)
+    )
+    if after is None:
+        return None
+    clusters, placements = after
+    manifest = Manifest(
+        inputs,
+        digest_of(hashes),
+        policies,
+        digests,
+        stored.code,  # the policies digest covers the code: it is unchanged
+        clusters,
+        placements,
+    )
+    files[MANIFEST_PATH] = manifest_bytes(manifest)
     change = plan_paths(rendered, files, old_paths - set(files))
     return Incremental(change, compiled)
+
+
+def reuse_clusters(
+    rendered: Path,
+    fleet: Fleet,
+    stored: Manifest,
+    policies: str,
+    inputs: str,
+    previous: dict[ResourceKey, PreviousPlacement],
+) -> Incremental | None:
+    """The change to rendered/ when clusters whose digest is unchanged keep their files,
+    or None to render fully. Every decision is made again; only objects are spared."""
+    if not stored.clusters or stored.code != code_digest():
+        return None
+    hashes = disk_hashes(rendered)
+    if hashes is None or digest_of(hashes) != stored.output:
+        return None  # rendered/ is not what the last render wrote
+    digests = template_digests(fleet.templates)
+    changed = frozenset(
+        t.key for t in fleet.templates if stored.templates.get(str(t.key)) != digests[str(t.key)]
+    )
+    compiled = compile_fleet(fleet, previous, settle=True, reuse=Reuse(stored.clusters, changed))
+    tree = desired_tree(compiled)
+    kept = {p: h for p, h in hashes.items() if p.split("/", 1)[0] in compiled.reused}
+    files = {p: c for p, c in tree.items() if p != MANIFEST_PATH}
+    removals = set(hashes) - set(kept) - set(files)
+    hashes = {**kept, **{p: hashlib.sha256(c).digest() for p, c in files.items()}}
+    manifest = Manifest(
+        inputs,
+        digest_of(hashes),
+        policies,
+        digests,
+        code_digest(),
+        compiled.digests.clusters() if compiled.digests else {},
+        compiled.digests.templates() if compiled.digests else {},
+    )
+    files[MANIFEST_PATH] = manifest_bytes(manifest)
+    return Incremental(plan_paths(rendered, files, removals), compiled)

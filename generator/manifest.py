@@ -168,32 +168,41 @@ def template_digests(templates: Iterable[ResourceTemplate]) -> dict[str, str]:
     }
 
 
-def manifest_bytes(
-    inputs: str, output: str, policies: str = "", templates: Mapping[str, str] | None = None
-) -> bytes:
-    data: dict[str, object] = {"inputs": inputs, "output": output}
-    if policies:
-        data["policies"] = policies
-        data["templates"] = dict(templates or {})
+class Manifest(NamedTuple):
+    """manifest.json: what the last render read and wrote, and what reuse needs."""
+
+    inputs: str  # sources, options and hubless itself
+    output: str  # every file it wrote
+    policies: str  # everything but templates
+    templates: dict[str, str]  # template key -> its body's digest
+    code: str  # hubless itself (code_digest)
+    clusters: dict[str, str]  # cluster -> what its objects are made of (generator.reuse)
+    placements: dict[str, str]  # template key -> its entries on every cluster
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    data = {k: v for k, v in manifest._asdict().items() if v or k in ("inputs", "output")}
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
-class Manifest(NamedTuple):
-    inputs: str
-    output: str
-    policies: str
-    templates: dict[str, str]
+def _strings(data: dict[str, object], key: str) -> dict[str, str]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(key)
+    return {str(k): str(v) for k, v in value.items()}
 
 
 def read_manifest(root: Path) -> Manifest | None:
     try:
         data = json.loads((root / MANIFEST_PATH).read_text(encoding="utf-8"))
-        templates = data.get("templates") or {}
         return Manifest(
             str(data["inputs"]),
             str(data["output"]),
             str(data.get("policies", "")),
-            {str(k): str(v) for k, v in templates.items()},
+            _strings(data, "templates"),
+            str(data.get("code", "")),
+            _strings(data, "clusters"),
+            _strings(data, "placements"),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -273,6 +273,8 @@ class OverridePolicy:
     resource_selectors: tuple[ResourceSelector, ...]
     rules: tuple[OverrideRule, ...]
     dialect: str = KARMADA
+    # sha256 of the document that declared it; "" when it was derived from other objects
+    digest: str = field(default="", compare=False)
 
     @property
     def cluster_scoped(self) -> bool:

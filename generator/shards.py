@@ -10,6 +10,7 @@ render would.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 from generator.errors import UserError
 
 SHARDS_DIR = ".hubless/shards"  # relative to rendered/
+DIGESTS_PATH = ".hubless/digests.json"  # in a shard only: its cluster and placement digests
 _SPEC = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)")
 
 
@@ -35,6 +37,24 @@ def shard_of(cluster: str, count: int) -> int:
 
 def members(clusters: Iterable[str], index: int, count: int) -> frozenset[str]:
     return frozenset(name for name in clusters if shard_of(name, count) == index)
+
+
+def digests_bytes(clusters: Mapping[str, str], placements: Mapping[str, str]) -> bytes:
+    data = {"clusters": dict(clusters), "placements": dict(placements)}
+    return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
+
+
+def parse_digests(text: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """A shard's digests; none if they are missing or unreadable (the next render makes
+    them)."""
+    try:
+        data = json.loads(text)
+        return (
+            {str(k): str(v) for k, v in data["clusters"].items()},
+            {str(k): str(v) for k, v in data["placements"].items()},
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}, {}
 
 
 def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path:

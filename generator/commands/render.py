@@ -12,10 +12,12 @@ from generator.compile import Compiled, compile_fleet, inventory_warnings
 from generator.emit import RENDERED_DIR, Plan, apply, desired_tree, locked, plan, recover
 from generator.errors import UserError
 from generator.git import changed_paths, commit_paths, committed_text, merge_in_progress
-from generator.incremental import try_incremental
+from generator.incremental import reuse_clusters, try_incremental
 from generator.load import load_fleet, read_sources
 from generator.manifest import (
     MANIFEST_PATH,
+    Manifest,
+    code_digest,
     disk_digest,
     inputs_digest,
     manifest_bytes,
@@ -114,6 +116,11 @@ def render_shard(repo: Path, spec: str, *, fresh: bool = False) -> int:
     only = shards.members((c.name for c in fleet.clusters), index, count)
     compiled = compile_fleet(fleet, read_previous(repo), fresh=fresh, settle=True, only=only)
     tree = desired_tree(compiled)
+    # The digests cover the whole fleet (every shard decides everything): the merge keeps them.
+    assert compiled.digests is not None
+    tree[shards.DIGESTS_PATH] = shards.digests_bytes(
+        compiled.digests.clusters(), compiled.digests.templates()
+    )
     with locked(rendered, lambda: None):
         target = shards.write(rendered, index, count, tree)
     objects = sum(len(items) for items in compiled.objects.values())
@@ -132,11 +139,19 @@ def merge(repo: Path) -> int:
 
     with locked(rendered, waiting):
         tree = shards.read(rendered)
+        clusters, placements = shards.parse_digests(tree.pop(shards.DIGESTS_PATH, b""))
         sources = read_sources(repo)
         digests = template_digests(load_fleet(sources).templates)
-        tree[MANIFEST_PATH] = manifest_bytes(
-            inputs_digest(sources, ""), tree_digest(tree), policies_digest(sources), digests
+        manifest = Manifest(
+            inputs_digest(sources, ""),
+            tree_digest(tree),
+            policies_digest(sources),
+            digests,
+            code_digest(),
+            clusters,
+            placements,
         )
+        tree[MANIFEST_PATH] = manifest_bytes(manifest)
         change = plan(rendered, tree)  # the shards folder is not in the tree: it goes too
         if not change.empty:
             remember(rendered, apply(rendered, change), change.removed)
@@ -214,7 +229,9 @@ def _render(
     entries = raw_entries(text, where) if text is not None else None
     previous = previous_of(entries, where) if entries is not None else {}
     if not fresh and stored is not None:
-        quick = try_incremental(rendered, fleet, stored, policies, inputs, entries, previous)
+        quick = try_incremental(
+            rendered, fleet, stored, policies, inputs, entries, previous
+        ) or reuse_clusters(rendered, fleet, stored, policies, inputs, previous)
         if quick is not None:
             return _finish(
                 rendered,
@@ -229,8 +246,16 @@ def _render(
     for warning in compiled.warnings:
         click.echo(warning, err=True)
     tree = desired_tree(compiled)
-    digests = template_digests(fleet.templates)
-    tree[MANIFEST_PATH] = manifest_bytes(inputs, tree_digest(tree), policies, digests)
+    manifest = Manifest(
+        inputs,
+        tree_digest(tree),
+        policies,
+        template_digests(fleet.templates),
+        code_digest(),
+        compiled.digests.clusters() if compiled.digests else {},
+        compiled.digests.templates() if compiled.digests else {},
+    )
+    tree[MANIFEST_PATH] = manifest_bytes(manifest)
     change = plan(rendered, tree)
     return _finish(
         rendered,

@@ -657,6 +657,9 @@ def parse_override_policy(document: Document) -> OverridePolicy:
         source=document.source,
         resource_selectors=_resource_selectors(spec, ref.namespace),
         rules=tuple(rules),
+        digest=hashlib.sha256(
+            json.dumps(document.data, sort_keys=True, default=str).encode("utf-8")
+        ).hexdigest(),
     )
 
 

@@ -1,0 +1,111 @@
+"""What each cluster's objects are made of, as digests, so unchanged clusters are reused.
+
+A cluster's objects follow from its own Cluster object, and for each template placed on
+it: the template's body, the replicas (and Job completions) it gets there, whether its
+replicas are revised, and the override rules that apply. A change to one cluster's
+inventory entry or one override policy leaves most clusters' digests as they were; a
+render that finds the digest unchanged (and the templates on it unchanged) keeps the
+cluster's files as the last render wrote them.
+
+Two digests are kept: per cluster, everything above but the template bodies (those are
+tracked per template, so an edited template does not mark every cluster it is on); and per
+template, its entries on every cluster, so a render of only the changed templates can tell
+whether the clusters' digests still hold (an edit that moves nothing and changes no rule
+leaves them as they are; a new template is added to them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+from generator.model import Cluster, OverridePolicy, OverrideRule, ResourceKey
+
+# One template on one cluster: replicas, completions (-1: none), replicas revised, rules.
+Entry = tuple[int, int, bool, str | None]
+
+
+class Reuse(NamedTuple):
+    """What the last render left: its cluster digests, and which templates changed since."""
+
+    cluster_digests: Mapping[str, str]
+    changed_templates: frozenset[ResourceKey]
+
+
+def rules_digest(rules: Sequence[tuple[OverridePolicy, OverrideRule]]) -> str | None:
+    """The rules' identity: their policies' documents and positions. None when a policy was
+    derived from other objects (another dialect's overrides live in the templates)."""
+    parts = []
+    for policy, rule in rules:
+        if not policy.digest:
+            return None
+        parts.append(f"{policy.digest}:{rule.index}")
+    return hashlib.sha256(",".join(parts).encode("utf-8")).hexdigest()
+
+
+def cluster_digest(cluster: Cluster) -> str | None:
+    if not cluster.body:
+        return None
+    text = json.dumps(cluster.body, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Digests:
+    """Collects the entries of every (template, cluster) pair.
+
+    A cluster's digest combines its entries by XOR, so it does not depend on their order
+    and a template added later is added to it exactly (see `contribution`)."""
+
+    def __init__(self, clusters: Sequence[Cluster]) -> None:
+        self._by_cluster: dict[str, int | None] = {}
+        for cluster in clusters:
+            own = cluster_digest(cluster)
+            self._by_cluster[cluster.name] = int(own, 16) if own is not None else None
+        self._by_template: dict[ResourceKey, list[tuple[str, Entry]] | None] = {}
+
+    def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
+        known = entry[3] is not None
+        per_template = self._by_template.setdefault(template, [])
+        if per_template is not None:
+            if known:
+                per_template.append((cluster, entry))
+            else:
+                self._by_template[template] = None
+        per_cluster = self._by_cluster.get(cluster)
+        if per_cluster is not None:
+            if known:
+                self._by_cluster[cluster] = per_cluster ^ contribution(template, entry)
+            else:
+                self._by_cluster[cluster] = None
+
+    def clusters(self) -> dict[str, str]:
+        """Every cluster whose digest is known."""
+        return {
+            name: f"{value:064x}"
+            for name, value in sorted(self._by_cluster.items())
+            if value is not None
+        }
+
+    def templates(self) -> dict[str, str]:
+        """Every template placed somewhere whose entries are all known, by key."""
+        return {
+            str(key): hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()
+            for key, entries in sorted(self._by_template.items())
+            if entries is not None
+        }
+
+    def entries(self, template: ResourceKey) -> list[tuple[str, Entry]] | None:
+        """The template's entries by cluster; None if any is unknown."""
+        return self._by_template.get(template, [])
+
+
+def contribution(template: ResourceKey, entry: Entry) -> int:
+    """What one template's entry adds to its cluster's digest."""
+    return int(hashlib.sha256(repr((str(template), entry)).encode("utf-8")).hexdigest(), 16)
+
+
+def with_template(digest: str, template: ResourceKey, entry: Entry) -> str:
+    """A cluster's digest once `template` is added to it with `entry`."""
+    return f"{int(digest, 16) ^ contribution(template, entry):064x}"
