@@ -15,7 +15,7 @@ from generator import bootstrap, kinds, workloads
 from generator.dependencies import Resolver, references, union_clusters
 from generator.errors import Problems, UserError
 from generator.jsonvalue import deep_copy
-from generator.match import Contender, override_policies_for, rank_propagation_policies
+from generator.match import Contender, OverridePolicyIndex, rank_propagation_policies
 from generator.model import (
     DIVIDED,
     DUPLICATED,
@@ -36,6 +36,7 @@ from generator.overriders import Change, RuleTargets, applicable_rules, apply_ov
 from generator.overriders.containers import POD_SPEC_PATHS
 from generator.reuse import Digests, Reuse, rules_digest
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
+from generator.scheduler.core import FilterMemo
 from generator.scheduler.division import divide_replicas
 from generator.secrets import credential_warnings, plaintext_secret
 
@@ -203,6 +204,7 @@ def _bind(
     fleet: Fleet,
     previous: Mapping[ResourceKey, PreviousPlacement],
     fresh: bool,
+    memo: FilterMemo,
 ) -> Decision | None:
     contest = rank_propagation_policies(template, fleet.propagation_policies)
     _one_dialect(template, [c.policy for c in contest], "propagation")
@@ -256,7 +258,7 @@ def _bind(
                 targets, last.affinity_name, request.placement.replica_scheduling.strategy, (), kept
             )
         else:
-            result = schedule(request, fleet.clusters)
+            result = schedule(request, fleet.clusters, memo)
     except ScheduleError as exc:
         raise UserError.at(
             policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"
@@ -338,6 +340,7 @@ def _bind_all(
     fresh: bool,
     problems: Problems,
     warnings: list[str],
+    memo: FilterMemo,
 ) -> tuple[dict[ResourceKey, Decision], list[ResourceKey]]:
     """Every template's decision (policy, schedule, dependencies), by key, and the
     templates Karmada never propagates."""
@@ -348,7 +351,7 @@ def _bind_all(
             skipped.append(template.key)
             continue
         try:
-            decision = _bind(template, fleet, previous, fresh)
+            decision = _bind(template, fleet, previous, fresh, memo)
         except UserError as exc:
             problems.extend(exc)
             continue
@@ -397,19 +400,21 @@ def compile_fleet(
         name: [] for name in clusters if only is None or name in only
     }
     dependency_warnings: list[str] = []
-    bound, skipped = _bind_all(fleet, previous, fresh, problems, dependency_warnings)
+    memo: FilterMemo = {}
+    bound, skipped = _bind_all(fleet, previous, fresh, problems, dependency_warnings, memo)
     for _ in range(2 if settle and not problems.items else 0):
         current = placements(bound.values())
         if current == previous:
             break
         previous, dependency_warnings = current, []
-        bound, skipped = _bind_all(fleet, previous, False, problems, dependency_warnings)
+        bound, skipped = _bind_all(fleet, previous, False, problems, dependency_warnings, memo)
     warnings = [w for t in fleet.templates for w in credential_warnings(t)]
     warnings.extend(dependency_warnings)
 
     decisions: list[Decision] = []
     unmatched: list[ResourceKey] = []
     rule_targets = RuleTargets(fleet.override_policies, fleet.clusters)
+    override_index = OverridePolicyIndex(fleet.override_policies)
     # Templates matched by the same policies share their rule lists per cluster.
     # A template's policy list is interned to a small number first: fleets with a policy per
     # cluster give lists of a thousand entries, too long to hash once per object.
@@ -425,7 +430,7 @@ def compile_fleet(
                 unmatched.append(template.key)
             continue
         decisions.append(decision)
-        policies: list[OverridePolicy] = override_policies_for(template, fleet.override_policies)
+        policies: list[OverridePolicy] = override_index.for_template(template)
         try:
             _one_dialect(template, policies, "override")
         except UserError as exc:

@@ -128,3 +128,60 @@ def override_policies_for(
         template,
     )
     return cluster_wide + namespaced
+
+
+class OverridePolicyIndex:
+    """`override_policies_for`, for many templates of one fleet.
+
+    A policy whose selectors name no object and select no labels matches every template of
+    a group/version, kind and namespace alike: those are matched once per such triple, and
+    only the others per template. Within one namespace (or among cluster-wide policies)
+    names are unique, so the (level, name) order does not depend on how lists were joined.
+    """
+
+    def __init__(self, policies: Iterable[OverridePolicy]) -> None:
+        self._groups: dict[str | None, tuple[list[OverridePolicy], list[OverridePolicy]]] = {}
+        for policy in policies:
+            group = None if policy.cluster_scoped else policy.ref.namespace
+            alike, others = self._groups.setdefault(group, ([], []))
+            plain = all(
+                s.name is None and s.label_selector is None for s in policy.resource_selectors
+            )
+            (alike if plain else others).append(policy)
+        self._alike: dict[
+            tuple[str | None, str, str, str], list[tuple[MatchLevel, str, OverridePolicy]]
+        ] = {}
+
+    def _ordered(self, group: str | None, template: ResourceTemplate) -> list[OverridePolicy]:
+        alike, others = self._groups.get(group, ([], []))
+        key = (group, template.api_version, template.kind, template.namespace)
+        matched = self._alike.get(key)
+        if matched is None:
+            matched = self._alike[key] = [
+                (level, policy.ref.name, policy)
+                for policy in alike
+                for level in [_level(policy, template)]
+                if level is not MatchLevel.MISMATCH
+            ]
+        if others:
+            matched = matched + [
+                (level, policy.ref.name, policy)
+                for policy in others
+                for level in [_level(policy, template)]
+                if level is not MatchLevel.MISMATCH
+            ]
+        matched = sorted(matched, key=lambda item: (item[0], item[1]))
+        return [policy for _, _, policy in matched]
+
+    def for_template(self, template: ResourceTemplate) -> list[OverridePolicy]:
+        """ClusterOverridePolicies first, then OverridePolicies of the template's namespace."""
+        cluster_wide = self._ordered(None, template)
+        if not template.namespace:
+            return cluster_wide
+        return cluster_wide + self._ordered(template.namespace, template)
+
+
+def _level(policy: OverridePolicy, template: ResourceTemplate) -> MatchLevel:
+    if not policy.resource_selectors:
+        return MatchLevel.ALL  # no selectors: every resource (of the namespace)
+    return policy_match(policy.resource_selectors, template)

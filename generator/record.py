@@ -7,6 +7,7 @@ its ResourceBindings), and what a reviewer reads to see why something moved.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ def text_of_entries(entries: dict[ResourceKey, dict[str, Any]]) -> str:
         if clusters:
             lines.append(f'{opening}, "clusters": [')
             lines.extend(
-                json.dumps(c, ensure_ascii=False) + ("," if i < len(clusters) - 1 else "")
+                _cluster_line(c) + ("," if i < len(clusters) - 1 else "")
                 for i, c in enumerate(clusters)
             )
             lines.append("]}" + ("," if index < len(ordered) - 1 else ""))
@@ -45,6 +46,23 @@ def text_of_entries(entries: dict[ResourceKey, dict[str, Any]]) -> str:
             lines.append(f'{opening}, "clusters": []}}' + ("," if index < len(ordered) - 1 else ""))
     lines.append("]}")
     return "\n".join(lines) + "\n"
+
+
+_PLAIN = re.compile(r"[a-z0-9.-]+")  # needs no JSON escaping (every DNS-1123 name)
+
+
+def _cluster_line(cluster: dict[str, Any]) -> str:
+    """json.dumps of one cluster entry; spelled out for plain names (a large fleet's record
+    has one per template and cluster)."""
+    name = cluster.get("name")
+    if isinstance(name, str) and _PLAIN.fullmatch(name):
+        keys = tuple(cluster)
+        if keys == ("name",):
+            return f'{{"name": "{name}"}}'
+        replicas = cluster["replicas"] if keys == ("name", "replicas") else None
+        if type(replicas) is int:
+            return f'{{"name": "{name}", "replicas": {replicas}}}'
+    return json.dumps(cluster, ensure_ascii=False)
 
 
 def _load(text: str, path: str) -> list[dict[str, Any]]:

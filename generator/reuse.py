@@ -64,6 +64,8 @@ class Digests:
             own = cluster_digest(cluster)
             self._by_cluster[cluster.name] = int(own, 16) if own is not None else None
         self._by_template: dict[ResourceKey, list[tuple[str, Entry]] | None] = {}
+        self._keys: dict[ResourceKey, bytes] = {}
+        self._entries: dict[Entry, bytes] = {}
 
     def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
         known = entry[3] is not None
@@ -76,7 +78,14 @@ class Digests:
         per_cluster = self._by_cluster.get(cluster)
         if per_cluster is not None:
             if known:
-                self._by_cluster[cluster] = per_cluster ^ contribution(template, entry)
+                # One template on a thousand clusters: its key and its entries repeat.
+                key = self._keys.get(template)
+                if key is None:
+                    key = self._keys[template] = _key_bytes(template)
+                spelled = self._entries.get(entry)
+                if spelled is None:
+                    spelled = self._entries[entry] = repr(entry).encode("utf-8")
+                self._by_cluster[cluster] = per_cluster ^ _contribution(key, spelled)
             else:
                 self._by_cluster[cluster] = None
 
@@ -103,7 +112,15 @@ class Digests:
 
 def contribution(template: ResourceKey, entry: Entry) -> int:
     """What one template's entry adds to its cluster's digest."""
-    return int(hashlib.sha256(repr((str(template), entry)).encode("utf-8")).hexdigest(), 16)
+    return _contribution(_key_bytes(template), repr(entry).encode("utf-8"))
+
+
+def _key_bytes(template: ResourceKey) -> bytes:
+    return str(template).encode("utf-8") + b"\0"
+
+
+def _contribution(template: bytes, entry: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(template + entry).digest(), "big")
 
 
 def with_template(digest: str, template: ResourceKey, entry: Entry) -> str:

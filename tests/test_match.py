@@ -5,6 +5,7 @@ from __future__ import annotations
 from generator.errors import Source
 from generator.match import (
     MatchLevel,
+    OverridePolicyIndex,
     override_policies_for,
     propagation_policy_for,
     selector_match,
@@ -171,3 +172,28 @@ def test_override_order_cluster_first_then_level_ascending_then_name() -> None:
     ]
     ordered = [p.ref.name for p in override_policies_for(t, policies)]
     assert ordered == ["y-cluster-all", "z-cluster", "b-empty", "d-all", "c-by-label", "a-by-name"]
+    assert OverridePolicyIndex(policies).for_template(t) == override_policies_for(t, policies)
+
+
+def test_the_index_orders_as_policy_by_policy_matching_does() -> None:
+    policies = [
+        op("m-label", by_label(app="web")),
+        op("k-kind", by_kind()),
+        op("k-kind-data", by_kind(namespace="data"), namespace="data"),
+        op("a-name", by_name("api")),
+        op("z-empty"),
+        op("b-kind-and-name", by_kind(), by_name("web")),
+        cop("c-kind", by_kind()),
+        cop("c-label", by_label(tier="1")),
+        cop("a-empty"),
+        cop("d-kind-shop", by_kind(namespace="shop")),
+    ]
+    index = OverridePolicyIndex(policies)
+    for name in ("web", "api", "db"):
+        for namespace in ("shop", "data", ""):
+            for labels in ({}, {"app": "web"}, {"tier": "1", "app": "web"}):
+                t = template(name, namespace, labels)
+                expected = override_policies_for(t, policies)
+                # Asked twice: the second answer comes from what the first remembered.
+                assert index.for_template(t) == expected
+                assert index.for_template(t) == expected

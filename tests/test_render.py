@@ -654,3 +654,24 @@ def test_files_written_by_several_processes_are_the_same_files(
     for relative, (size, _, inode, digest) in stamps.items():
         assert (size, inode) == (len(files[relative]), os.stat(tmp_path / "two" / relative).st_ino)
         assert digest == hashlib.sha256(files[relative]).digest()
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "member-0001"},
+        {"name": "a", "replicas": 3},
+        {"name": "b", "replicas": 0},
+        {"name": 'q"uote', "replicas": 1},
+        {"name": "é", "replicas": 2},
+        {"replicas": 1, "name": "z"},
+        {"name": "a", "replicas": True},
+        {"name": "a", "other": 1},
+    ],
+)
+def test_record_cluster_lines_are_json_dumps(entry: dict[str, Any]) -> None:
+    import json
+
+    from generator.record import _cluster_line
+
+    assert _cluster_line(entry) == json.dumps(entry, ensure_ascii=False)

@@ -216,9 +216,7 @@ def test_a_placement_change_makes_the_clusters_it_moves_again(
         "    clusterAffinity: {labelSelector: {matchLabels: {tier: a}}}",
     )
     assert policies != POLICIES
-    kept, _, after = change_and_compare(
-        tmp_path, monkeypatch, {"policies/policies.yaml": policies}
-    )
+    kept, _, after = change_and_compare(tmp_path, monkeypatch, {"policies/policies.yaml": policies})
     assert kept == frozenset(NAMES) - {"dev-1"}
     assert "dev-1/shop/configmap_settings.yaml" in after
 

@@ -103,10 +103,26 @@ def _assign(request: ScheduleInput, selected: list[Candidate]) -> Division:
     return Division(result, weights, "; ".join(hows))
 
 
-def _attempt(
-    request: ScheduleInput, clusters: Sequence[Cluster]
-) -> tuple[Attempt, list[TargetCluster] | None]:
-    term = request.term.name if request.term is not None else ""
+# Filter results by what the filters read: the placement, the affinity term, the resource's
+# API and kind, whether it is a workload, and which clusters held it before.
+FilterMemo = dict[tuple[object, ...], tuple[list[Cluster], list[Rejection]]]
+
+
+def _filter(
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: FilterMemo | None
+) -> tuple[list[Cluster], list[Rejection]]:
+    key = (
+        id(request.placement),
+        id(request.term),
+        request.api_version,
+        request.kind,
+        request.is_workload,
+        frozenset(request.previous),
+        id(clusters),
+    )
+    found = memo.get(key) if memo is not None else None
+    if found is not None:
+        return found
     feasible: list[Cluster] = []
     rejected: list[Rejection] = []
     for cluster in clusters:
@@ -117,6 +133,17 @@ def _attempt(
                 break
         else:
             feasible.append(cluster)
+    if memo is not None:
+        # The objects ids stand for stay alive as long as the memo (one compile).
+        memo[key] = (feasible, rejected)
+    return feasible, rejected
+
+
+def _attempt(
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: FilterMemo | None = None
+) -> tuple[Attempt, list[TargetCluster] | None]:
+    term = request.term.name if request.term is not None else ""
+    feasible, rejected = _filter(request, clusters, memo)
     if not feasible:
         return Attempt(term, tuple(rejected), error="no cluster passed the filters"), None
 
@@ -154,13 +181,18 @@ def _attempt(
     return done, sorted(targets)
 
 
-def schedule(request: ScheduleInput, clusters: Sequence[Cluster]) -> Schedule:
+def schedule(
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: FilterMemo | None = None
+) -> Schedule:
     """Schedule one resource template. Raises ScheduleError when Karmada would fail it
-    without clearing the placement; a FitError (no cluster fits) yields no clusters."""
+    without clearing the placement; a FitError (no cluster fits) yields no clusters.
+
+    `memo`, shared by the templates of one compile, keeps filter results: templates of one
+    policy and kind are filtered alike."""
     strategy = strategy_name(request)
     terms = request.placement.cluster_affinities
     if not terms:
-        attempt, targets = _attempt(request, clusters)
+        attempt, targets = _attempt(request, clusters, memo)
         if targets is None:
             if attempt.fits_nowhere:
                 return Schedule((), "", strategy, (attempt,))
@@ -173,7 +205,7 @@ def schedule(request: ScheduleInput, clusters: Sequence[Cluster]) -> Schedule:
         start = 0  # a requested reschedule tries the terms from the first again
     attempts: list[Attempt] = []
     for term in terms[start:]:
-        attempt, targets = _attempt(dataclasses.replace(request, term=term), clusters)
+        attempt, targets = _attempt(dataclasses.replace(request, term=term), clusters, memo)
         attempts.append(attempt)
         if targets is not None:
             return Schedule(tuple(targets), term.name, strategy, tuple(attempts))
