@@ -36,7 +36,7 @@ from generator.overriders import Change, RuleTargets, applicable_rules, apply_ov
 from generator.overriders.containers import POD_SPEC_PATHS
 from generator.reuse import Digests, Reuse, rules_digest
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
-from generator.scheduler.core import FilterMemo
+from generator.scheduler.core import ScheduleMemo
 from generator.scheduler.division import divide_replicas
 from generator.secrets import credential_warnings, plaintext_secret
 
@@ -204,7 +204,7 @@ def _bind(
     fleet: Fleet,
     previous: Mapping[ResourceKey, PreviousPlacement],
     fresh: bool,
-    memo: FilterMemo,
+    memo: ScheduleMemo,
 ) -> Decision | None:
     contest = rank_propagation_policies(template, fleet.propagation_policies)
     _one_dialect(template, [c.policy for c in contest], "propagation")
@@ -340,7 +340,7 @@ def _bind_all(
     fresh: bool,
     problems: Problems,
     warnings: list[str],
-    memo: FilterMemo,
+    memo: ScheduleMemo,
 ) -> tuple[dict[ResourceKey, Decision], list[ResourceKey]]:
     """Every template's decision (policy, schedule, dependencies), by key, and the
     templates Karmada never propagates."""
@@ -400,7 +400,7 @@ def compile_fleet(
         name: [] for name in clusters if only is None or name in only
     }
     dependency_warnings: list[str] = []
-    memo: FilterMemo = {}
+    memo = ScheduleMemo()
     bound, skipped = _bind_all(fleet, previous, fresh, problems, dependency_warnings, memo)
     for _ in range(2 if settle and not problems.items else 0):
         current = placements(bound.values())

@@ -24,6 +24,7 @@ from generator.manifest import (
     code_digest,
     digest_of,
     disk_hashes,
+    hashing,
     manifest_bytes,
     template_digests,
 )
@@ -176,14 +177,16 @@ def reuse_clusters(
     or None to render fully. Every decision is made again; only objects are spared."""
     if not stored.clusters or stored.code != code_digest():
         return None
-    hashes = disk_hashes(rendered)
-    if hashes is None or digest_of(hashes) != stored.output:
-        return None  # rendered/ is not what the last render wrote
     digests = template_digests(fleet.templates)
     changed = frozenset(
         t.key for t in fleet.templates if stored.templates.get(str(t.key)) != digests[str(t.key)]
     )
-    compiled = compile_fleet(fleet, previous, settle=True, reuse=Reuse(stored.clusters, changed))
+    with hashing(rendered) as hashed:
+        reuse = Reuse(stored.clusters, changed)
+        compiled = compile_fleet(fleet, previous, settle=True, reuse=reuse)
+        hashes = hashed()
+    if hashes is None or digest_of(hashes) != stored.output:
+        return None  # rendered/ is not what the last render wrote
     tree = desired_tree(compiled)
     kept = {p: h for p, h in hashes.items() if p.split("/", 1)[0] in compiled.reused}
     files = {p: c for p, c in tree.items() if p != MANIFEST_PATH}

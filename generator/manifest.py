@@ -8,11 +8,14 @@ skips loading and compiling altogether.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import json
+import multiprocessing as mp
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -84,16 +87,22 @@ def _load_cache(root: Path) -> dict[str, Stamp]:
     return cache
 
 
-def remember(root: Path, written: Mapping[str, Stamp], removed: Iterable[str]) -> None:
+def remember(root: Path, written: Mapping[str, Stamp]) -> None:
     """Add what a render just wrote to the local hash cache, so the next run need not read
-    those files again."""
+    those files again. Appended: when read, a later line wins, and entries for removed
+    files are dropped by the next full rewrite (`disk_hashes` rewrites a cache that
+    differs from what it found)."""
     if not (root / META_DIR).is_dir():
         return
-    cache = _load_cache(root)
-    for relative in removed:
-        cache.pop(relative, None)
-    cache.update((r, stamp) for r, stamp in written.items() if r not in _SKIPPED)
-    _save_cache(root, cache)
+    path = root / HASH_CACHE_PATH
+    if path.is_symlink():
+        path.unlink()
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.writelines(
+            f"{relative}\t{size}\t{mtime}\t{inode}\t{digest.hex()}\n"
+            for relative, (size, mtime, inode, digest) in written.items()
+            if relative not in _SKIPPED
+        )
 
 
 _TXN_DIR = ".hubless/txn"
@@ -141,6 +150,18 @@ def disk_hashes(root: Path) -> dict[str, bytes] | None:
     if fresh != cache and (root / META_DIR).is_dir():
         _save_cache(root, fresh)
     return dict(entries)
+
+
+@contextlib.contextmanager
+def hashing(root: Path) -> Iterator[Callable[[], dict[str, bytes] | None]]:
+    """`disk_hashes(root)`, worked out by another process while this one goes on (a large
+    rendered/ takes a second or more to stat); call the yielded function for the answer."""
+    if "fork" not in mp.get_all_start_methods():
+        yield lambda: disk_hashes(root)
+        return
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+        future = pool.submit(disk_hashes, root)
+        yield future.result
 
 
 def _save_cache(root: Path, entries: Mapping[str, Stamp]) -> None:

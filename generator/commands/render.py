@@ -154,7 +154,7 @@ def merge(repo: Path) -> int:
         tree[MANIFEST_PATH] = manifest_bytes(manifest)
         change = plan(rendered, tree)  # the shards folder is not in the tree: it goes too
         if not change.empty:
-            remember(rendered, apply(rendered, change), change.removed)
+            remember(rendered, apply(rendered, change))
     click.echo(
         f"merged: {len(change.added)} files added, {len(change.changed)} changed, "
         f"{len(change.removed)} removed"
@@ -294,7 +294,7 @@ def _finish(
         click.echo(f"{RENDERED_DIR}/ is out of date: run `hubless render`", err=True)
         return 1, change
     if not change.empty:
-        remember(rendered, apply(rendered, change), change.removed)
+        remember(rendered, apply(rendered, change))
     objects = sum(len(items) for items in compiled.objects.values())
     click.echo(
         f"rendered {len(compiled.objects)} clusters, {objects} objects: "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from generator.model import Cluster, TargetCluster
@@ -103,13 +103,23 @@ def _assign(request: ScheduleInput, selected: list[Candidate]) -> Division:
     return Division(result, weights, "; ".join(hows))
 
 
-# Filter results by what the filters read: the placement, the affinity term, the resource's
-# API and kind, whether it is a workload, and which clusters held it before.
-FilterMemo = dict[tuple[object, ...], tuple[list[Cluster], list[Rejection]]]
+@dataclass
+class ScheduleMemo:
+    """What one compile already worked out, for templates that are scheduled alike.
+
+    Filter results by what the filters read (the placement, the affinity term, the
+    resource's API and kind, whether it is a workload, the clusters that held it before);
+    whole schedules by everything in the request but the resource's name. Keys hold ids
+    of objects that live as long as the memo."""
+
+    filters: dict[tuple[object, ...], tuple[list[Cluster], list[Rejection]]] = field(
+        default_factory=dict
+    )
+    schedules: dict[tuple[object, ...], Schedule] = field(default_factory=dict)
 
 
 def _filter(
-    request: ScheduleInput, clusters: Sequence[Cluster], memo: FilterMemo | None
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None
 ) -> tuple[list[Cluster], list[Rejection]]:
     key = (
         id(request.placement),
@@ -120,7 +130,7 @@ def _filter(
         frozenset(request.previous),
         id(clusters),
     )
-    found = memo.get(key) if memo is not None else None
+    found = memo.filters.get(key) if memo is not None else None
     if found is not None:
         return found
     feasible: list[Cluster] = []
@@ -134,13 +144,12 @@ def _filter(
         else:
             feasible.append(cluster)
     if memo is not None:
-        # The objects ids stand for stay alive as long as the memo (one compile).
-        memo[key] = (feasible, rejected)
+        memo.filters[key] = (feasible, rejected)
     return feasible, rejected
 
 
 def _attempt(
-    request: ScheduleInput, clusters: Sequence[Cluster], memo: FilterMemo | None = None
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None = None
 ) -> tuple[Attempt, list[TargetCluster] | None]:
     term = request.term.name if request.term is not None else ""
     feasible, rejected = _filter(request, clusters, memo)
@@ -182,13 +191,40 @@ def _attempt(
 
 
 def schedule(
-    request: ScheduleInput, clusters: Sequence[Cluster], memo: FilterMemo | None = None
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None = None
 ) -> Schedule:
     """Schedule one resource template. Raises ScheduleError when Karmada would fail it
     without clearing the placement; a FitError (no cluster fits) yields no clusters.
 
-    `memo`, shared by the templates of one compile, keeps filter results: templates of one
-    policy and kind are filtered alike."""
+    `memo`, shared by the templates of one compile, keeps results: templates of one policy
+    and kind are mostly scheduled alike."""
+    if memo is None:
+        return _schedule(request, clusters, None)
+    requirements = request.requirements
+    key = (
+        id(request.placement),
+        request.api_version,
+        request.kind,
+        request.replicas,
+        request.is_workload,
+        None
+        if requirements is None
+        else (tuple(sorted(requirements.requests.items())), requirements.node_claim),
+        frozenset(request.previous.items()),
+        request.previous_affinity,
+        id(request.term),
+        request.fresh,
+        id(clusters),
+    )
+    found = memo.schedules.get(key)
+    if found is None:
+        found = memo.schedules[key] = _schedule(request, clusters, memo)
+    return found
+
+
+def _schedule(
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None
+) -> Schedule:
     strategy = strategy_name(request)
     terms = request.placement.cluster_affinities
     if not terms:
