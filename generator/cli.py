@@ -13,6 +13,7 @@ from generator.commands import bootstrap as bootstrap_command
 from generator.commands import convert as convert_command
 from generator.commands import diff as diff_command
 from generator.commands import explain as explain_command
+from generator.commands import merge as merge_command
 from generator.commands import render as render_command
 from generator.commands import validate as validate_command
 from generator.errors import UserError
@@ -234,7 +235,7 @@ def merge(repo: Path) -> None:
     Every shard 1..N must be in rendered/.hubless/shards/ (CI jobs upload and download
     them as artifacts); the result is what one render of the whole fleet writes.
     """
-    sys.exit(render_command.merge(repo))
+    sys.exit(merge_command.merge(repo))
 
 
 def main() -> None:

@@ -1,30 +1,31 @@
-"""The pure pipeline: a Fleet in, every cluster's objects and every decision out.
+"""The pure pipeline: a Fleet in, every decision and every cluster's objects out.
 
-match -> schedule -> override. No I/O here: the same function serves render, --check,
-diff and explain.
+Like Karmada's scheduler, a list of named steps. `decide` makes every decision over the
+whole fleet: match, schedule, follow dependencies, and the override rules each template
+gets on each cluster (a `Recipe`). `materialize` builds the objects of the clusters asked
+for: copy, revise replicas, override. No I/O, no caching here: how much of a fleet to
+build is chosen by generator.build.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 from generator import bootstrap, kinds, workloads
 from generator.dependencies import Resolver, references, union_clusters
-from generator.errors import Problems, UserError
-from generator.jsonvalue import deep_copy
-from generator.match import Contender, OverridePolicyIndex, rank_propagation_policies
+from generator.errors import Problem, Problems, UserError
+from generator.match import OverridePolicyIndex, rank_propagation_policies
 from generator.model import (
     DIVIDED,
     DUPLICATED,
     KARMADA,
     Binding,
+    Cluster,
     Fleet,
     OverridePolicy,
-    Overriders,
-    OverrideRule,
     Placement,
     PreviousPlacement,
     PropagationPolicy,
@@ -33,53 +34,46 @@ from generator.model import (
     TargetCluster,
 )
 from generator.overriders import Change, RuleTargets, applicable_rules, apply_overrides
-from generator.overriders.containers import POD_SPEC_PATHS
-from generator.reuse import Digests, Reuse, rules_digest
+from generator.overriders.owned import Owned, Rules, own_copy, owned_paths
+from generator.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision, RenderedObject
 from generator.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from generator.scheduler.core import ScheduleMemo
 from generator.scheduler.division import divide_replicas
 from generator.secrets import credential_warnings, plaintext_secret
 
 SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
-NAMESPACE_SYNC = "namespace-sync"
-DEPENDENCY = "dependency"  # no policy of its own: placed only because workloads need it
+
+
+class Placed(NamedTuple):
+    """One template on one cluster: its target and the override rules that apply there."""
+
+    target: TargetCluster
+    rules: Rules  # shared by every template with the same policies on that cluster
+    owned: Owned | None  # what those rules can change (generator.overriders.owned)
 
 
 @dataclass(frozen=True)
-class RenderedObject:
-    key: ResourceKey
-    body: dict[str, Any]
-    overrides: tuple[str, ...]  # the override rules that applied, in order
-    # with tracing: per applied rule, the (pointer, before, after) it changed
-    changes: tuple[tuple[str, tuple[Change, ...]], ...] = ()
+class Recipe:
+    """How one template becomes an object on each of its clusters."""
+
+    template: ResourceTemplate
+    decision: Decision
+    revises_replicas: bool  # each cluster's copy gets that cluster's replicas
+    completions: Mapping[str, int]  # a Divided Job's completions, by cluster
+    placed: tuple[Placed, ...]  # in the binding's cluster order
 
 
 @dataclass(frozen=True)
-class Decision:
-    """Why a template is where it is: the binding, the policy contest and the schedule."""
+class Decided:
+    """Every decision over the whole fleet, and how to build each cluster's objects."""
 
-    binding: Binding
-    via: str  # the policy, or NAMESPACE_SYNC
-    contest: tuple[Contender, ...] = ()  # every matching propagation policy, winner first
-    schedule: Schedule | None = None  # None for namespace sync
-    propagate_deps: bool = False
-    # (workload, its clusters) for every propagateDeps workload that needs this object
-    required_by: tuple[tuple[ResourceKey, tuple[str, ...]], ...] = ()
-    replicas_by_overrides: bool = False  # another dialect's overrides write the replicas
-
-
-@dataclass(frozen=True)
-class Compiled:
-    objects: dict[str, list[RenderedObject]]  # cluster name -> objects in key order
+    fleet: Fleet
     decisions: tuple[Decision, ...]
+    recipes: tuple[Recipe, ...]
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
-    warnings: tuple[str, ...] = ()
-    digests: Digests | None = None  # what the objects are made of (generator.reuse)
-    reused: frozenset[str] = frozenset()  # clusters left as the last render wrote them
-
-    def decision_for(self, key: ResourceKey) -> Decision | None:
-        return next((d for d in self.decisions if d.binding.resource == key), None)
+    warnings: tuple[Problem, ...]
+    errors: tuple[Problem, ...]  # reported with materialize's, so one run lists them all
 
 
 def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
@@ -89,81 +83,6 @@ def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
     if kinds.is_reserved_namespace(template.name):
         return False
     return template.labels.get(SKIP_AUTO_PROPAGATION) != "true"
-
-
-Rules = list[tuple[OverridePolicy, OverrideRule]]
-# The paths overrides may change, as a tree: key -> the owned paths below it, None for the
-# whole value there. EACH under a list stands for every element.
-Owned = dict[str, "Owned | None"]
-EACH = "*"
-Placed = tuple[TargetCluster, Rules, "Owned | None"]  # one template on one cluster
-
-
-def _pointer_tokens(pointer: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
-
-
-def _owned_paths(rules: Rules, kind: str) -> Owned | None:
-    """The paths of a `kind` object these rules can change (None: possibly anything)."""
-    whole: list[list[str]] = []  # values replaced or changed anywhere below
-    shallow: list[list[str]] = [["spec"]]  # maps whose own keys change: spec gets replicas
-    for _, rule in rules:
-        overriders = rule.overriders
-        if not isinstance(overriders, Overriders):
-            return None  # another dialect's patches: no narrowing
-        for image in overriders.image:
-            if image.predicate_path is not None:
-                whole.append(_pointer_tokens(image.predicate_path))
-        if any(o.predicate_path is None for o in overriders.image) or (
-            overriders.command or overriders.args
-        ):
-            pod_spec = POD_SPEC_PATHS.get(kind)
-            if pod_spec is not None:
-                # They replace whole fields of a container: each needs its own container.
-                shallow.append([*_pointer_tokens(pod_spec), "containers", EACH])
-        if overriders.labels:
-            whole.append(["metadata", "labels"])
-        if overriders.annotations:
-            whole.append(["metadata", "annotations"])
-        whole.extend(_pointer_tokens(o.path) for o in overriders.plaintext)
-        whole.extend(_pointer_tokens(o.field_path) for o in overriders.field)
-    owned: Owned = {}
-    for tokens, below in [(t, {}) for t in shallow] + [(t, None) for t in whole]:
-        if not tokens[0]:
-            return None  # the whole object, or a pointer we do not narrow
-        node = owned
-        for token in tokens[:-1]:
-            nested = node.setdefault(token, {})
-            if nested is None:
-                break  # already owned whole
-            node = nested
-        else:
-            if below is None:
-                node[tokens[-1]] = None
-            else:
-                node.setdefault(tokens[-1], below)
-    return owned
-
-
-def _own_copy(value: dict[str, Any], owned: Owned | None) -> dict[str, Any]:
-    """A copy of `value` whose owned paths share nothing with it; the rest is shared.
-
-    Lists on a path are copied whole (an index may move under a patch), unless only EACH
-    is below them."""
-    if owned is None:
-        return deep_copy(value)  # type: ignore[no-any-return]
-    copy = dict(value)
-    for key, below in owned.items():
-        item = copy.get(key)
-        if isinstance(item, dict):
-            copy[key] = _own_copy(item, below)
-        elif isinstance(item, list):
-            if below is not None and below.keys() == {EACH}:
-                each = below[EACH]
-                copy[key] = [_own_copy(e, each) if isinstance(e, dict) else e for e in item]
-            else:
-                copy[key] = deep_copy(item)
-    return copy
 
 
 def _job_completions(template: ResourceTemplate, decision: Decision) -> dict[str, int]:
@@ -203,7 +122,7 @@ def _bind(
     template: ResourceTemplate,
     fleet: Fleet,
     previous: Mapping[ResourceKey, PreviousPlacement],
-    fresh: bool,
+    rebalance: bool,
     memo: ScheduleMemo,
 ) -> Decision | None:
     contest = rank_propagation_policies(template, fleet.propagation_policies)
@@ -248,7 +167,7 @@ def _bind(
         requirements=requirements,
         previous=dict(last.clusters),
         previous_affinity=last.affinity_name,
-        fresh=fresh,
+        fresh=rebalance,
     )
     kept = _keep_reason(request, last, placement, fleet)
     try:
@@ -295,10 +214,10 @@ def _one_dialect(
             )
 
 
-def _follow_dependencies(
-    fleet: Fleet, bound: dict[ResourceKey, Decision], warnings: list[str]
-) -> None:
-    """Send what propagateDeps workloads reference to the workloads' clusters."""
+def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> list[Problem]:
+    """Send what propagateDeps workloads reference to the workloads' clusters; warn of
+    references to objects that are not there."""
+    warnings: list[Problem] = []
     resolver = Resolver(fleet.templates)
     required: dict[ResourceKey, dict[ResourceKey, tuple[str, ...]]] = {}
     for template in fleet.templates:
@@ -311,9 +230,11 @@ def _follow_dependencies(
             if not found:
                 what = reference.name or dict(reference.labels)
                 warnings.append(
-                    f"{template.source}: warning: {template.key} uses {reference.kind} "
-                    f"{template.namespace}/{what}, which is not in templates/ (skipped, as "
-                    "Karmada does)"
+                    Problem.warning(
+                        template.source,
+                        f"{template.key} uses {reference.kind} {template.namespace}/{what}, "
+                        "which is not in templates/ (skipped, as Karmada does)",
+                    )
                 )
             for dependency in found:
                 required.setdefault(dependency.key, {})[template.key] = clusters
@@ -332,33 +253,42 @@ def _follow_dependencies(
             template = templates[key]
             binding = Binding(key, template.source, None, targets)
             bound[key] = Decision(binding, DEPENDENCY, required_by=required_by)
+    return warnings
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """One scheduling pass over the fleet."""
+
+    decisions: dict[ResourceKey, Decision]  # by template, for the templates placed
+    skipped: list[ResourceKey]  # templates Karmada never propagates
+    errors: list[Problem]
+    warnings: list[Problem]  # references propagateDeps could not follow
 
 
 def _bind_all(
     fleet: Fleet,
     previous: Mapping[ResourceKey, PreviousPlacement],
-    fresh: bool,
-    problems: Problems,
-    warnings: list[str],
+    rebalance: bool,
     memo: ScheduleMemo,
-) -> tuple[dict[ResourceKey, Decision], list[ResourceKey]]:
-    """Every template's decision (policy, schedule, dependencies), by key, and the
-    templates Karmada never propagates."""
+) -> _Bound:
+    """Every template's decision: policy, schedule, dependencies."""
     bound: dict[ResourceKey, Decision] = {}
     skipped: list[ResourceKey] = []
+    problems = Problems()
     for template in fleet.templates:
         if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
             skipped.append(template.key)
             continue
         try:
-            decision = _bind(template, fleet, previous, fresh, memo)
+            decision = _bind(template, fleet, previous, rebalance, memo)
         except UserError as exc:
             problems.extend(exc)
             continue
         if decision is not None:
             bound[template.key] = decision
-    _follow_dependencies(fleet, bound, warnings)
-    return bound, skipped
+    warnings = _follow_dependencies(fleet, bound)
+    return _Bound(bound, skipped, problems.errors, warnings)
 
 
 def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
@@ -373,58 +303,66 @@ def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlace
     }
 
 
-def compile_fleet(
+def decide(
     fleet: Fleet,
     previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
     *,
-    fresh: bool = False,
-    trace: bool = False,
-    settle: bool = False,
-    only: frozenset[str] | None = None,
-    reuse: Reuse | None = None,
-) -> Compiled:
-    """Every cluster's fully overridden objects. Raises UserError listing every failure.
+    rebalance: bool = False,
+    until_stable: bool = False,
+) -> Decided:
+    """Every decision over the whole fleet, and each template's recipe.
 
-    `only` limits the objects to those clusters (a shard); every decision is still made
-    over the whole fleet. `trace` also records what every override rule changed (for
-    `explain`). `settle`
+    `previous` is the last render's placement (Karmada's bindings). `rebalance` schedules
+    Divided workloads from scratch (Karmada's WorkloadRebalancer). `until_stable`
     schedules again, with the result as the previous placement, until the result no
     longer changes (at most twice more), so that what is written is a fixed point: the
-    next render from the same sources decides the same. With `reuse`, clusters whose
-    digest is unchanged (and that hold no changed template) get no objects: they are
-    listed in `reused`, their files already hold what they would."""
+    next render from the same sources decides the same."""
     previous = previous or {}
-    problems = Problems()
-    clusters = {cluster.name: cluster for cluster in fleet.clusters}
-    objects: dict[str, list[RenderedObject]] = {
-        name: [] for name in clusters if only is None or name in only
-    }
-    dependency_warnings: list[str] = []
     memo = ScheduleMemo()
-    bound, skipped = _bind_all(fleet, previous, fresh, problems, dependency_warnings, memo)
-    for _ in range(2 if settle and not problems.items else 0):
-        current = placements(bound.values())
+    bound = _bind_all(fleet, previous, rebalance, memo)
+    errors = list(bound.errors)
+    for _ in range(2 if until_stable and not errors else 0):
+        current = placements(bound.decisions.values())
         if current == previous:
             break
-        previous, dependency_warnings = current, []
-        bound, skipped = _bind_all(fleet, previous, False, problems, dependency_warnings, memo)
+        previous = current
+        bound = _bind_all(fleet, previous, False, memo)
+        errors.extend(bound.errors)
     warnings = [w for t in fleet.templates for w in credential_warnings(t)]
-    warnings.extend(dependency_warnings)
+    warnings.extend(bound.warnings)
+    decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
+    errors.extend(recipe_errors)
+    return Decided(
+        fleet,
+        tuple(decisions),
+        tuple(recipes),
+        tuple(unmatched),
+        tuple(bound.skipped),
+        tuple(warnings),
+        tuple(errors),
+    )
 
+
+def _recipes(
+    fleet: Fleet, bound: _Bound
+) -> tuple[list[Decision], list[Recipe], list[ResourceKey], list[Problem]]:
+    """Each placed template's recipe, in template order: the decisions, the recipes, the
+    templates no policy placed, and the errors found."""
     decisions: list[Decision] = []
+    recipes: list[Recipe] = []
     unmatched: list[ResourceKey] = []
+    problems = Problems()
+    clusters = {cluster.name: cluster for cluster in fleet.clusters}
+    skipped = set(bound.skipped)
     rule_targets = RuleTargets(fleet.override_policies, fleet.clusters)
     override_index = OverridePolicyIndex(fleet.override_policies)
     # Templates matched by the same policies share their rule lists per cluster.
     # A template's policy list is interned to a small number first: fleets with a policy per
     # cluster give lists of a thousand entries, too long to hash once per object.
     policy_sets: dict[tuple[int, ...], int] = {}
-    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None, str | None]] = {}
-    digests = Digests(fleet.clusters)
-    # First what goes where with which rules (the digests need all of it), then the objects.
-    work: list[tuple[ResourceTemplate, Decision, bool, dict[str, int], list[Placed]]] = []
+    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None]] = {}
     for template in fleet.templates:
-        decision = bound.get(template.key)
+        decision = bound.decisions.get(template.key)
         if decision is None:
             if template.key not in skipped:
                 unmatched.append(template.key)
@@ -441,119 +379,145 @@ def compile_fleet(
         workload = decision.binding.replicas > 0 or workloads.has_replica_requirements(
             template.group, template.kind, template.body
         )
-        revise = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
-        completions = _job_completions(template, decision)
+        revises = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
         policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
-        targets: list[Placed] = []
+        placed: list[Placed] = []
         for target in decision.binding.clusters:
             cache_key = (policies_key, template.kind, target.name)
             cached = rules_cache.get(cache_key)
             if cached is None:
                 rules = applicable_rules(policies, clusters[target.name], rule_targets)
-                cached = rules_cache[cache_key] = (
-                    rules,
-                    _owned_paths(rules, template.kind),
-                    rules_digest(rules),
-                )
-            rules, owned, rules_id = cached
-            entry = (target.replicas, completions.get(target.name, -1), revise, rules_id)
-            digests.add(template.key, target.name, entry)
-            if only is None or target.name in only:
-                targets.append((target, rules, owned))
-        work.append((template, decision, revise, completions, targets))
-    reused = frozenset(
-        name
-        for name, digest in digests.clusters().items()
-        if reuse is not None and reuse.cluster_digests.get(name) == digest
-    )
-    if reuse is not None and reuse.changed_templates:
-        # A cluster holding a changed template is made again (its digest leaves bodies out).
-        touched = {
-            target.name
-            for template, decision, _, _, _ in work
-            if template.key in reuse.changed_templates
-            for target in decision.binding.clusters
-        }
-        reused -= touched
-    for name in reused:
-        objects.pop(name, None)
-    for template, _, revise, completions, targets in work:
-        for target, rules, owned in targets:
-            if target.name in reused:
+                cached = rules_cache[cache_key] = (rules, owned_paths(rules, template.kind))
+            placed.append(Placed(target, *cached))
+        recipes.append(
+            Recipe(template, decision, revises, _job_completions(template, decision), tuple(placed))
+        )
+    return decisions, recipes, unmatched, problems.errors
+
+
+def materialize(
+    decided: Decided, clusters: Collection[str] | None = None, *, trace: bool = False
+) -> Compiled:
+    """The objects of `clusters` (default: every cluster), each fully overridden. Raises
+    UserError listing every error, the decisions' included.
+
+    `trace` also records what every override rule changed (for `explain`)."""
+    fleet = decided.fleet
+    by_name = {cluster.name: cluster for cluster in fleet.clusters}
+    objects: dict[str, list[RenderedObject]] = {
+        name: [] for name in by_name if clusters is None or name in clusters
+    }
+    problems = Problems()
+    problems.items.extend(decided.errors)
+    for recipe in decided.recipes:
+        for target, rules, owned in recipe.placed:
+            built = objects.get(target.name)
+            if built is None:
                 continue
-            cluster = clusters[target.name]
-            # Overrides get their own copy of the parts they can change; spec is always
-            # the copy's own (replicas); the rest stays shared with the template.
-            body = _own_copy(template.body, owned)
-            if revise:
-                workloads.revise_replicas(template.group, template.kind, body, target.replicas)
-            if target.name in completions:
-                body["spec"]["completions"] = completions[target.name]
-            steps: list[tuple[str, list[Change]]] | None = [] if trace else None
             try:
-                body, applied = apply_overrides(body, rules, cluster, template.key, steps)
+                built.append(_build(recipe, target, rules, owned, by_name[target.name], trace))
             except UserError as exc:
                 problems.extend(exc)
-                continue
-            if plaintext_secret(body):
-                problems.add(
-                    template.source,
-                    f"overrides put plaintext data into Secret {template.key} for cluster "
-                    f"{target.name}; plaintext Secrets do not go to rendered/",
-                )
-                continue
-            recorded = tuple((rule, tuple(found)) for rule, found in steps or ())
-            objects[target.name].append(
-                RenderedObject(template.key, body, tuple(applied), recorded)
-            )
     for cluster in fleet.clusters:
         if cluster.gitops and cluster.name in objects:
-            # The cluster manages its own pull: its bootstrap objects go to its folder.
-            for body in bootstrap.objects(
-                cluster.gitops, cluster.name, cluster.gitops_repo_url, cluster.gitops_revision
-            ):
-                metadata = body["metadata"]
-                key = ResourceKey(
-                    kinds.group_of(body["apiVersion"]),
-                    body["kind"],
-                    metadata["namespace"],
-                    metadata["name"],
-                )
-                objects[cluster.name].append(RenderedObject(key, body, ()))
+            objects[cluster.name].extend(_bootstrap_objects(cluster))
     problems.raise_if_any()
     return Compiled(
-        objects,
-        tuple(decisions),
-        tuple(unmatched),
-        tuple(skipped),
-        tuple(warnings),
-        digests,
-        reused,
+        objects, decided.decisions, decided.unmatched, decided.skipped, decided.warnings
     )
 
 
-def inventory_warnings(fleet: Fleet) -> list[str]:
+def _build(
+    recipe: Recipe,
+    target: TargetCluster,
+    rules: Rules,
+    owned: Owned | None,
+    cluster: Cluster,
+    trace: bool,
+) -> RenderedObject:
+    """One template's object on one cluster."""
+    template = recipe.template
+    # Overrides get their own copy of the parts they can change; spec is always the copy's
+    # own (replicas); the rest stays shared with the template.
+    body = own_copy(template.body, owned)
+    if recipe.revises_replicas:
+        workloads.revise_replicas(template.group, template.kind, body, target.replicas)
+    if target.name in recipe.completions:
+        body["spec"]["completions"] = recipe.completions[target.name]
+    steps: list[tuple[str, list[Change]]] | None = [] if trace else None
+    body, applied = apply_overrides(body, rules, cluster, template.key, steps)
+    if plaintext_secret(body):
+        raise UserError.at(
+            template.source,
+            f"overrides put plaintext data into Secret {template.key} for cluster "
+            f"{target.name}; plaintext Secrets do not go to rendered/",
+        )
+    recorded = tuple((rule, tuple(found)) for rule, found in steps or ())
+    return RenderedObject(template.key, body, tuple(applied), recorded)
+
+
+def _bootstrap_objects(cluster: Cluster) -> list[RenderedObject]:
+    """A self-managed cluster's own pull: its bootstrap objects go to its folder."""
+    assert cluster.gitops
+    found = []
+    for body in bootstrap.objects(
+        cluster.gitops, cluster.name, cluster.gitops_repo_url, cluster.gitops_revision
+    ):
+        metadata = body["metadata"]
+        key = ResourceKey(
+            kinds.group_of(body["apiVersion"]),
+            body["kind"],
+            metadata["namespace"],
+            metadata["name"],
+        )
+        found.append(RenderedObject(key, body, ()))
+    return found
+
+
+def compile_fleet(
+    fleet: Fleet,
+    previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
+    *,
+    rebalance: bool = False,
+    until_stable: bool = False,
+    trace: bool = False,
+) -> Compiled:
+    """Every decision and every cluster's objects: `decide`, then `materialize` all."""
+    decided = decide(fleet, previous, rebalance=rebalance, until_stable=until_stable)
+    return materialize(decided, trace=trace)
+
+
+def inventory_warnings(fleet: Fleet) -> list[Problem]:
     """Clusters that will surprise: no API list (they receive nothing), or not Ready."""
     warnings = []
     for cluster in fleet.clusters:
         if cluster.dialect != KARMADA:
             if not cluster.ready:
                 warnings.append(
-                    f"{cluster.source}: warning: cluster {cluster.name} is not Ready "
-                    "(status.conditions): nothing is written for it"
+                    Problem.warning(
+                        cluster.source,
+                        f"cluster {cluster.name} is not Ready (status.conditions): nothing is "
+                        "written for it",
+                    )
                 )
             continue
         if not cluster.api_enablements:
             warnings.append(
-                f"{cluster.source}: warning: cluster {cluster.name} has no "
-                "status.apiEnablements, so no policy can place anything on it"
+                Problem.warning(
+                    cluster.source,
+                    f"cluster {cluster.name} has no status.apiEnablements, so no policy can "
+                    "place anything on it",
+                )
             )
         for taint in cluster.taints:
             if taint.key.startswith("cluster.karmada.io/") and taint.key.endswith(
                 ("not-ready", "unreachable")
             ):
                 warnings.append(
-                    f"{cluster.source}: warning: cluster {cluster.name} is not Ready "
-                    f"(status.conditions): it carries the taint {taint.key}:{taint.effect}"
+                    Problem.warning(
+                        cluster.source,
+                        f"cluster {cluster.name} is not Ready (status.conditions): it carries "
+                        f"the taint {taint.key}:{taint.effect}",
+                    )
                 )
     return warnings

@@ -16,13 +16,22 @@ class Source(NamedTuple):
         return f"{self.path}:{self.line}"
 
 
+ERROR = "error"
+WARNING = "warning"  # reported, and the command goes on
+
+
 class Problem(NamedTuple):
     source: Source | None
     message: str
+    severity: str = ERROR
 
     def __str__(self) -> str:
         where = f"{self.source}: " if self.source is not None else ""
-        return f"{where}error: {self.message}"
+        return f"{where}{self.severity}: {self.message}"
+
+    @classmethod
+    def warning(cls, source: Source | None, message: str) -> Problem:
+        return cls(source, message, WARNING)
 
 
 class UserError(Exception):
@@ -46,9 +55,22 @@ class Problems:
     def add(self, source: Source | None, message: str) -> None:
         self.items.append(Problem(source, message))
 
+    def warn(self, source: Source | None, message: str) -> None:
+        self.items.append(Problem.warning(source, message))
+
     def extend(self, error: UserError) -> None:
         self.items.extend(error.problems)
 
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == WARNING]
+
     def raise_if_any(self) -> None:
-        if self.items:
-            raise UserError(self.items)
+        """Raise the errors, if there are any (warnings stay with the caller)."""
+        errors = self.errors
+        if errors:
+            raise UserError(errors)

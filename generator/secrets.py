@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from generator.errors import Problem
 from generator.model import ResourceTemplate
 from generator.workloads import pod_spec
 
@@ -64,7 +65,7 @@ def _values(template: ResourceTemplate) -> Iterator[tuple[str, str]]:
                     yield f"env {variable.get('name')}", variable["value"]
 
 
-def credential_warnings(template: ResourceTemplate) -> list[str]:
+def credential_warnings(template: ResourceTemplate) -> list[Problem]:
     if _annotation(template, ALLOW_CREDENTIALS):
         return []
     warnings = []
@@ -72,8 +73,11 @@ def credential_warnings(template: ResourceTemplate) -> list[str]:
         for what, pattern in CREDENTIAL_PATTERNS:
             if pattern.search(value):
                 warnings.append(
-                    f"{template.source}: warning: {template.key} {where} looks like {what}; "
-                    f'keep credentials out of git (or annotate {ALLOW_CREDENTIALS}: "true")'
+                    Problem.warning(
+                        template.source,
+                        f"{template.key} {where} looks like {what}; keep credentials out of "
+                        f'git (or annotate {ALLOW_CREDENTIALS}: "true")',
+                    )
                 )
                 break
     return warnings

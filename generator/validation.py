@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from generator.compile import Compiled
-from generator.errors import Problem as UserProblem
-from generator.errors import Source
+from generator.errors import Problem, Source
 from generator.kubeschema import Catalog, Version, is_builtin_group, parse_version, schema_version
 from generator.model import Fleet, ResourceKey
+from generator.results import Compiled
 
 
 class Report(NamedTuple):
-    errors: list[UserProblem]
-    warnings: list[str]
+    errors: list[Problem]
+    warnings: list[Problem]
     checked: int
 
 
@@ -21,17 +20,19 @@ def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | N
     catalog = Catalog(fleet.templates)
     sources: dict[ResourceKey, Source] = {t.key: t.source for t in fleet.templates}
     default = parse_version(default_version) if default_version else None
-    errors: list[UserProblem] = []
-    warnings: list[str] = []
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
     unvalidated: dict[tuple[str, str], list[str]] = {}
     checked = 0
     for cluster in fleet.clusters:
         version: Version | None = parse_version(cluster.kubernetes_version) or default
         if version is None:
             warnings.append(
-                f"{cluster.source}: warning: cluster {cluster.name} has no "
-                "status.kubernetesVersion: its objects are not validated "
-                "(give one with --kube-version-default)"
+                Problem.warning(
+                    cluster.source,
+                    f"cluster {cluster.name} has no status.kubernetesVersion: its objects are "
+                    "not validated (give one with --kube-version-default)",
+                )
             )
             continue
         used = schema_version(version)
@@ -44,7 +45,7 @@ def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | N
             if found is None:
                 if is_builtin_group(api_version):
                     errors.append(
-                        UserProblem(
+                        Problem(
                             source,
                             f"{where}: {api_version} {kind} is not served by Kubernetes {used}",
                         )
@@ -54,10 +55,13 @@ def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | N
                 continue
             checked += 1
             for problem in found:
-                errors.append(UserProblem(source, f"{where}: {problem.field}: {problem.message}"))
+                errors.append(Problem(source, f"{where}: {problem.field}: {problem.message}"))
     for (api_version, kind), clusters in sorted(unvalidated.items()):
         warnings.append(
-            f"warning: {api_version} {kind} has no schema (no CustomResourceDefinition in "
-            f"templates/): not validated on {', '.join(sorted(set(clusters)))}"
+            Problem.warning(
+                None,
+                f"{api_version} {kind} has no schema (no CustomResourceDefinition in "
+                f"templates/): not validated on {', '.join(sorted(set(clusters)))}",
+            )
         )
     return Report(errors, warnings, checked)

@@ -150,7 +150,7 @@ def _bodies(rules: list[tuple[int, str]]) -> tuple[dict[str, Any], Any, Any]:
 )
 def test_shared_copies_render_what_private_copies_render(rules: list[tuple[int, str]]) -> None:
     shared, before, after = _bodies(rules)
-    with mock.patch.object(compile_module, "_own_copy", lambda body, owned: deep_copy(body)):
+    with mock.patch.object(compile_module, "own_copy", lambda body, owned: deep_copy(body)):
         private, _, _ = _bodies(rules)
     # A change leaking through a shared part would show on a later cluster's object.
     assert shared == private

@@ -5,11 +5,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from generator.compile import DEPENDENCY, compile_fleet
+from generator.compile import compile_fleet
 from generator.dependencies import Reference, references
 from generator.errors import Source
 from generator.load import SourceFile, load_fleet
 from generator.model import ResourceTemplate
+from generator.results import DEPENDENCY
 from tests.conftest import cluster_yaml, run_hubless, write_tree
 
 SRC = Source("templates/t.yaml", 1)

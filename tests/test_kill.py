@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from generator.emit import recover
+from generator.build.state.transaction import recover
 from tests.conftest import LOCAL_FILES, cluster_yaml, write_tree
 
 KILL_POINTS = 50

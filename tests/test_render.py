@@ -365,9 +365,9 @@ def test_failure_while_staging_leaves_rendered_untouched(
     write_tree(tmp_path, {"templates/web/configmap.yaml": CONFIGMAP.replace('"on"', '"off"')})
     (tmp_path / "templates/namespace.yaml").unlink()
 
-    from generator import emit
+    from generator.build.state import transaction
 
-    real = emit._stage
+    real = transaction._stage
     calls = []
 
     def failing(path: str, data: bytes) -> None:
@@ -376,7 +376,7 @@ def test_failure_while_staging_leaves_rendered_untouched(
             raise OSError("disk full")
         real(path, data)
 
-    monkeypatch.setattr(emit, "_stage", failing)
+    monkeypatch.setattr(transaction, "_stage", failing)
     with pytest.raises(OSError):
         render(tmp_path, check=False)
     assert snapshot(tmp_path / "rendered") == before
@@ -492,7 +492,8 @@ def test_unchanged_inputs_skip_compiling_but_hand_edits_are_caught(tmp_path: Pat
 def test_sharded_render_merges_into_what_one_render_writes(tmp_path: Path) -> None:
     import shutil
 
-    from generator.commands.render import merge, render_shard
+    from generator.commands.merge import merge
+    from generator.commands.render import render_shard
 
     single = tmp_path / "single"
     write_tree(single, base_files())
@@ -509,7 +510,8 @@ def test_sharded_render_merges_into_what_one_render_writes(tmp_path: Path) -> No
 
 
 def test_merge_needs_every_shard(tmp_path: Path) -> None:
-    from generator.commands.render import merge, render_shard
+    from generator.commands.merge import merge
+    from generator.commands.render import render_shard
 
     write_tree(tmp_path, base_files())
     render_shard(tmp_path, "1/2")
@@ -534,7 +536,8 @@ def test_incremental_render_writes_what_a_full_render_writes(
 ) -> None:
     import shutil
 
-    from generator import incremental
+    from generator.build.plan import plan_render
+    from generator.build.result import Strategy
 
     repo = tmp_path / "repo"
     write_tree(repo, many_templates())
@@ -567,21 +570,11 @@ def test_incremental_render_writes_what_a_full_render_writes(
     shutil.copytree(repo, full)
     (full / "rendered/.hubless/manifest.json").unlink()  # no shortcut: a full render
 
-    taken = []
-    for name in ("try_incremental", "reuse_clusters"):
-        real = getattr(incremental, name)
-
-        def spy(*args: object, _real: Any = real, _name: str = name, **kwargs: object) -> object:
-            result = _real(*args, **kwargs)
-            if result is not None:
-                taken.append(_name)
-            return result
-
-        monkeypatch.setattr(f"generator.commands.render.{name}", spy)
-    render(repo, check=False)
     # A removal or a move changes the clusters' digests in ways only a count of every
     # template can tell: those clusters are made again, the others kept.
-    assert taken == (["try_incremental"] if change in ("edit", "add") else ["reuse_clusters"])
+    expected = Strategy.TEMPLATES if change in ("edit", "add") else Strategy.CLUSTERS
+    assert plan_render(repo).strategy is expected
+    render(repo, check=False)
     render(full, check=False)
     local = {".hubless/lock", ".hubless/hashes"}  # not committed, not output
     assert {k: v[0] for k, v in snapshot(repo / "rendered").items() if k not in local} == {
@@ -593,7 +586,7 @@ def test_incremental_render_writes_what_a_full_render_writes(
 def test_render_leaves_a_true_stamp_for_every_file_it_wrote(tmp_path: Path) -> None:
     import hashlib
 
-    from generator.manifest import _load_cache
+    from generator.build.state.hashes import _load_cache
 
     write_tree(tmp_path, base_files())
     render(tmp_path, check=False)
@@ -612,7 +605,8 @@ def test_render_leaves_a_true_stamp_for_every_file_it_wrote(tmp_path: Path) -> N
 def test_a_stamp_as_new_as_the_cache_is_not_trusted(tmp_path: Path) -> None:
     import hashlib
 
-    from generator.manifest import HASH_CACHE_PATH, disk_hashes
+    from generator.build.state.hashes import disk_hashes
+    from generator.build.state.paths import HASH_CACHE
 
     write_tree(tmp_path, base_files())
     render(tmp_path, check=False)
@@ -623,7 +617,7 @@ def test_a_stamp_as_new_as_the_cache_is_not_trusted(tmp_path: Path) -> None:
     # A cache claiming another digest for the file, with the file's exact stat, written in
     # the same clock tick as the file (as when a file changes just after being hashed).
     lie = f"east/shop/configmap_web.yaml\t{info.st_size}\t{info.st_mtime_ns}\t{info.st_ino}\t"
-    cache = root / HASH_CACHE_PATH
+    cache = root / HASH_CACHE
     cache.write_text(lie + "00" * 32 + "\n")
     os.utime(cache, ns=(info.st_mtime_ns, info.st_mtime_ns))
     hashes = disk_hashes(root)
@@ -641,13 +635,13 @@ def test_files_written_by_several_processes_are_the_same_files(
 ) -> None:
     import hashlib
 
-    from generator import emit
+    from generator.build.state import transaction
 
     files = {f"c{i % 7}/ns/configmap_{i}.yaml": f"n: {i}\n".encode() * (i % 5) for i in range(60)}
-    change = emit.Plan(added=files)
-    monkeypatch.setattr(emit, "STAGE_PARALLEL_THRESHOLD", 1)
-    stamps = emit.apply(tmp_path / "two", change, workers=2)
-    serial = emit.apply(tmp_path / "one", change, workers=1)
+    change = transaction.TreeChange(added=files)
+    monkeypatch.setattr(transaction, "STAGE_PARALLEL_THRESHOLD", 1)
+    stamps = transaction.apply(tmp_path / "two", change, workers=2)
+    serial = transaction.apply(tmp_path / "one", change, workers=1)
     assert {k: v[0] for k, v in snapshot(tmp_path / "two").items()} == files
     assert {k: v[0] for k, v in snapshot(tmp_path / "one").items()} == files
     assert set(stamps) == set(serial) == set(files)
@@ -657,21 +651,15 @@ def test_files_written_by_several_processes_are_the_same_files(
 
 
 @pytest.mark.parametrize(
-    "entry",
-    [
-        {"name": "member-0001"},
-        {"name": "a", "replicas": 3},
-        {"name": "b", "replicas": 0},
-        {"name": 'q"uote', "replicas": 1},
-        {"name": "é", "replicas": 2},
-        {"replicas": 1, "name": "z"},
-        {"name": "a", "replicas": True},
-        {"name": "a", "other": 1},
-    ],
+    ("name", "replicas"),
+    [("member-0001", 0), ("a", 3), ("b", 0), ('q"uote', 1), ("é", 2), ("z", 1), ("x" * 70, 12)],
 )
-def test_record_cluster_lines_are_json_dumps(entry: dict[str, Any]) -> None:
+def test_record_cluster_lines_are_json_dumps(name: str, replicas: int) -> None:
     import json
 
-    from generator.record import _cluster_line
+    from generator.build.state.record import _cluster_line
+    from generator.model import TargetCluster
 
-    assert _cluster_line(entry) == json.dumps(entry, ensure_ascii=False)
+    # The record writes {"name"} alone when a cluster gets no replicas.
+    entry: dict[str, Any] = {"name": name, "replicas": replicas} if replicas else {"name": name}
+    assert _cluster_line(TargetCluster(name, replicas)) == json.dumps(entry, ensure_ascii=False)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from generator import incremental
+from generator.build.plan import plan_render
+from generator.build.result import Strategy
 from generator.commands.render import render
 from tests.conftest import cluster_yaml, snapshot, write_tree
 
@@ -124,16 +124,9 @@ def change_and_compare(
     full = tmp_path / "full"
     shutil.copytree(repo, full)
     (full / "rendered/.hubless/manifest.json").unlink()  # no shortcut: a full render
-    kept: list[frozenset[str]] = []
-    real = incremental.reuse_clusters
-
-    def spy(*args: Any, **kwargs: Any) -> incremental.Incremental | None:
-        result = real(*args, **kwargs)
-        if result is not None:
-            kept.append(result.compiled.reused)
-        return result
-
-    monkeypatch.setattr("generator.commands.render.reuse_clusters", spy)
+    rendering = plan_render(repo)
+    assert rendering.strategy is Strategy.CLUSTERS, "the render reused no cluster"
+    kept = [rendering.reused]
     render(repo, check=False)
     render(full, check=False)
     after = snapshot(repo / "rendered")

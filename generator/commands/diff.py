@@ -14,16 +14,11 @@ from typing import Any
 
 import click
 
-from generator.commands.render import compile_repo
-from generator.compile import compile_fleet
-from generator.emit import RENDERED_DIR, desired_tree
-from generator.errors import Problem, Source, UserError
-from generator.git import committed_text, sources_at
-from generator.load import load_fleet
-from generator.record import RECORD_PATH, parse_record
+from generator.build.plan import compile_repo, tree_at
+from generator.build.state.paths import RENDERED_DIR, cluster_of, is_meta
+from generator.build.tree import desired_tree
 
 MARKDOWN_BUDGET = 60_000  # GitHub comments hold 65,536 characters
-_META = ".hubless/"
 
 
 @dataclass
@@ -33,24 +28,6 @@ class ClusterChange:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     diffs: dict[str, str] = field(default_factory=dict)  # path -> unified diff
-
-
-def tree_at(repo: Path, ref: str) -> dict[str, bytes]:
-    """rendered/ as the sources committed at `ref` produce it."""
-    try:
-        fleet = load_fleet(sources_at(repo, ref))
-        record = committed_text(repo, f"{RENDERED_DIR}/{RECORD_PATH}", ref)
-        previous = parse_record(record, f"{RENDERED_DIR}/{RECORD_PATH}") if record else {}
-        return desired_tree(compile_fleet(fleet, previous, settle=True))
-    except UserError as exc:
-        # Name the revision, so a broken base is not mistaken for the work tree.
-        located = [
-            Problem(
-                Source(f"{ref}:{p.source.path}", p.source.line) if p.source else None, p.message
-            )
-            for p in exc.problems
-        ]
-        raise UserError(located) from None
 
 
 def _unified(path: str, before: bytes | None, after: bytes | None) -> str:
@@ -68,12 +45,12 @@ def _unified(path: str, before: bytes | None, after: bytes | None) -> str:
 def compare(base: dict[str, bytes], head: dict[str, bytes]) -> list[ClusterChange]:
     changes: dict[str, ClusterChange] = {}
     for path in sorted(set(base) | set(head)):
-        if path.startswith(_META):
+        if is_meta(path):
             continue
         before, after = base.get(path), head.get(path)
         if before == after:
             continue
-        cluster = path.split("/", 1)[0]
+        cluster = cluster_of(path)
         change = changes.setdefault(cluster, ClusterChange(cluster))
         if before is None:
             change.added.append(path)
@@ -162,7 +139,7 @@ def as_json(changes: list[ClusterChange], base: str, head: str) -> str:
 
 def diff(repo: Path, *, base: str, head: str | None, output: str, exit_code: bool) -> int:
     before = tree_at(repo, base)
-    after = tree_at(repo, head) if head else desired_tree(compile_repo(repo, quiet=True))
+    after = tree_at(repo, head) if head else desired_tree(compile_repo(repo).compiled)
     changes = compare(before, after)
     head_name = head or "work tree"
     if output == "markdown":

@@ -13,11 +13,11 @@ from typing import Any
 import click
 
 from generator import kinds
-from generator.commands.render import compile_repo
-from generator.compile import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision
+from generator.build.plan import compile_repo
 from generator.errors import UserError
 from generator.load import load_fleet, read_sources
 from generator.model import ResourceTemplate
+from generator.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision
 
 
 def _find(templates: tuple[ResourceTemplate, ...], target: str) -> ResourceTemplate:
@@ -262,7 +262,7 @@ def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int
         if cluster not in names:
             raise UserError.at(None, f"no cluster {cluster!r} in the inventory")
         names = [cluster]
-    compiled = compile_repo(repo, fleet=fleet, quiet=True, trace=True)
+    compiled = compile_repo(repo, fleet=fleet, trace=True).compiled
     data = report(compiled, template, names)
     if output == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))

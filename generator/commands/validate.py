@@ -6,20 +6,23 @@ from pathlib import Path
 
 import click
 
-from generator.commands.render import compile_repo
-from generator.errors import UserError
-from generator.load import load_fleet, read_sources
+from generator.build.plan import compile_repo
+from generator.errors import Problem, UserError
 from generator.validation import validate_compiled
 
 
+def _print(problem: Problem) -> None:
+    click.echo(str(problem), err=True)
+
+
 def validate(repo: Path, *, kube_version_default: str | None) -> int:
-    fleet = load_fleet(read_sources(repo))
-    compiled = compile_repo(repo, fleet=fleet)
+    compilation = compile_repo(repo, report=_print)
+    fleet, compiled = compilation.fleet, compilation.compiled
     for warning in compiled.warnings:
-        click.echo(warning, err=True)
+        _print(warning)
     report = validate_compiled(compiled, fleet, kube_version_default)
     for warning in report.warnings:
-        click.echo(warning, err=True)
+        _print(warning)
     if report.errors:
         raise UserError(report.errors)
     objects = sum(len(items) for items in compiled.objects.values())

@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.errors import UserError
 from generator.kinds import group_of
+from generator.model import ResourceKey
 
 CLUSTER_SCOPED_DIR = "_cluster"  # namespaces are DNS labels: cannot start with "_"
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
@@ -57,3 +58,10 @@ def object_path(body: dict[str, Any]) -> str:
         else (CLUSTER_SCOPED_DIR)
     )
     return f"{folder}/{prefix}{stem}.yaml"
+
+
+def key_path(key: ResourceKey) -> str:
+    """Where the object of a template with this key is, unless overrides renamed it."""
+    api_version = f"{key.group}/v" if key.group else "v1"
+    metadata = {"name": key.name, **({"namespace": key.namespace} if key.namespace else {})}
+    return object_path({"apiVersion": api_version, "kind": key.kind, "metadata": metadata})

@@ -18,20 +18,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
-from generator.model import Cluster, OverridePolicy, OverrideRule, ResourceKey
+from generator.build.digests import SourceDigests, code_digest, manifest_of, template_digests
+from generator.build.result import Rendering, Strategy
+from generator.build.state.hashes import digest_of, hashing
+from generator.build.state.manifest import Manifest
+from generator.build.state.paths import MANIFEST, cluster_of
+from generator.build.state.record import PlacementRecord
+from generator.build.state.transaction import compare_paths
+from generator.build.tree import desired_tree
+from generator.compile import Decided, decide, materialize
+from generator.model import Cluster, Fleet, OverridePolicy, OverrideRule, ResourceKey
 
-# One template on one cluster: replicas, completions (-1: none), replicas revised, rules.
-Entry = tuple[int, int, bool, str | None]
+
+class Entry(NamedTuple):
+    """What one template's object on one cluster is made of, its body aside."""
+
+    replicas: int
+    completions: int  # -1: none
+    revises_replicas: bool
+    rules: str | None  # rules_digest; None: not known
 
 
-class Reuse(NamedTuple):
-    """What the last render left: its cluster digests, and which templates changed since."""
-
-    cluster_digests: Mapping[str, str]
-    changed_templates: frozenset[ResourceKey]
+def _spelled(entry: Entry) -> bytes:
+    return repr(tuple(entry)).encode("utf-8")
 
 
 def rules_digest(rules: Sequence[tuple[OverridePolicy, OverrideRule]]) -> str | None:
@@ -67,8 +80,25 @@ class Digests:
         self._keys: dict[ResourceKey, bytes] = {}
         self._entries: dict[Entry, bytes] = {}
 
+    @classmethod
+    def of(cls, decided: Decided) -> Digests:
+        """The digests of every (template, cluster) pair the decisions place."""
+        digests = cls(decided.fleet.clusters)
+        # Templates with the same policies share their rule lists on a cluster.
+        rules_ids: dict[int, str | None] = {}
+        for recipe in decided.recipes:
+            key = recipe.template.key
+            for target, rules, _ in recipe.placed:
+                rules_id = rules_ids.get(id(rules), "")
+                if rules_id == "":
+                    rules_id = rules_ids[id(rules)] = rules_digest(rules)
+                completions = recipe.completions.get(target.name, -1)
+                entry = Entry(target.replicas, completions, recipe.revises_replicas, rules_id)
+                digests.add(key, target.name, entry)
+        return digests
+
     def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
-        known = entry[3] is not None
+        known = entry.rules is not None
         per_template = self._by_template.setdefault(template, [])
         if per_template is not None:
             if known:
@@ -84,7 +114,7 @@ class Digests:
                     key = self._keys[template] = _key_bytes(template)
                 spelled = self._entries.get(entry)
                 if spelled is None:
-                    spelled = self._entries[entry] = repr(entry).encode("utf-8")
+                    spelled = self._entries[entry] = _spelled(entry)
                 self._by_cluster[cluster] = per_cluster ^ _contribution(key, spelled)
             else:
                 self._by_cluster[cluster] = None
@@ -100,7 +130,9 @@ class Digests:
     def templates(self) -> dict[str, str]:
         """Every template placed somewhere whose entries are all known, by key."""
         return {
-            str(key): hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()
+            str(key): hashlib.sha256(
+                repr([(c, tuple(e)) for c, e in entries]).encode("utf-8")
+            ).hexdigest()
             for key, entries in sorted(self._by_template.items())
             if entries is not None
         }
@@ -112,7 +144,7 @@ class Digests:
 
 def contribution(template: ResourceKey, entry: Entry) -> int:
     """What one template's entry adds to its cluster's digest."""
-    return _contribution(_key_bytes(template), repr(entry).encode("utf-8"))
+    return _contribution(_key_bytes(template), _spelled(entry))
 
 
 def _key_bytes(template: ResourceKey) -> bytes:
@@ -126,3 +158,54 @@ def _contribution(template: bytes, entry: bytes) -> int:
 def with_template(digest: str, template: ResourceKey, entry: Entry) -> str:
     """A cluster's digest once `template` is added to it with `entry`."""
     return f"{int(digest, 16) ^ contribution(template, entry):064x}"
+
+
+def render_changed_clusters(
+    rendered: Path,
+    fleet: Fleet,
+    sources: SourceDigests,
+    stored: Manifest,
+    record: PlacementRecord | None,
+) -> Rendering | None:
+    """The change to rendered/ when clusters whose digest is unchanged keep their files,
+    or None to render fully. Every decision is made again; only objects are spared."""
+    if not stored.cluster_digests or stored.code != code_digest():
+        return None
+    bodies = template_digests(fleet.templates)
+    changed = frozenset(
+        t.key
+        for t in fleet.templates
+        if stored.template_bodies.get(str(t.key)) != bodies[str(t.key)]
+    )
+    with hashing(rendered) as hashed:
+        previous = record.previous if record is not None else {}
+        decided = decide(fleet, previous, until_stable=True)
+        digests = Digests.of(decided)
+        cluster_digests = digests.clusters()
+        reused = {
+            name
+            for name, digest in cluster_digests.items()
+            if stored.cluster_digests.get(name) == digest
+        }
+        # A cluster holding a changed template is made again (its digest leaves bodies out).
+        reused -= {
+            target.name
+            for recipe in decided.recipes
+            if recipe.template.key in changed
+            for target in recipe.decision.binding.clusters
+        }
+        built = [c.name for c in fleet.clusters if c.name not in reused]
+        compiled = materialize(decided, built)
+        hashes = hashed()
+    if hashes is None or digest_of(hashes) != stored.output:
+        return None  # rendered/ is not what the last render wrote
+    files = desired_tree(compiled)
+    kept = {p: h for p, h in hashes.items() if cluster_of(p) in reused}
+    removals = set(hashes) - set(kept) - set(files)
+    hashes = {**kept, **{p: hashlib.sha256(c).digest() for p, c in files.items()}}
+    manifest = manifest_of(
+        sources, fleet.templates, digest_of(hashes), cluster_digests, digests.templates()
+    )
+    files[MANIFEST] = manifest.to_bytes()
+    change = compare_paths(rendered, files, removals)
+    return Rendering(Strategy.CLUSTERS, change, compiled, fleet, frozenset(reused))

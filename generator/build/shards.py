@@ -14,13 +14,22 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from generator.build.digests import SourceDigests, manifest_of
+from generator.build.reuse import Digests
+from generator.build.state.hashes import remember, tree_digest
+from generator.build.state.lock import locked
+from generator.build.state.paths import MANIFEST, RENDERED_DIR, SHARD_DIGESTS, SHARDS
+from generator.build.state.record import read_record
+from generator.build.state.transaction import TreeChange, apply, compare
+from generator.build.tree import desired_tree
+from generator.compile import decide, materialize
 from generator.errors import UserError
+from generator.load import load_fleet, read_sources
 
-SHARDS_DIR = ".hubless/shards"  # relative to rendered/
-DIGESTS_PATH = ".hubless/digests.json"  # in a shard only: its cluster and placement digests
 _SPEC = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)")
 
 
@@ -58,7 +67,7 @@ def parse_digests(text: bytes) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path:
-    target = root / SHARDS_DIR / f"{index}-of-{count}"
+    target = root / SHARDS / f"{index}-of-{count}"
     if target.is_symlink() or target.exists():
         shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
     for relative, content in tree.items():
@@ -70,7 +79,7 @@ def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path
 
 def read(root: Path) -> dict[str, bytes]:
     """The union of every shard's files; an error unless all of one N are there and agree."""
-    base = root / SHARDS_DIR
+    base = root / SHARDS
     found = sorted(base.iterdir()) if base.is_dir() else []
     shards = {}
     for entry in found:
@@ -98,3 +107,54 @@ def read(root: Path) -> dict[str, bytes]:
                     )
                 tree[relative] = content
     return tree
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    count: int
+    clusters: frozenset[str]
+    objects: int
+    folder: Path
+
+
+def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
+    """Render shard K of N (`spec`) into rendered/.hubless/shards/K-of-N/."""
+    index, count = parse(spec)
+    rendered = repo / RENDERED_DIR
+    fleet = load_fleet(read_sources(repo))
+    own = members((c.name for c in fleet.clusters), index, count)
+    record = read_record(repo)
+    decided = decide(
+        fleet, record.previous if record else {}, rebalance=rebalance, until_stable=True
+    )
+    compiled = materialize(decided, own)
+    tree = desired_tree(compiled)
+    # The digests cover the whole fleet (every shard decides everything): the merge keeps them.
+    digests = Digests.of(decided)
+    tree[SHARD_DIGESTS] = digests_bytes(digests.clusters(), digests.templates())
+    with locked(rendered, lambda: None):
+        folder = write(rendered, index, count, tree)
+    objects = sum(len(items) for items in compiled.objects.values())
+    return Shard(index, count, own, objects, folder)
+
+
+def merge(repo: Path, on_wait: Callable[[], None]) -> TreeChange:
+    """Combine every shard into rendered/, as one render of the whole fleet would write it."""
+    rendered = repo / RENDERED_DIR
+    with locked(rendered, on_wait):
+        tree = read(rendered)
+        clusters, entries = parse_digests(tree.pop(SHARD_DIGESTS, b""))
+        sources = read_sources(repo)
+        manifest = manifest_of(
+            SourceDigests.of(sources),
+            load_fleet(sources).templates,
+            tree_digest(tree),
+            clusters,
+            entries,
+        )
+        tree[MANIFEST] = manifest.to_bytes()
+        change = compare(rendered, tree)  # the shards folder is not in the tree: it goes too
+        if not change.empty:
+            remember(rendered, apply(rendered, change))
+    return change
