@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,15 +32,33 @@ import fleet
 HUBLESS = [sys.executable, "-m", "generator"]
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one command run to completion."""
+Sample = tuple[float, float, float]  # wall seconds, peak RSS MiB, CPU seconds
+
+
+def timed(command: list[str], cwd: Path) -> Sample:
+    """Wall seconds, peak RSS MiB and CPU seconds (user + system, the processes it
+    waited for included) of one command run to completion."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, _, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if process.stderr is not None:
         process.stderr.close()
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def in_process(action: object) -> Sample:
+    """Wall and CPU seconds of work done here and in the processes it waits for."""
+    before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    start = time.perf_counter()
+    action()  # type: ignore[operator]
+    wall = time.perf_counter() - start
+    after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = sum(
+        (a.ru_utime + a.ru_stime) - (b.ru_utime + b.ru_stime)
+        for a, b in zip(after, before, strict=True)
+    )
+    return wall, 0.0, cpu
 
 
 def count_objects(rendered: Path) -> int:
@@ -142,12 +161,14 @@ def kustomize(overlays: list[Path], out: Path) -> None:
 
 
 def measure(label: str, runs: int, action: object) -> dict[str, float]:
-    walls, peaks = [], []
+    walls, peaks, cpus = [], [], []
     for _ in range(runs):
-        wall, peak = action()  # type: ignore[operator]
+        wall, peak, cpu = action()  # type: ignore[operator]
         walls.append(wall)
         peaks.append(peak)
-    return {"label": label, "wall": statistics.median(walls), "rss": max(peaks)}  # type: ignore[dict-item]
+        cpus.append(cpu)
+    return {"label": label, "wall": statistics.median(walls), "rss": max(peaks),  # type: ignore[dict-item]
+            "cpu": statistics.median(cpus)}  # fmt: skip
 
 
 def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dict[str, float]]:
@@ -156,10 +177,15 @@ def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dic
     fleet.write(root, clusters, apps)
     rows = []
 
-    def cold() -> tuple[float, float]:
+    def cold() -> Sample:
         shutil.rmtree(root / "rendered", ignore_errors=True)
         return timed([*HUBLESS, "render", "--no-validate"], root)
 
+    def cold_validated() -> Sample:
+        shutil.rmtree(root / "rendered", ignore_errors=True)
+        return timed([*HUBLESS, "render"], root)
+
+    rows.append(measure("hubless cold render, validation on", runs, cold_validated))
     rows.append(measure("hubless cold render", runs, cold))
     objects = count_objects(root / "rendered")
     rows.append(
@@ -180,7 +206,7 @@ def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dic
     template = root / "templates/app-000.yaml"
     original = template.read_text()
 
-    def one_template() -> tuple[float, float]:
+    def one_template() -> Sample:
         template.write_text(
             original.replace("LOG_LEVEL: info", f"LOG_LEVEL: debug{time.time_ns()}")
         )
@@ -193,7 +219,7 @@ def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dic
     inventory = root / "policies/clusters.yaml"
     before = inventory.read_text()
 
-    def one_cluster() -> tuple[float, float]:
+    def one_cluster() -> Sample:
         inventory.write_text(
             before
             + fleet.cluster(clusters).replace(f"member-{clusters:04d}", f"member-x{time.time_ns()}")
@@ -205,12 +231,10 @@ def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dic
 
     rows.append(measure("hubless re-render, one cluster added", runs, one_cluster))
 
-    def floor_run() -> tuple[float, float]:
+    def floor_run() -> Sample:
         out = workdir / "floor"
         shutil.rmtree(out, ignore_errors=True)
-        start = time.perf_counter()
-        floor(root / "rendered", out)
-        return time.perf_counter() - start, 0.0
+        return in_process(lambda: floor(root / "rendered", out))
 
     rows.append(measure("floor: PyYAML C emitter, 2 processes", runs, floor_run))
     if not skip_kustomize and shutil.which("kubectl"):
@@ -218,12 +242,10 @@ def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dic
         shutil.rmtree(overlays_root, ignore_errors=True)
         overlays = kustomize_overlays(root / "rendered", overlays_root)
 
-        def kustomize_run() -> tuple[float, float]:
+        def kustomize_run() -> Sample:
             out = workdir / "kustomize-out"
             shutil.rmtree(out, ignore_errors=True)
-            start = time.perf_counter()
-            kustomize(overlays, out)
-            return time.perf_counter() - start, 0.0
+            return in_process(lambda: kustomize(overlays, out))
 
         rows.append(
             measure("kustomize overlays (kubectl kustomize, 2 parallel)", runs, kustomize_run)
@@ -244,15 +266,26 @@ def main() -> None:
     for size in args.size or ["10x20"]:
         rows = bench(size, args.runs, args.workdir, args.skip_kustomize)
         kustomize_wall = next((r["wall"] for r in rows if r["label"].startswith("kustomize")), None)
+        floor_row = next(r for r in rows if r["label"].startswith("floor"))
         print(f"\n{size}: {int(rows[0]['objects'])} objects, medians of {args.runs}")
-        print(f"| {'what':<52} | wall s | peak RSS MiB | objects/s | vs kustomize |")
-        print(f"|{'-' * 54}|-------:|-------------:|----------:|-------------:|")
+        print(
+            f"| {'what':<52} | wall s | CPU s | wall / floor | CPU / floor | peak RSS MiB "
+            "| objects/s | vs kustomize |"
+        )
+        print(
+            f"|{'-' * 54}|-------:|------:|-------------:|------------:|-------------:"
+            "|----------:|-------------:|"
+        )
         for row in rows:
             rate = row["objects"] / row["wall"] if row["wall"] else 0
             ratio = f"{kustomize_wall / row['wall']:.1f}x faster" if kustomize_wall else "-"
             rss = f"{row['rss']:.0f}" if row["rss"] else "-"
+            wall_ratio = row["wall"] / floor_row["wall"]
+            cpu_ratio = row["cpu"] / floor_row["cpu"] if floor_row["cpu"] else 0
             print(
-                f"| {row['label']:<52} | {row['wall']:6.2f} | {rss:>12} | {rate:9.0f} | {ratio:>12} |"
+                f"| {row['label']:<52} | {row['wall']:6.2f} | {row['cpu']:5.2f} "
+                f"| {wall_ratio:11.2f}x | {cpu_ratio:10.2f}x | {rss:>12} | {rate:9.0f} "
+                f"| {ratio:>12} |"
             )
 
 
