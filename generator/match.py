@@ -90,48 +90,11 @@ def rank_propagation_policies(
     return [winner] + [Contender(p, lv, _why_lost(winner, p, lv)) for p, lv in ordered[1:]]
 
 
-def propagation_policy_for(
-    template: ResourceTemplate, policies: Iterable[PropagationPolicy]
-) -> PropagationPolicy | None:
-    """The one policy Karmada would bind the template with."""
-    ranked = rank_propagation_policies(template, policies)
-    return ranked[0].policy if ranked else None
-
-
-def _ordered(
-    policies: Iterable[OverridePolicy], template: ResourceTemplate
-) -> list[OverridePolicy]:
-    matched = []
-    for policy in policies:
-        if not policy.resource_selectors:
-            level = MatchLevel.ALL  # no selectors: every resource (of the namespace)
-        else:
-            level = policy_match(policy.resource_selectors, template)
-            if level is MatchLevel.MISMATCH:
-                continue
-        matched.append((level, policy.ref.name, policy))
-    # Ascending: the most specific policy is applied last, so it wins.
-    matched.sort(key=lambda item: (item[0], item[1]))
-    return [policy for _, _, policy in matched]
-
-
-def override_policies_for(
-    template: ResourceTemplate, policies: Iterable[OverridePolicy]
-) -> list[OverridePolicy]:
-    """ClusterOverridePolicies first, then OverridePolicies of the template's namespace."""
-    policies = list(policies)
-    cluster_wide = _ordered((p for p in policies if p.cluster_scoped), template)
-    if not template.namespace:
-        return cluster_wide
-    namespaced = _ordered(
-        (p for p in policies if not p.cluster_scoped and p.ref.namespace == template.namespace),
-        template,
-    )
-    return cluster_wide + namespaced
-
-
 class OverridePolicyIndex:
-    """`override_policies_for`, for many templates of one fleet.
+    """The override policies that apply to each template, in the order they apply:
+    ClusterOverridePolicies, then OverridePolicies of the template's namespace, each sorted
+    by how specifically they match (ascending: the most specific applies last and wins),
+    then by name.
 
     A policy whose selectors name no object and select no labels matches every template of
     a group/version, kind and namespace alike: those are matched once per such triple, and

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from generator.errors import Source
 from generator.match import (
     MatchLevel,
     OverridePolicyIndex,
-    override_policies_for,
-    propagation_policy_for,
+    policy_match,
+    rank_propagation_policies,
     selector_match,
 )
 from generator.model import (
@@ -25,6 +27,48 @@ from generator.model import (
 )
 
 SRC = Source("policies/p.yaml", 1)
+
+
+def propagation_policy_for(
+    template: ResourceTemplate, policies: Iterable[PropagationPolicy]
+) -> PropagationPolicy | None:
+    """The one policy Karmada would bind the template with."""
+    ranked = rank_propagation_policies(template, policies)
+    return ranked[0].policy if ranked else None
+
+
+def _ordered(
+    policies: Iterable[OverridePolicy], template: ResourceTemplate
+) -> list[OverridePolicy]:
+    matched = []
+    for policy in policies:
+        if not policy.resource_selectors:
+            level = MatchLevel.ALL  # no selectors: every resource (of the namespace)
+        else:
+            level = policy_match(policy.resource_selectors, template)
+            if level is MatchLevel.MISMATCH:
+                continue
+        matched.append((level, policy.ref.name, policy))
+    # Ascending: the most specific policy is applied last, so it wins.
+    matched.sort(key=lambda item: (item[0], item[1]))
+    return [policy for _, _, policy in matched]
+
+
+def override_policies_for(
+    template: ResourceTemplate, policies: Iterable[OverridePolicy]
+) -> list[OverridePolicy]:
+    """Karmada's override order written plainly, policy by policy: the reference the
+    index is checked against. ClusterOverridePolicies first, then OverridePolicies of the
+    template's namespace."""
+    policies = list(policies)
+    cluster_wide = _ordered((p for p in policies if p.cluster_scoped), template)
+    if not template.namespace:
+        return cluster_wide
+    namespaced = _ordered(
+        (p for p in policies if not p.cluster_scoped and p.ref.namespace == template.namespace),
+        template,
+    )
+    return cluster_wide + namespaced
 
 
 def template(

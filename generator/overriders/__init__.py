@@ -1,6 +1,6 @@
 """Override policies applied to one per-cluster copy, in Karmada's fixed order.
 
-Order: the policies as `match.override_policies_for` lists them (ClusterOverridePolicies,
+Order: the policies as `match.OverridePolicyIndex` lists them (ClusterOverridePolicies,
 then OverridePolicies; each kind sorted by match level ascending, then name); each
 policy's rules in list order, a rule only when its targetCluster matches; within a rule,
 the overriders in Karmada's order: image, command, args, labels, annotations, field,

@@ -80,10 +80,6 @@ def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Esti
     return Estimate(min(found.replicas, MAX_INT32), found.limit)
 
 
-def max_available_replicas(cluster: Cluster, requirements: ReplicaRequirements | None) -> int:
-    return estimate(cluster, requirements).replicas
-
-
 def available_replicas(
     clusters: list[Cluster], replicas: int, requirements: ReplicaRequirements | None
 ) -> dict[str, Estimate]:
