@@ -127,9 +127,10 @@ def _bind(
 ) -> Decision | None:
     contest = rank_propagation_policies(template, fleet.propagation_policies)
     _one_dialect(template, [c.policy for c in contest], "propagation")
-    # Karmada's namespace sync; another dialect's namespace goes where its policy says.
-    own_dialect = not contest or contest[0].policy.dialect == KARMADA
-    if own_dialect and _auto_propagated_namespace(template):
+    # Karmada's namespace sync, unless the winning policy brings its own scheduler (another
+    # dialect's namespace goes where that dialect's policy says).
+    synced = not contest or contest[0].policy.scheduler is None
+    if synced and _auto_propagated_namespace(template):
         targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
         return Decision(Binding(template.key, template.source, None, targets), NAMESPACE_SYNC)
     if not contest or contest[0].policy.scheduler_name != "default-scheduler":
