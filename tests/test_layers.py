@@ -1,0 +1,89 @@
+"""The package's layers: each module imports only what stands below it.
+
+From the bottom: the pure core (model, compile and everything they use), then build/state
+(rendered/.hubless/), then build/ (how a render works), then commands/, then cli.py. A
+command never imports another command.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "generator"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every generator module `path` imports (a package import counts as the package)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            # `from generator.build import shards` imports the module generator.build.shards
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name == "generator" or name.startswith("generator.")}
+
+
+MODULES = {_module_name(path): _imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _layer(module: str) -> int:
+    if module == "generator.cli" or module == "generator.__main__":
+        return 4
+    if module.startswith("generator.commands"):
+        return 3
+    if module.startswith("generator.build.state"):
+        return 1
+    if module.startswith("generator.build"):
+        return 2
+    return 0  # the core: model, load, compile, scheduler, overriders, dialects, ...
+
+
+def test_the_layer_table_knows_every_module() -> None:
+    assert "generator.compile" in MODULES and "generator.build.plan" in MODULES
+    assert "generator.build.state.record" in MODULES and "generator.commands.render" in MODULES
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_a_layer_above_it(module: str) -> None:
+    above = sorted(
+        name for name in MODULES[module] if name in MODULES and _layer(name) > _layer(module)
+    )
+    assert above == [], f"{module} (layer {_layer(module)}) imports {above}"
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if m.startswith("generator.commands."))
+)
+def test_no_command_imports_another(module: str) -> None:
+    others = sorted(
+        name
+        for name in MODULES[module]
+        if name.startswith("generator.commands.") and name in MODULES and name != module
+    )
+    assert others == [], f"{module} imports {others}"
+
+
+def test_imports_are_read_in_every_form(tmp_path: Path) -> None:
+    # `from generator.commands import render` imports the command module.
+    path = tmp_path / "probe.py"
+    path.write_text(
+        "import os\nfrom generator.commands import render\nimport generator.build.plan\n",
+        encoding="utf-8",
+    )
+    assert _imports(path) == {
+        "generator.commands",
+        "generator.commands.render",
+        "generator.build.plan",
+    }
