@@ -18,6 +18,7 @@ from generator.errors import UserError
 from generator.load import load_fleet, read_sources
 from generator.model import ResourceTemplate
 from generator.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision
+from generator.scheduler import Schedule
 
 
 def _find(templates: tuple[ResourceTemplate, ...], target: str) -> ResourceTemplate:
@@ -48,7 +49,50 @@ def report(
 ) -> dict[str, Any]:
     """The explanation as plain data: the documented JSON form."""
     decision: Decision | None = compiled.decision_for(template.key)
-    result: dict[str, Any] = {
+    result = _empty(template, decision)
+    if decision is None:
+        if template.key in compiled.skipped:
+            result["reason"] = "Karmada never propagates objects of this kind or namespace"
+        else:
+            result["reason"] = "no propagation policy matches it"
+        for name in cluster_names:
+            result["clusters"].append(_cluster(name, False, None, None, result["reason"], []))
+        return result
+    result["policies"] = [
+        {
+            "policy": str(c.policy.ref),
+            "source": str(c.policy.source),
+            "priority": c.policy.priority,
+            "match": c.level.label,
+            "outcome": c.outcome,
+        }
+        for c in decision.contest
+    ]
+    result["requiredBy"] = [
+        {"resource": str(key), "clusters": list(clusters)} for key, clusters in decision.required_by
+    ]
+    overrides = _overrides(compiled, template)
+    targets = {t.name: t.replicas for t in decision.binding.clusters}
+    if decision.via == NAMESPACE_SYNC:
+        for name in cluster_names:
+            result["clusters"].append(
+                _cluster(name, True, None, None, None, list(overrides.get(name, ())))
+            )
+    elif decision.schedule is None:  # placed only as a dependency
+        for name in cluster_names:
+            selected = name in targets
+            reason = None if selected else "no workload that needs it runs there"
+            result["clusters"].append(
+                _cluster(name, selected, None, None, reason, list(overrides.get(name, ())))
+            )
+    else:
+        _scheduled(result, decision, decision.schedule, cluster_names, overrides)
+    return result
+
+
+def _empty(template: ResourceTemplate, decision: Decision | None) -> dict[str, Any]:
+    """Every field of the explanation, before anything is known."""
+    return {
         "resource": {
             "apiVersion": template.api_version,
             "kind": template.kind,
@@ -69,25 +113,11 @@ def report(
         "requiredBy": [],
         "clusters": [],
     }
-    if decision is None:
-        if template.key in compiled.skipped:
-            result["reason"] = "Karmada never propagates objects of this kind or namespace"
-        else:
-            result["reason"] = "no propagation policy matches it"
-        for name in cluster_names:
-            result["clusters"].append(_cluster(name, False, None, None, result["reason"], []))
-        return result
-    result["policies"] = [
-        {
-            "policy": str(c.policy.ref),
-            "source": str(c.policy.source),
-            "priority": c.policy.priority,
-            "match": c.level.label,
-            "outcome": c.outcome,
-        }
-        for c in decision.contest
-    ]
-    overrides = {
+
+
+def _overrides(compiled: Compiled, template: ResourceTemplate) -> dict[str, list[dict[str, Any]]]:
+    """Per cluster, each override rule applied to the template's object and its changes."""
+    return {
         cluster: [
             {
                 "rule": rule,
@@ -99,25 +129,16 @@ def report(
         for rendered in objects
         if rendered.key == template.key
     }
-    result["requiredBy"] = [
-        {"resource": str(key), "clusters": list(clusters)} for key, clusters in decision.required_by
-    ]
-    targets = {t.name: t.replicas for t in decision.binding.clusters}
-    if decision.via == NAMESPACE_SYNC:
-        for name in cluster_names:
-            result["clusters"].append(
-                _cluster(name, True, None, None, None, list(overrides.get(name, ())))
-            )
-        return result
-    if decision.schedule is None:  # placed only as a dependency
-        for name in cluster_names:
-            selected = name in targets
-            reason = None if selected else "no workload that needs it runs there"
-            result["clusters"].append(
-                _cluster(name, selected, None, None, reason, list(overrides.get(name, ())))
-            )
-        return result
-    schedule = decision.schedule
+
+
+def _scheduled(
+    result: dict[str, Any],
+    decision: Decision,
+    schedule: Schedule,
+    cluster_names: list[str],
+    overrides: dict[str, list[dict[str, Any]]],
+) -> None:
+    """The schedule's part of the explanation, and every cluster's verdict."""
     result["replicas"] = decision.binding.replicas
     result["strategy"] = schedule.strategy
     result["affinityTerm"] = schedule.affinity_name or None
@@ -127,6 +148,7 @@ def report(
     attempt = schedule.decisive
     result["division"] = attempt.how or None
     result["kept"] = schedule.kept or None
+    targets = {t.name: t.replicas for t in decision.binding.clusters}
     rejected = {r.cluster: r for r in attempt.rejected}
     feasible = {c.name: c for c in attempt.candidates}
     weights = dict(attempt.weights)
@@ -159,7 +181,6 @@ def report(
             entry["capacity"] = {"replicas": candidate.allocatable, "limitedBy": candidate.limit}
         if name in weights:
             entry["weight"] = weights[name]
-    return result
 
 
 def _cluster(
