@@ -1,0 +1,237 @@
+"""Rendering only the changed templates (generator.build.incremental)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build.incremental import _renames, render_changed_templates
+from generator.build.plan import plan_render
+from generator.build.result import Rendering, Strategy
+from generator.build.state.manifest import read_manifest
+from generator.build.state.record import read_record
+from generator.build.state.transaction import TreeChange
+from generator.commands.render import render
+from generator.load import load_fleet, read_sources
+from generator.model import ResourceKey
+from tests.conftest import snapshot, write_tree
+from tests.test_render import CONFIGMAP, OP, PP, base_files
+
+
+def many_templates() -> dict[str, str]:
+    files = base_files()
+    for index in range(12):
+        files[f"templates/many/cm{index}.yaml"] = CONFIGMAP.replace(
+            "name: web", f"name: web{index}"
+        )
+    return files
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "move"])
+def test_incremental_render_writes_what_a_full_render_writes(
+    tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, many_templates())
+    render(repo, check=False)
+    if change == "edit":
+        write_tree(
+            repo,
+            {
+                "templates/many/cm3.yaml": CONFIGMAP.replace("name: web", "name: web3").replace(
+                    '"on"', '"changed"'
+                )
+            },
+        )
+    elif change == "add":
+        write_tree(
+            repo, {"templates/many/cm99.yaml": CONFIGMAP.replace("name: web", "name: web99")}
+        )
+    elif change == "remove":
+        (repo / "templates/many/cm5.yaml").unlink()
+    else:  # a label change moves the ConfigMap out of the policy's reach
+        write_tree(
+            repo,
+            {
+                "templates/many/cm7.yaml": CONFIGMAP.replace("name: web", "name: web7").replace(
+                    "app: web", "app: other"
+                )
+            },
+        )
+    full = tmp_path / "full"
+    shutil.copytree(repo, full)
+    (full / "rendered/.hubless/manifest.json").unlink()  # no shortcut: a full render
+
+    # A removal or a move changes the clusters' digests in ways only a count of every
+    # template can tell: those clusters are made again, the others kept.
+    expected = Strategy.TEMPLATES if change in ("edit", "add") else Strategy.CLUSTERS
+    assert plan_render(repo).strategy is expected
+    render(repo, check=False)
+    render(full, check=False)
+    local = {".hubless/lock", ".hubless/hashes"}  # not committed, not output
+    assert {k: v[0] for k, v in snapshot(repo / "rendered").items() if k not in local} == {
+        k: v[0] for k, v in snapshot(full / "rendered").items() if k not in local
+    }
+    assert render(repo, check=True) == 0
+
+
+def rendered_then(repo: Path, files: dict[str, str], changed: dict[str, str]) -> None:
+    write_tree(repo, files)
+    render(repo, check=False)
+    write_tree(repo, changed)
+
+
+def shortcut(repo: Path) -> Rendering | None:
+    """render_changed_templates, given what a render would read."""
+    from generator.build.digests import SourceDigests
+
+    sources = read_sources(repo)
+    stored = read_manifest(repo / "rendered")
+    assert stored is not None
+    return render_changed_templates(
+        repo / "rendered",
+        load_fleet(sources),
+        SourceDigests.of(sources),
+        stored,
+        read_record(repo),
+    )
+
+
+def full_render_files(repo: Path, tmp_path: Path) -> dict[str, bytes]:
+    full = tmp_path / "full"
+    shutil.copytree(repo, full)
+    (full / "rendered/.hubless/manifest.json").unlink()
+    render(full, check=False)
+    return {k: v[0] for k, v in snapshot(full / "rendered").items()}
+
+
+CM3 = CONFIGMAP.replace("name: web", "name: web3").replace('"on"', '"changed"')
+
+
+def test_an_edited_template_changes_its_files_and_the_manifest_only(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    rendered_then(repo, many_templates(), {"templates/many/cm3.yaml": CM3})
+    rendering = shortcut(repo)
+    assert rendering is not None and rendering.strategy is Strategy.TEMPLATES
+    expected = full_render_files(repo, tmp_path)
+    changed = ("east/shop/configmap_web3.yaml", "west/shop/configmap_web3.yaml")
+    assert rendering.change == TreeChange(
+        changed={
+            **{path: expected[path] for path in changed},
+            ".hubless/manifest.json": expected[".hubless/manifest.json"],
+        }
+    )
+    # Only the changed template was scheduled and built.
+    assert rendering.compiled is not None
+    assert [d.binding.resource for d in rendering.compiled.decisions] == [
+        ResourceKey("", "ConfigMap", "shop", "web3")
+    ]
+    assert {c: [o.key.name for o in objs] for c, objs in rendering.compiled.objects.items()} == {
+        "batch": [],
+        "dev": [],
+        "east": ["web3"],
+        "west": ["web3"],
+    }
+
+
+def test_renames_by_karmada_overrides_are_found(tmp_path: Path) -> None:
+    def fleet_with(path: str) -> bool:
+        override = OP.replace(
+            "/spec/replicas, operator: replace, value: 4", f"{path}, operator: replace, value: x"
+        )
+        files = {**base_files(), "policies/web-overrides.yaml": override}
+        write_tree(tmp_path, files)
+        return _renames(load_fleet(read_sources(tmp_path)))
+
+    assert fleet_with("/spec/replicas") is False
+    assert fleet_with("/metadata/name") is True
+    assert fleet_with("/metadata/namespace") is True
+    assert fleet_with("/metadata") is True
+    assert fleet_with("/kind") is True
+    assert fleet_with("/apiVersion") is True
+    assert fleet_with("/metadata/labels/app") is True  # under /metadata: cannot tell
+
+
+@pytest.mark.parametrize(
+    ("why", "files", "changed"),
+    [
+        (
+            "a policy changed too",
+            many_templates(),
+            {"templates/many/cm3.yaml": CM3, "policies/web.yaml": PP + "      exclude: [west]\n"},
+        ),
+        (
+            "more than a tenth of the templates changed",
+            many_templates(),
+            {
+                "templates/many/cm3.yaml": CM3,
+                "templates/many/cm4.yaml": CM3.replace("web3", "web4"),
+            },
+        ),
+        (
+            "a Namespace changed",
+            many_templates(),
+            {
+                "templates/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {a: b}}\n"
+            },
+        ),
+        (
+            "a policy follows dependencies",
+            {
+                **many_templates(),
+                "policies/web.yaml": PP.replace("spec:\n", "spec:\n  propagateDeps: true\n", 1),
+            },
+            {"templates/many/cm3.yaml": CM3},
+        ),
+        (
+            "an override may rename",
+            {
+                **many_templates(),
+                "policies/web-overrides.yaml": OP.replace(
+                    "/spec/replicas", "/metadata/name"
+                ).replace("value: 4", "value: web2"),
+            },
+            {"templates/many/cm3.yaml": CM3},
+        ),
+    ],
+)
+def test_the_shortcut_steps_aside(
+    tmp_path: Path, why: str, files: dict[str, str], changed: dict[str, str]
+) -> None:
+    rendered_then(tmp_path, files, changed)
+    assert shortcut(tmp_path) is None, why
+
+
+def test_the_shortcut_steps_aside_when_nothing_changed(tmp_path: Path) -> None:
+    rendered_then(tmp_path, many_templates(), {})
+    assert shortcut(tmp_path) is None
+
+
+def test_the_shortcut_steps_aside_for_a_removed_template_with_entries(tmp_path: Path) -> None:
+    rendered_then(tmp_path, many_templates(), {})
+    (tmp_path / "templates/many/cm5.yaml").unlink()
+    assert shortcut(tmp_path) is None
+
+
+def test_the_shortcut_steps_aside_when_rendered_was_edited(tmp_path: Path) -> None:
+    rendered_then(tmp_path, many_templates(), {"templates/many/cm3.yaml": CM3})
+    (tmp_path / "rendered/dev/_cluster/namespace_shop.yaml").write_text("kind: edited\n")
+    assert shortcut(tmp_path) is None
+
+
+def test_the_shortcut_steps_aside_without_a_record(tmp_path: Path) -> None:
+    from generator.build.digests import SourceDigests
+
+    rendered_then(tmp_path, many_templates(), {"templates/many/cm3.yaml": CM3})
+    sources = read_sources(tmp_path)
+    stored = read_manifest(tmp_path / "rendered")
+    assert stored is not None
+    args = (tmp_path / "rendered", load_fleet(sources), SourceDigests.of(sources))
+    assert render_changed_templates(*args, stored, read_record(tmp_path)) is not None
+    assert render_changed_templates(*args, stored, None) is None
+    # A manifest from before policies were digested: no shortcut either.
+    old = dataclasses.replace(stored, policies="")
+    assert render_changed_templates(*args, old, read_record(tmp_path)) is None

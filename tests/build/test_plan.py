@@ -1,0 +1,221 @@
+"""How a render is planned: the strategy, and the change to rendered/ (generator.build.plan)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import git
+import pytest
+
+from generator.build.digests import SourceDigests
+from generator.build.plan import compile_repo, plan_render, tree_at
+from generator.build.result import Rendering, Strategy
+from generator.build.state.hashes import remember, tree_digest
+from generator.build.state.record import read_record
+from generator.build.state.transaction import TreeChange, apply
+from generator.build.tree import desired_tree
+from generator.compile import compile_fleet
+from generator.errors import Problem, UserError
+from generator.load import load_fleet, read_sources
+from generator.model import ResourceKey, TargetCluster
+from tests.build.test_reuse import clusters as divided_clusters
+from tests.build.test_reuse import files as divided_files
+from tests.conftest import cluster_yaml, write_tree
+from tests.test_render import CLUSTERS, CONFIGMAP, base_files
+
+MANIFEST = ".hubless/manifest.json"
+
+
+def applied(repo: Path) -> Rendering:
+    """Plan a render and write it, as `hubless render` does."""
+    rendering = plan_render(repo)
+    remember(repo / "rendered", apply(repo / "rendered", rendering.change))
+    return rendering
+
+
+def on_disk(repo: Path) -> dict[str, bytes]:
+    root = repo / "rendered"
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+        and p.relative_to(root).as_posix() not in (".hubless/lock", ".hubless/hashes")
+    }
+
+
+def json_bytes(data: object) -> bytes:
+    """The manifest's layout: sorted keys, two-space indent, a final newline."""
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def test_a_first_render_adds_the_whole_tree_and_its_manifest(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    rendering = plan_render(tmp_path)
+    assert rendering.strategy is Strategy.FULL
+    sources = read_sources(tmp_path)
+    fleet = load_fleet(sources)
+    expected = desired_tree(compile_fleet(fleet, until_stable=True))
+    added = dict(rendering.change.added)
+    manifest = json.loads(added.pop(MANIFEST))
+    assert added == expected
+    assert rendering.change == TreeChange(added={**expected, MANIFEST: json_bytes(manifest)})
+    digests = SourceDigests.of(sources)
+    assert (manifest["inputs"], manifest["output"], manifest["policies"]) == (
+        digests.inputs,
+        tree_digest(expected),
+        digests.policies,
+    )
+    assert sorted(manifest["clusters"]) == ["batch", "dev", "east", "west"]
+    assert rendering.fleet == fleet
+    assert not (tmp_path / "rendered").exists()  # planning writes nothing
+
+
+def test_nothing_to_do_when_sources_and_rendered_are_as_left(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    applied(tmp_path)
+    assert plan_render(tmp_path) == Rendering(Strategy.UNCHANGED, TreeChange())
+
+
+def test_rebalance_plans_a_full_render_that_changes_nothing_here(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    applied(tmp_path)
+    rendering = plan_render(tmp_path, rebalance=True)
+    assert (rendering.strategy, rendering.change) == (Strategy.FULL, TreeChange())
+
+
+def test_a_hand_edit_in_rendered_is_undone(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    applied(tmp_path)
+    before = on_disk(tmp_path)
+    path = "west/shop/configmap_web.yaml"
+    (tmp_path / "rendered" / path).write_text("kind: tampered\n")
+    (tmp_path / "rendered/west/extra.yaml").write_text("kind: extra\n")
+    rendering = plan_render(tmp_path)
+    assert rendering.strategy is Strategy.FULL
+    assert rendering.change == TreeChange(
+        changed={path: before[path]}, removed=("west/extra.yaml",)
+    )
+
+
+def test_a_lost_manifest_is_written_again(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    applied(tmp_path)
+    manifest = (tmp_path / "rendered" / MANIFEST).read_bytes()
+    (tmp_path / "rendered" / MANIFEST).unlink()
+    rendering = plan_render(tmp_path)
+    assert (rendering.strategy, rendering.change) == (
+        Strategy.FULL,
+        TreeChange(added={MANIFEST: manifest}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("changed", "strategy"),
+    [
+        ({"templates/web/configmap.yaml": CONFIGMAP.replace('"on"', '"off"')}, Strategy.TEMPLATES),
+        ({"policies/clusters.yaml": CLUSTERS + "---\n" + cluster_yaml("north")}, Strategy.CLUSTERS),
+    ],
+)
+def test_each_shortcut_writes_what_a_full_render_writes(
+    tmp_path: Path, changed: dict[str, str], strategy: Strategy
+) -> None:
+    repo, full = tmp_path / "repo", tmp_path / "full"
+    write_tree(repo, base_files())
+    applied(repo)
+    write_tree(repo, changed)
+    write_tree(full, {**base_files(), **changed})
+    rendering = applied(repo)
+    assert rendering.strategy is strategy
+    assert plan_render(full).strategy is Strategy.FULL
+    applied(full)
+    assert on_disk(repo) == on_disk(full)
+
+
+def test_warnings_go_to_report(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            **base_files(),
+            "policies/clusters.yaml": CLUSTERS + "---\n" + cluster_yaml("bare", apis=None),
+        },
+    )
+    found: list[Problem] = []
+    applied(tmp_path)
+    rendering = plan_render(tmp_path, rebalance=True, report=found.append)
+    assert rendering.strategy is Strategy.FULL
+    assert [p.message for p in found] == [
+        "cluster bare has no status.apiEnablements, so no policy can place anything on it"
+    ]
+    found.clear()
+    assert plan_render(tmp_path, report=found.append).strategy is Strategy.UNCHANGED
+    assert found == []
+
+
+def test_compile_repo_starts_from_the_record(tmp_path: Path) -> None:
+    write_tree(tmp_path, divided_files())
+    applied(tmp_path)
+    # A cluster joins: the Divided Deployment stays where the record says it is.
+    write_tree(tmp_path, {"policies/clusters.yaml": divided_clusters("west-3")})
+    compilation = compile_repo(tmp_path)
+    fleet = load_fleet(read_sources(tmp_path))
+    record = read_record(tmp_path)
+    assert record is not None
+    assert compilation.fleet == fleet
+    assert compilation.compiled == compile_fleet(fleet, record.previous, until_stable=True)
+    web = ResourceKey("apps", "Deployment", "shop", "web")
+    kept = compilation.compiled.decision_for(web)
+    fresh = compile_fleet(fleet, until_stable=True).decision_for(web)
+    assert kept is not None and fresh is not None
+    assert kept.binding.clusters == tuple(
+        TargetCluster(name, replicas)
+        for name, replicas in (("east-1", 2), ("east-2", 2), ("west-1", 1), ("west-2", 1))
+    )
+    assert "west-3" in {t.name for t in fresh.binding.clusters}  # without the record
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> git.Repo:
+    repository = git.Repo.init(tmp_path)
+    with repository.config_writer() as writer:
+        writer.set_value("user", "name", "Test")
+        writer.set_value("user", "email", "test@example.com")
+    return repository
+
+
+def commit(repository: git.Repo) -> str:
+    repository.git.add(all=True)
+    repository.git.commit(m="change")
+    return repository.head.commit.hexsha
+
+
+def test_tree_at_a_revision_is_what_its_sources_render(
+    tmp_path: Path, repository: git.Repo
+) -> None:
+    write_tree(tmp_path, base_files())
+    applied(tmp_path)
+    first = commit(repository)
+    expected = {k: v for k, v in on_disk(tmp_path).items() if k != MANIFEST}
+    # Uncommitted edits are not seen; a later commit is, by its own revision.
+    write_tree(tmp_path, {"templates/web/configmap.yaml": CONFIGMAP.replace('"on"', '"off"')})
+    assert tree_at(tmp_path, "HEAD") == expected
+    applied(tmp_path)
+    commit(repository)
+    assert tree_at(tmp_path, first) == expected
+    assert tree_at(tmp_path, "HEAD") == {
+        k: v for k, v in on_disk(tmp_path).items() if k != MANIFEST
+    }
+
+
+def test_errors_at_a_revision_name_the_revision(tmp_path: Path, repository: git.Repo) -> None:
+    write_tree(tmp_path, {**base_files(), "templates/broken.yaml": "kind: [\n"})
+    commit(repository)
+    with pytest.raises(UserError) as caught:
+        tree_at(tmp_path, "HEAD")
+    sources = [p.source for p in caught.value.problems]
+    assert sources and all(
+        s is not None and s.path == "HEAD:templates/broken.yaml" for s in sources
+    )
+    with pytest.raises(UserError) as caught:
+        tree_at(tmp_path, "nope")
+    assert str(caught.value) == "error: 'nope' is not a commit in this repository"

@@ -1,0 +1,220 @@
+"""Sharded renders: membership, the shard folders, and the merge (generator.build.shards)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import shards
+from generator.build.plan import plan_render
+from generator.build.state.paths import cluster_of
+from generator.build.state.transaction import TreeChange
+from generator.commands.merge import merge
+from generator.commands.render import render, render_shard
+from generator.errors import UserError
+from tests.conftest import snapshot, write_tree
+from tests.test_render import base_files
+
+NAMES = [f"member-{i:03d}" for i in range(40)] + ["east", "west", "dev", "batch", "\u00e9t\u00e9"]
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"), [("1/1", (1, 1)), ("2/3", (2, 3)), ("10/12", (10, 12))]
+)
+def test_parse(text: str, parsed: tuple[int, int]) -> None:
+    assert shards.parse(text) == parsed
+
+
+@pytest.mark.parametrize(
+    "text", ["0/3", "4/3", "1/0", "01/3", "1/03", "a/b", "1-3", " 1/3", "1/3 ", ""]
+)
+def test_parse_refuses_anything_but_k_of_n(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        shards.parse(text)
+    assert str(caught.value) == f"error: --shard {text!r}: expected K/N with 1 <= K <= N"
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_a_cluster_s_shard_is_the_sha256_of_its_name(count: int) -> None:
+    for name in NAMES:
+        first_eight = hashlib.sha256(name.encode("utf-8")).digest()[:8]
+        assert shards.shard_of(name, count) == int.from_bytes(first_eight, "big") % count + 1
+
+
+def test_shards_split_the_clusters_whatever_the_others_are() -> None:
+    for count in (1, 2, 5):
+        parts = [shards.members(NAMES, index, count) for index in range(1, count + 1)]
+        assert sorted(name for part in parts for name in part) == sorted(NAMES)
+        # Membership depends on the name alone: a smaller inventory splits the same way.
+        for index, part in enumerate(parts, start=1):
+            assert shards.members(NAMES[:10], index, count) == part & set(NAMES[:10])
+    assert shards.members(NAMES, 1, 1) == frozenset(NAMES)
+
+
+def test_digests_bytes() -> None:
+    data = shards.digests_bytes({"west": "d2", "east": "d1"}, {"ConfigMap/shop/web": "e"})
+    assert data == (
+        b'{\n  "clusters": {\n    "east": "d1",\n    "west": "d2"\n  },\n'
+        b'  "placements": {\n    "ConfigMap/shop/web": "e"\n  }\n}'
+    )
+    assert shards.parse_digests(data) == ({"east": "d1", "west": "d2"}, {"ConfigMap/shop/web": "e"})
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"clusters": {}}',
+        b'{"placements": {}}',
+        b'{"clusters": [], "placements": {}}',
+        b'{"clusters": {}, "placements": 3}',
+    ],
+)
+def test_unreadable_digests_are_none(data: bytes) -> None:
+    assert shards.parse_digests(data) == ({}, {})
+
+
+def files_below(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_write_replaces_the_shard_s_folder(tmp_path: Path) -> None:
+    first = shards.write(tmp_path, 1, 2, {"east/a.yaml": b"a\n", "east/b.yaml": b"b\n"})
+    assert first == tmp_path / ".hubless/shards/1-of-2"
+    shards.write(tmp_path, 1, 2, {"east/a.yaml": b"a2\n"})
+    assert files_below(first) == {"east/a.yaml": b"a2\n"}
+
+
+def test_write_replaces_a_link_and_never_writes_through_it(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "rendered"
+    (root / ".hubless/shards").mkdir(parents=True)
+    (root / ".hubless/shards/1-of-2").symlink_to(outside, target_is_directory=True)
+    folder = shards.write(root, 1, 2, {"east/a.yaml": b"a\n"})
+    assert list(outside.iterdir()) == []
+    assert not folder.is_symlink()
+    assert files_below(folder) == {"east/a.yaml": b"a\n"}
+
+
+def test_read_is_the_union_of_agreeing_shards(tmp_path: Path) -> None:
+    shards.write(tmp_path, 1, 2, {"east/a.yaml": b"a\n", ".hubless/placement.json": b"r\n"})
+    shards.write(tmp_path, 2, 2, {"west/b.yaml": b"b\n", ".hubless/placement.json": b"r\n"})
+    assert shards.read(tmp_path) == {
+        "east/a.yaml": b"a\n",
+        "west/b.yaml": b"b\n",
+        ".hubless/placement.json": b"r\n",
+    }
+
+
+def test_read_refuses_shards_that_disagree(tmp_path: Path) -> None:
+    shards.write(tmp_path, 1, 2, {".hubless/placement.json": b"one\n"})
+    shards.write(tmp_path, 2, 2, {".hubless/placement.json": b"two\n"})
+    with pytest.raises(UserError) as caught:
+        shards.read(tmp_path)
+    assert str(caught.value) == (
+        "error: shard 2 disagrees with an earlier one on .hubless/placement.json"
+    )
+
+
+def test_read_needs_every_shard_of_one_count(tmp_path: Path) -> None:
+    base = tmp_path / ".hubless/shards"
+    with pytest.raises(UserError) as caught:
+        shards.read(tmp_path)
+    assert str(caught.value) == f"error: {base}: expected the shards of one N, found []"
+    record = {".hubless/placement.json": b"r\n"}
+    shards.write(tmp_path, 2, 4, record)
+    shards.write(tmp_path, 4, 4, record)
+    with pytest.raises(UserError) as caught:
+        shards.read(tmp_path)
+    assert str(caught.value) == f"error: {base}: shards [1, 3] of 4 are missing"
+    shards.write(tmp_path, 1, 3, record)
+    with pytest.raises(UserError) as caught:
+        shards.read(tmp_path)
+    assert str(caught.value) == (
+        f"error: {base}: expected the shards of one N, found [(1, 3), (2, 4), (4, 4)]"
+    )
+
+
+@pytest.mark.parametrize("kind", ["name", "file", "link"])
+def test_read_refuses_anything_but_shard_folders(tmp_path: Path, kind: str) -> None:
+    shards.write(tmp_path, 1, 1, {"east/a.yaml": b"a\n"})
+    base = tmp_path / ".hubless/shards"
+    if kind == "name":
+        stray = base / "latest"
+        stray.mkdir()
+    elif kind == "file":
+        stray = base / "2-of-2"
+        stray.write_text("x")
+    else:
+        stray = base / "2-of-2"
+        stray.symlink_to(base / "1-of-1", target_is_directory=True)
+    with pytest.raises(UserError) as caught:
+        shards.read(tmp_path)
+    assert str(caught.value) == f"error: {stray}: not a shard folder (K-of-N)"
+
+
+def test_a_shard_holds_its_clusters_files_and_the_whole_fleet_s_digests(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    full = plan_render(tmp_path).change.added  # nothing rendered yet: every file is added
+    manifest = json.loads(full.pop(".hubless/manifest.json"))
+    own = shards.members(["batch", "dev", "east", "west"], 2, 3)
+    shard = shards.render_shard(tmp_path, "2/3")
+    folder = tmp_path / "rendered/.hubless/shards/2-of-3"
+    expected = {p: c for p, c in full.items() if p.startswith(".hubless/") or cluster_of(p) in own}
+    expected[".hubless/digests.json"] = shards.digests_bytes(
+        manifest["clusters"], manifest["placements"]
+    )
+    assert files_below(folder) == expected
+    objects = sum(1 for p in expected if not p.startswith(".hubless/"))
+    assert shard == shards.Shard(2, 3, own, objects, folder)
+
+
+def test_sharded_render_merges_into_what_one_render_writes(tmp_path: Path) -> None:
+    single = tmp_path / "single"
+    write_tree(single, base_files())
+    sharded = tmp_path / "sharded"
+    shutil.copytree(single, sharded)
+    assert render(single, check=False) == 0
+    for index in (1, 2, 3):
+        assert render_shard(sharded, f"{index}/3") == 0
+    assert (sharded / "rendered/.hubless/shards/2-of-3").is_dir()
+    assert merge(sharded) == 0
+    expected = {k: v[0] for k, v in snapshot(single / "rendered").items() if k != ".hubless/lock"}
+    merged = {k: v[0] for k, v in snapshot(sharded / "rendered").items() if k != ".hubless/lock"}
+    assert merged == expected  # the shards folder is gone, the bytes are the same
+
+
+def test_merge_needs_every_shard(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    render_shard(tmp_path, "1/2")
+    with pytest.raises(UserError, match=r"shards \[2\] of 2 are missing"):
+        merge(tmp_path)
+    with pytest.raises(UserError, match="expected K/N"):
+        render_shard(tmp_path, "3/2")
+
+
+def test_a_merge_of_what_rendered_holds_only_removes_the_shards(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    render(tmp_path, check=False)
+    for index in (1, 2):
+        shards.render_shard(tmp_path, f"{index}/2")
+    everything = snapshot(tmp_path / "rendered")
+    before = {k: v for k, v in everything.items() if not k.startswith(".hubless/shards/")}
+    waits: list[str] = []
+    change = shards.merge(tmp_path, lambda: waits.append("waited"))
+    assert change == TreeChange(
+        removed=tuple(sorted(k for k in everything if k.startswith(".hubless/shards/")))
+    )
+    assert waits == []
+    assert snapshot(tmp_path / "rendered") == before  # the same bytes, not written again
