@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from generator.model import Requirement, Taint, Toleration
-from generator.scheduler.kubeadmiral import (
+from generator.dialects.kubeadmiral.scheduler import (
     BINPACK,
     DIVIDE,
     DUPLICATE,
@@ -46,6 +45,7 @@ from generator.scheduler.kubeadmiral import (
     scores,
     select,
 )
+from generator.model import Requirement, Taint, Toleration
 
 GPU = "nvidia.com/gpu"
 SCALAR = "example.com/aaa"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from generator.scheduler.kubeadmiral_planner import (
+from generator.dialects.kubeadmiral.planner import (
     ClusterPreference,
     DivideUnit,
     MemberCluster,

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from generator.compile import compile_fleet
+from generator.dialects.gomath import cluster_hash
 from generator.errors import UserError
 from generator.load import SourceFile, load_fleet
-from generator.scheduler.kubefed_planner import cluster_hash
 
 
 def kubefed_cluster(name: str, labels: dict[str, str] | None = None, ready: bool = True) -> str:

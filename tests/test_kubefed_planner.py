@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from generator.scheduler.kubefed_planner import (
+from generator.dialects.gomath import cluster_hash
+from generator.dialects.kubefed.planner import (
     WILDCARD,
     ClusterPreference,
     ReplicaSchedulingSpec,
-    cluster_hash,
     parse_rsp_spec,
     plan,
     schedule,

@@ -39,6 +39,15 @@ from generator.dialects.kubeadmiral.policies import (
     federated_cluster,
 )
 from generator.dialects.kubeadmiral.requests import gpu_request
+from generator.dialects.kubeadmiral.scheduler import (
+    DIVIDE,
+    FederatedCluster,
+    KubeAdmiralSchedule,
+    KubeAdmiralScheduleError,
+    SchedulingObject,
+    schedule,
+)
+from generator.dialects.kubeadmiral.scheduler.labels import terms_match
 from generator.documents import Document
 from generator.errors import Problems, Source
 from generator.model import (
@@ -56,15 +65,6 @@ from generator.model import (
 )
 from generator.overriders.kubeadmiral import KubeAdmiralOverrideError, Patch, cluster_patches
 from generator.scheduler.core import Attempt, Rejection, Schedule
-from generator.scheduler.kubeadmiral import (
-    DIVIDE,
-    FederatedCluster,
-    KubeAdmiralSchedule,
-    KubeAdmiralScheduleError,
-    SchedulingObject,
-    schedule,
-)
-from generator.scheduler.kubeadmiral.labels import terms_match
 
 FEDERATION_NAMESPACE = "kube-admiral-system"
 NO_AUTO_PROPAGATION = "kubeadmiral.io/no-auto-propagation"

@@ -3,23 +3,23 @@
 One object at a time: its PropagationPolicy, with the object's scheduling annotations folded
 in, picks member clusters through KubeAdmiral's filter, score and select plugins (as chosen
 by the default plugin lists and an optional SchedulingProfile), and Divide mode then splits
-the replicas with `generator.scheduler.kubeadmiral_planner`. See `schedule`.
+the replicas with `generator.dialects.kubeadmiral.planner`. See `schedule`.
 """
 
-from generator.scheduler.kubeadmiral.annotations import (
+from generator.dialects.kubeadmiral.scheduler.annotations import (
     AnnotationOverrides,
     effective_policy,
     read_annotations,
 )
-from generator.scheduler.kubeadmiral.pipeline import KubeAdmiralSchedule, schedule
-from generator.scheduler.kubeadmiral.profile import (
+from generator.dialects.kubeadmiral.scheduler.pipeline import KubeAdmiralSchedule, schedule
+from generator.dialects.kubeadmiral.scheduler.profile import (
     PluginLists,
     apply_profile,
     default_plugins,
     plugins_for,
     reconcile,
 )
-from generator.scheduler.kubeadmiral.types import (
+from generator.dialects.kubeadmiral.scheduler.types import (
     BINPACK,
     DIVIDE,
     DUPLICATE,
@@ -35,7 +35,7 @@ from generator.scheduler.kubeadmiral.types import (
     SchedulingObject,
     SchedulingProfile,
 )
-from generator.scheduler.kubeadmiral.unit import SchedulingUnit, build_unit
+from generator.dialects.kubeadmiral.scheduler.unit import SchedulingUnit, build_unit
 
 __all__ = [
     "BINPACK",

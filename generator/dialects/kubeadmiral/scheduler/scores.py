@@ -6,15 +6,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 
-from generator.scheduler.kubeadmiral import profile as names
-from generator.scheduler.kubeadmiral.filters import (
+from generator.dialects.gomath import go_div
+from generator.dialects.kubeadmiral.scheduler import profile as names
+from generator.dialects.kubeadmiral.scheduler.filters import (
     PREFER_NO_SCHEDULE,
     amount,
     in_use,
     is_scalar,
 )
-from generator.scheduler.kubeadmiral.labels import InvalidSelector, expressions_match
-from generator.scheduler.kubeadmiral.types import (
+from generator.dialects.kubeadmiral.scheduler.labels import InvalidSelector, expressions_match
+from generator.dialects.kubeadmiral.scheduler.types import (
     CPU,
     EPHEMERAL_STORAGE,
     GPU,
@@ -22,8 +23,7 @@ from generator.scheduler.kubeadmiral.types import (
     FederatedCluster,
     KubeAdmiralScheduleError,
 )
-from generator.scheduler.kubeadmiral.unit import SchedulingUnit
-from generator.scheduler.kubeadmiral_planner import _go_div
+from generator.dialects.kubeadmiral.scheduler.unit import SchedulingUnit
 from generator.selectors import tolerates
 
 MAX_SCORE = 100
@@ -39,7 +39,7 @@ def normalize(scores: Sequence[int], reverse: bool) -> list[int]:
     highest = max((s for s in scores if s > 0), default=0)
     if highest == 0:
         return [MAX_SCORE] * len(scores) if reverse else list(scores)
-    scaled = [_go_div(MAX_SCORE * s, highest) for s in scores]
+    scaled = [go_div(MAX_SCORE * s, highest) for s in scores]
     return [MAX_SCORE - s for s in scaled] if reverse else scaled
 
 
@@ -143,20 +143,20 @@ def _weighted(
         for resource in resources:
             allocatable, requested = _allocatable_and_requested(unit, cluster, resource)
             total += per_resource(requested, allocatable) * RESOURCE_WEIGHTS.get(resource, 1)
-        scores.append(_go_div(total, weight_sum))
+        scores.append(go_div(total, weight_sum))
     return scores
 
 
 def _least(requested: int, allocatable: int) -> int:
     if allocatable == 0 or requested > allocatable:
         return 0
-    return _go_div((allocatable - requested) * MAX_SCORE, allocatable)
+    return go_div((allocatable - requested) * MAX_SCORE, allocatable)
 
 
 def _most(requested: int, allocatable: int) -> int:
     if allocatable == 0 or requested > allocatable:
         return 0
-    return _go_div(requested * MAX_SCORE, allocatable)
+    return go_div(requested * MAX_SCORE, allocatable)
 
 
 def least_allocated(unit: SchedulingUnit, clusters: Sequence[FederatedCluster]) -> list[int]:

@@ -13,9 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from generator.model import Requirement, Toleration
-from generator.scheduler.kubeadmiral.labels import parse_int64
-from generator.scheduler.kubeadmiral.types import (
+from generator.dialects.kubeadmiral.scheduler.labels import parse_int64
+from generator.dialects.kubeadmiral.scheduler.types import (
     DIVIDE,
     DUPLICATE,
     Affinity,
@@ -24,6 +23,7 @@ from generator.scheduler.kubeadmiral.types import (
     PlacementPreference,
     PreferredTerm,
 )
+from generator.model import Requirement, Toleration
 
 PREFIX = "kubeadmiral.io/"
 SCHEDULING_MODE = PREFIX + "scheduling-mode"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from generator.scheduler.kubeadmiral.types import (
+from generator.dialects.kubeadmiral.scheduler.types import (
     BINPACK,
     KubeAdmiralScheduleError,
     PluginSet,

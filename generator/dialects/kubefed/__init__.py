@@ -20,6 +20,13 @@ from typing import Any
 from generator import kinds
 from generator.dialects.assembled import Assembled
 from generator.dialects.karmada import parse_label_selector
+from generator.dialects.kubefed.planner import (
+    ReplicaSchedulingSpec,
+    parse_rsp_spec,
+)
+from generator.dialects.kubefed.planner import (
+    schedule as plan_replicas,
+)
 from generator.documents import Document
 from generator.errors import Problems, Source, UserError
 from generator.fields import Fields
@@ -40,13 +47,6 @@ from generator.overriders.failure import OverrideFailure
 from generator.overriders.kubeadmiral import KubeAdmiralOverrideError, Patch, apply_patches
 from generator.scheduler.core import Attempt, Rejection, Schedule
 from generator.scheduler.errors import ScheduleError
-from generator.scheduler.kubefed_planner import (
-    ReplicaSchedulingSpec,
-    parse_rsp_spec,
-)
-from generator.scheduler.kubefed_planner import (
-    schedule as plan_replicas,
-)
 from generator.selectors import label_selector_matches
 
 DIALECT = "Kubefed"

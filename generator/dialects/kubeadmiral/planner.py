@@ -16,12 +16,11 @@ are kept on purpose: the point is to place replicas exactly where KubeAdmiral wo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from generator.scheduler.kubefed_planner import cluster_hash  # the same Go hash/fnv New32
+from generator.dialects.gomath import cluster_hash, go_div, go_round
 
 # Dynamic weights always add up to this.
 WEIGHT_TOTAL = 1000
@@ -89,20 +88,6 @@ class MemberCluster:
     no_schedule_taint: bool = False
 
 
-def _go_round(x: float) -> int:
-    """Go's math.Round: halves away from zero (Python's round() goes to even)."""
-    whole = math.trunc(x)
-    if abs(x - whole) >= 0.5:  # exact: x - trunc(x) never rounds
-        whole += 1 if x > 0 else -1
-    return whole
-
-
-def _go_div(a: int, b: int) -> int:
-    """Go's integer division, which truncates toward zero."""
-    quotient = abs(a) // abs(b)
-    return quotient if (a >= 0) == (b > 0) else -quotient
-
-
 def _spread_order(
     preferences: Mapping[str, ClusterPreference], key: str
 ) -> list[tuple[str, ClusterPreference]]:
@@ -151,7 +136,7 @@ def _spread_desired(
         still_open: list[tuple[str, ClusterPreference]] = []
         for name, pref in active:
             start = plan[name]
-            extra = _go_div(to_distribute * pref.weight + weight_sum - 1, weight_sum)
+            extra = go_div(to_distribute * pref.weight + weight_sum - 1, weight_sum)
             target = start + min(extra, remaining)
             full = False
             if pref.max_replicas is not None and target > pref.max_replicas:
@@ -417,10 +402,10 @@ def weight_limits(
         return {}
     total = float(sum(allocatable.get(name, 0) for name in clusters))
     if total == 0:
-        even = _go_round(WEIGHT_TOTAL / len(clusters))
+        even = go_round(WEIGHT_TOTAL / len(clusters))
         return dict.fromkeys(clusters, even)
     return {
-        name: _go_round(allocatable.get(name, 0) / total * WEIGHT_TOTAL * supply_limit_ratio)
+        name: go_round(allocatable.get(name, 0) / total * WEIGHT_TOTAL * supply_limit_ratio)
         for name in clusters
     }
 
@@ -445,10 +430,10 @@ def capacity_weights(
     free = {name: max(available.get(name, 0), 0) for name in clusters}
     free_total = float(sum(free.values()))
     if free_total == 0:
-        return dict.fromkeys(clusters, _go_round(WEIGHT_TOTAL / len(clusters)))
+        return dict.fromkeys(clusters, go_round(WEIGHT_TOTAL / len(clusters)))
 
     capped = {
-        name: min(_go_round(free[name] / free_total * WEIGHT_TOTAL), limits[name])
+        name: min(go_round(free[name] / free_total * WEIGHT_TOTAL), limits[name])
         for name in clusters
     }
     capped_total = sum(capped.values())
@@ -457,7 +442,7 @@ def capacity_weights(
         # the platform; either result makes the planner hand out minimums only, as 0 does.
         return dict.fromkeys(clusters, 0)
     weights = {
-        name: _go_round(weight / capped_total * WEIGHT_TOTAL) for name, weight in capped.items()
+        name: go_round(weight / capped_total * WEIGHT_TOTAL) for name, weight in capped.items()
     }
     heaviest = max(clusters, key=lambda name: weights[name])  # first of equals wins
     weights[heaviest] += WEIGHT_TOTAL - sum(weights.values())

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from generator.scheduler.kubeadmiral import profile as names
-from generator.scheduler.kubeadmiral.types import BINPACK, DIVIDE, KubeAdmiralScheduleError
-from generator.scheduler.kubeadmiral.unit import SchedulingUnit
+from generator.dialects.kubeadmiral.scheduler import profile as names
+from generator.dialects.kubeadmiral.scheduler.types import BINPACK, DIVIDE, KubeAdmiralScheduleError
+from generator.dialects.kubeadmiral.scheduler.unit import SchedulingUnit
 
 Ranked = list[tuple[str, int]]
 Select = Callable[[SchedulingUnit, Sequence[tuple[str, int]]], Ranked]

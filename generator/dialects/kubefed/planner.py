@@ -45,12 +45,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.dialects.gomath import cluster_hash, go_div
+
 WILDCARD = "*"
 """The preference key that applies to every cluster without an entry of its own."""
-
-_FNV32_OFFSET = 0x811C9DC5
-_FNV32_PRIME = 0x01000193
-_UINT32 = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -76,21 +74,6 @@ class _Ranked:
     name: str
     hash: int
     preference: ClusterPreference
-
-
-def cluster_hash(cluster: str, key: str) -> int:
-    """32-bit FNV-1 of the UTF-8 bytes of `cluster` then `key`: the tie-break between equal
-    weights (Go's `hash/fnv.New32`, which is FNV-1: multiply, then xor)."""
-    value = _FNV32_OFFSET
-    for byte in (cluster + key).encode("utf-8"):
-        value = ((value * _FNV32_PRIME) & _UINT32) ^ byte
-    return value
-
-
-def _div_trunc(numerator: int, denominator: int) -> int:
-    """Integer division rounding toward zero, as Go's `/` does (Python's `//` floors)."""
-    quotient = abs(numerator) // abs(denominator)
-    return quotient if (numerator < 0) == (denominator < 0) else -quotient
 
 
 def plan(
@@ -169,7 +152,7 @@ def plan(
             name, preference = entry.name, entry.preference
             start = planned[name]
             # Ceiling of this cluster's proportional share, never more than is left.
-            share = _div_trunc(to_distribute * preference.weight + weight_sum - 1, weight_sum)
+            share = go_div(to_distribute * preference.weight + weight_sum - 1, weight_sum)
             share = min(share, remaining)
 
             unused = preallocated.get(name, 0)

@@ -8,11 +8,16 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
 from generator import quantity
+from generator.dialects.kubeadmiral.scheduler import profile as names
+from generator.dialects.kubeadmiral.scheduler.labels import InvalidSelector, terms_match
+from generator.dialects.kubeadmiral.scheduler.types import (
+    CPU,
+    EPHEMERAL_STORAGE,
+    MEMORY,
+    FederatedCluster,
+)
+from generator.dialects.kubeadmiral.scheduler.unit import SchedulingUnit
 from generator.model import Taint, Toleration
-from generator.scheduler.kubeadmiral import profile as names
-from generator.scheduler.kubeadmiral.labels import InvalidSelector, terms_match
-from generator.scheduler.kubeadmiral.types import CPU, EPHEMERAL_STORAGE, MEMORY, FederatedCluster
-from generator.scheduler.kubeadmiral.unit import SchedulingUnit
 from generator.selectors import tolerates
 
 NO_SCHEDULE = "NoSchedule"

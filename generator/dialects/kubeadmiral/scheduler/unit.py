@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TypeVar
 
-from generator.model import Toleration
-from generator.scheduler.kubeadmiral.annotations import (
+from generator.dialects.kubeadmiral.scheduler.annotations import (
     AnnotationOverrides,
     placement_maps,
     read_annotations,
 )
-from generator.scheduler.kubeadmiral.types import (
+from generator.dialects.kubeadmiral.scheduler.types import (
     BINPACK,
     DIVIDE,
     DUPLICATE,
@@ -26,6 +25,7 @@ from generator.scheduler.kubeadmiral.types import (
     KubeAdmiralScheduleError,
     SchedulingObject,
 )
+from generator.model import Toleration
 
 T = TypeVar("T")
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 from generator import selectors
+from generator.dialects.kubeadmiral.scheduler.types import ClusterSelectorTerm
 from generator.model import Requirement
-from generator.scheduler.kubeadmiral.types import ClusterSelectorTerm
 
 IN, NOT_IN, EXISTS, DOES_NOT_EXIST, GT, LT = "In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"
 LABEL_OPERATORS = (IN, NOT_IN, EXISTS, DOES_NOT_EXIST, GT, LT)

@@ -13,14 +13,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from generator.quantity import value
-from generator.scheduler.kubeadmiral import profile as names
-from generator.scheduler.kubeadmiral.annotations import read_annotations
-from generator.scheduler.kubeadmiral.filters import NO_SCHEDULE, run_filters, untolerated
-from generator.scheduler.kubeadmiral.profile import PluginLists, plugins_for
-from generator.scheduler.kubeadmiral.scores import SCORES
-from generator.scheduler.kubeadmiral.select import SELECTS, by_priority
-from generator.scheduler.kubeadmiral.types import (
+from generator.dialects.kubeadmiral.planner import (
+    DivideUnit,
+    MemberCluster,
+    binpack,
+    capacity_weights,
+    spread,
+)
+from generator.dialects.kubeadmiral.scheduler import profile as names
+from generator.dialects.kubeadmiral.scheduler.annotations import read_annotations
+from generator.dialects.kubeadmiral.scheduler.filters import NO_SCHEDULE, run_filters, untolerated
+from generator.dialects.kubeadmiral.scheduler.profile import PluginLists, plugins_for
+from generator.dialects.kubeadmiral.scheduler.scores import SCORES
+from generator.dialects.kubeadmiral.scheduler.select import SELECTS, by_priority
+from generator.dialects.kubeadmiral.scheduler.types import (
     CPU,
     DUPLICATE,
     GPU,
@@ -30,14 +36,8 @@ from generator.scheduler.kubeadmiral.types import (
     SchedulingObject,
     SchedulingProfile,
 )
-from generator.scheduler.kubeadmiral.unit import SchedulingUnit, build_unit
-from generator.scheduler.kubeadmiral_planner import (
-    DivideUnit,
-    MemberCluster,
-    binpack,
-    capacity_weights,
-    spread,
-)
+from generator.dialects.kubeadmiral.scheduler.unit import SchedulingUnit, build_unit
+from generator.quantity import value
 
 # (cluster, ((plugin, score), ...), total)
 ClusterScores = tuple[str, tuple[tuple[str, int], ...], int]
