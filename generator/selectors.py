@@ -9,7 +9,6 @@ from generator.model import Cluster, ClusterAffinity, LabelSelector, Requirement
 IN, NOT_IN, EXISTS, DOES_NOT_EXIST = "In", "NotIn", "Exists", "DoesNotExist"
 LABEL_OPERATORS = (IN, NOT_IN, EXISTS, DOES_NOT_EXIST)
 FIELD_KEYS = ("provider", "region", "zone")
-FIELD_OPERATORS = (IN, NOT_IN)
 
 
 def requirement_matches(requirement: Requirement, labels: Mapping[str, str]) -> bool:

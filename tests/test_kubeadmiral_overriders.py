@@ -14,14 +14,13 @@ from typing import Any
 
 import pytest
 
-from generator.overriders.kubeadmiral import (
+from generator.dialects.kubeadmiral.overriders import (
     EntrypointOverrider,
     EnvOverrider,
     KubeAdmiralOverrideError,
     KubeAdmiralOverriders,
     Patch,
     StringMapOverrider,
-    apply,
     apply_patches,
     cluster_patches,
     parse_image,
@@ -32,6 +31,14 @@ from generator.overriders.kubeadmiral import (
 A = "sha256:aaaaf56b44807c64d294e6c8059b479f35350b454492398225034174808d1726"
 B = "sha256:bbbbf56b44807c64d294e6c8059b479f35350b454492398225034174808d1726"
 FULL_B = f"docker.io/ealen/echo-server:latest@{B}"
+
+
+def apply(body: dict[str, Any], overriders: KubeAdmiralOverriders) -> dict[str, Any]:
+    """`body` with one rule's overriders applied: its patches computed from `body`, then
+    applied to it."""
+    return apply_patches(body, rule_patches(body, overriders))
+
+
 KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "Pod")
 
 

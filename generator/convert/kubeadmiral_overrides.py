@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from generator import pointer
 from generator.convert.affinity import EVERYTHING, Affinity, Inexpressible, names
 from generator.convert.core import (
     Output,
@@ -250,7 +251,7 @@ def _track(member: Member, key: str, operation: Operation) -> None:
     elif operation.path.startswith(prefix + "/") and operation.op != "remove":
         keys = getattr(member, key)
         if keys is not None:
-            keys.add(operation.path[len(prefix) + 1 :].replace("~1", "/").replace("~0", "~"))
+            keys.add(pointer.unescape(operation.path[len(prefix) + 1 :]))
 
 
 # --- image ---------------------------------------------------------------------------------

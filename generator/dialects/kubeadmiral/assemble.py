@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.dialects.assembled import Assembled
+from generator.dialects.jsonpatch_v4 import Patch
 from generator.dialects.kubeadmiral import member
 from generator.dialects.kubeadmiral.followers import DISABLE_FOLLOWING, followers
 from generator.dialects.kubeadmiral.member import (
@@ -26,6 +27,7 @@ from generator.dialects.kubeadmiral.member import (
     MemberSync,
     federated_template,
 )
+from generator.dialects.kubeadmiral.overriders import KubeAdmiralOverrideError, cluster_patches
 from generator.dialects.kubeadmiral.policies import (
     CLUSTER_OVERRIDE_POLICY,
     CLUSTER_PROPAGATION_POLICY,
@@ -63,7 +65,6 @@ from generator.model import (
     ResourceTemplate,
     TargetCluster,
 )
-from generator.overriders.kubeadmiral import KubeAdmiralOverrideError, Patch, cluster_patches
 from generator.scheduler.core import Attempt, Rejection, Schedule
 
 FEDERATION_NAMESPACE = "kube-admiral-system"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from generator.dialects.kubeadmiral.overriders import KubeAdmiralOverriders, parse_overriders
 from generator.dialects.kubeadmiral.scheduler import (
     BINPACK,
     DIVIDE,
@@ -29,7 +30,6 @@ from generator.documents import Document
 from generator.errors import Source
 from generator.fields import Fields
 from generator.model import Cluster, Requirement, Taint, Toleration
-from generator.overriders.kubeadmiral import KubeAdmiralOverriders, parse_overriders
 from generator.quantity import parse_quantity
 
 DIALECT = "KubeAdmiral"

@@ -19,6 +19,7 @@ from typing import Any
 
 from generator import kinds
 from generator.dialects.assembled import Assembled
+from generator.dialects.jsonpatch_v4 import FORBIDDEN_PATHS, Patch, PatchError, apply_patch
 from generator.dialects.karmada import parse_label_selector
 from generator.dialects.kubefed.planner import (
     ReplicaSchedulingSpec,
@@ -44,7 +45,6 @@ from generator.model import (
     TargetCluster,
 )
 from generator.overriders.failure import OverrideFailure
-from generator.overriders.kubeadmiral import KubeAdmiralOverrideError, Patch, apply_patches
 from generator.scheduler.core import Attempt, Rejection, Schedule
 from generator.scheduler.errors import ScheduleError
 from generator.selectors import label_selector_matches
@@ -61,8 +61,6 @@ KINDS = {
 TEMPLATE_GROUPS = frozenset({TYPES_GROUP})
 MANAGED_LABEL = "kubefed.io/managed"
 REPLICAS_PATH = "/spec/replicas"
-# Kubefed refuses overrides here: they would make the member object another object.
-_FORBIDDEN_PATHS = ("/metadata/namespace", "/metadata/name", "/metadata/generateName", "/kind")
 _RSP_TARGETS = ("FederatedDeployment", "FederatedReplicaSet")
 # The target types `kubefedctl enable` sets up by default, for fleets without their FTCs.
 DEFAULT_TARGETS = {
@@ -274,7 +272,7 @@ def _overrides(spec: Fields) -> tuple[tuple[str, tuple[Patch, ...]], ...]:
             path = override.text("path", required=True)
             if path in paths:
                 raise override.error("path", f"{path} is overridden twice for {cluster}")
-            if path in _FORBIDDEN_PATHS:
+            if path in FORBIDDEN_PATHS:
                 raise override.error("path", f"{path} cannot be overridden")
             paths.add(path)
             patches.append(Patch(op or "replace", path, override.raw("value")))
@@ -430,10 +428,13 @@ class KubefedPatches:
     patches: tuple[Patch, ...]
 
     def apply(self, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            return apply_patches(body, self.patches)
-        except KubeAdmiralOverrideError as exc:
-            raise OverrideFailure(str(exc)) from None
+        # The paths Kubefed refuses were refused when the overrides were read.
+        if self.patches:
+            try:
+                apply_patch(body, self.patches)
+            except PatchError as exc:
+                raise OverrideFailure(str(exc)) from None
+        return body
 
 
 @dataclass(frozen=True)
