@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from generator.compile import compile_fleet
-from generator.convert import Conversion, convert_to_karmada
-from generator.convert.kubeadmiral_overrides import karmada_image, kubeadmiral_image
+from generator.convert.to_karmada import Conversion, convert_to_karmada
+from generator.dialects.kubeadmiral.convert.overrides import karmada_image, kubeadmiral_image
 from generator.documents import parse_documents
 from generator.errors import Source
 from generator.load import SourceFile, load_fleet

@@ -41,8 +41,10 @@ from generator.convert.core import (
     override_policy,
     string_map,
 )
-from generator.convert.kubeadmiral import COP, OP, Bound, Context, PolicyKey
-from generator.convert.kubeadmiral_selection import (
+from generator.convert.patch import Operation, PatchError, to_plaintext
+from generator.dialects.jsonpatch_v4 import FORBIDDEN_PATHS
+from generator.dialects.kubeadmiral.convert.propagation import COP, OP, Bound, Context, PolicyKey
+from generator.dialects.kubeadmiral.convert.selection import (
     Invalid,
     selector_affinity,
     selects,
@@ -50,7 +52,6 @@ from generator.convert.kubeadmiral_selection import (
     valid_label_key,
     valid_label_value,
 )
-from generator.convert.patch import Operation, PatchError, to_plaintext
 from generator.errors import Source
 from generator.imageref import DIGEST, TAG, ImageReference, InvalidReference, split_hostname
 from generator.model import ImageOverrider
@@ -67,7 +68,6 @@ _POD_SPECS = {
     ("batch", "CronJob"): "/spec/jobTemplate/spec/template/spec",
     ("", "Pod"): "/spec",
 }
-_FORBIDDEN_PATHS = ("/metadata/namespace", "/metadata/name", "/metadata/generateName", "/kind")
 _IMAGE_OPERATORS = {"overwrite": "replace", "addIfAbsent": "replace", "delete": "remove"}
 
 
@@ -206,7 +206,7 @@ def _jsonpatch(entries: Any, members: list[Member], gaps: _Gaps) -> list[dict[st
                 "Karmada drops finalizers from member copies; left out"
             )
             continue
-        if path in _FORBIDDEN_PATHS:
+        if path in FORBIDDEN_PATHS:
             gaps.add(f"jsonpatch {path}: KubeAdmiral refuses to patch it; left out")
             continue
         operations.append(

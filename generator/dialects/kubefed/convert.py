@@ -40,6 +40,7 @@ from generator.convert.core import (
     zero_replica_gap,
 )
 from generator.convert.patch import Operation, PatchError, to_plaintext
+from generator.dialects.jsonpatch_v4 import FORBIDDEN_PATHS
 from generator.dialects.kubefed import DEFAULT_TARGETS
 from generator.errors import Source
 from generator.jsonvalue import deep_copy
@@ -47,7 +48,6 @@ from generator.jsonvalue import deep_copy
 CORE = "core.kubefed.io/v1beta1"
 TYPES_GROUP = "types.kubefed.io"
 SCHEDULING = "scheduling.kubefed.io/v1alpha1"
-_FORBIDDEN_PATHS = ("/metadata/namespace", "/metadata/name", "/metadata/generateName", "/kind")
 _RSP_TARGETS = ("FederatedDeployment", "FederatedReplicaSet")
 _REPLICAS_PATH = "/spec/replicas"
 
@@ -183,7 +183,7 @@ def _overrides(
             problem = f"cluster {cluster} appears twice"
         elif len(set(paths)) != len(paths):
             problem = f"a path appears twice for cluster {cluster}"
-        elif any(p in _FORBIDDEN_PATHS for p in paths):
+        elif any(p in FORBIDDEN_PATHS for p in paths):
             problem = f"an override for cluster {cluster} changes the object's identity"
         seen.add(cluster)
         if problem:

@@ -37,7 +37,7 @@ from generator.convert.core import (
     propagation_policy,
     zero_replica_gap,
 )
-from generator.convert.kubeadmiral_selection import (
+from generator.dialects.kubeadmiral.convert.selection import (
     Invalid,
     selector_affinity,
     selects,
