@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.dialects.assembled import Assembled
+from generator.dialects.base import Assembled
 from generator.dialects.jsonpatch_v4 import Patch
 from generator.dialects.kubeadmiral import member
 from generator.dialects.kubeadmiral.followers import DISABLE_FOLLOWING, followers

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import kinds
-from generator.dialects.assembled import Assembled
+from generator.dialects.base import Assembled
 from generator.dialects.jsonpatch_v4 import FORBIDDEN_PATHS, Patch, PatchError, apply_patch
 from generator.dialects.karmada import parse_label_selector
 from generator.dialects.kubefed.planner import (
