@@ -1,6 +1,9 @@
-"""JSON pointers (RFC 6901): splitting one into reference tokens and escaping a token."""
+"""JSON pointers (RFC 6901): splitting one into reference tokens, joining tokens into one,
+escaping a token."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 def unescape(token: str) -> str:
@@ -11,6 +14,11 @@ def unescape(token: str) -> str:
 def escape(key: str) -> str:
     """A key written as a reference token (the inverse of `unescape`)."""
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def join(tokens: Iterable[str]) -> str:
+    """The pointer to the value reached by `tokens` from the root."""
+    return "".join(f"/{escape(token)}" for token in tokens)
 
 
 def tokens(pointer: str) -> list[str]:

@@ -52,6 +52,9 @@ from generator.dialects.kubeadmiral.convert.selection import (
     valid_label_key,
     valid_label_value,
 )
+from generator.dialects.kubeadmiral.overriders.podspec import (
+    POD_SPEC_PATHS as KUBEADMIRAL_POD_SPECS,
+)
 from generator.errors import Source
 from generator.imageref import DIGEST, TAG, ImageReference, InvalidReference, split_hostname
 from generator.model import ImageOverrider
@@ -60,14 +63,7 @@ from generator.overriders.failure import OverrideFailure
 from generator.overriders.image import rewrite
 
 # Where KubeAdmiral finds a pod spec, by (group, kind); other kinds fail its overriders.
-_POD_SPECS = {
-    ("apps", "Deployment"): "/spec/template/spec",
-    ("apps", "StatefulSet"): "/spec/template/spec",
-    ("apps", "DaemonSet"): "/spec/template/spec",
-    ("batch", "Job"): "/spec/template/spec",
-    ("batch", "CronJob"): "/spec/jobTemplate/spec/template/spec",
-    ("", "Pod"): "/spec",
-}
+_POD_SPECS = {kind: pointer.join(steps) for kind, steps in KUBEADMIRAL_POD_SPECS.items()}
 _IMAGE_OPERATORS = {"overwrite": "replace", "addIfAbsent": "replace", "delete": "remove"}
 
 

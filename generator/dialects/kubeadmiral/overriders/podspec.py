@@ -8,16 +8,13 @@ from typing import Any
 
 from generator.dialects.kubeadmiral.overriders.model import KubeAdmiralOverrideError
 from generator.dialects.kubeadmiral.overriders.reader import OBJECT, env_var
+from generator.workloads import pod_spec_paths
 
 # (API group, kind) -> where the pod spec is. KubeAdmiral matches the group, not the version.
-_POD_SPEC_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("apps", "Deployment"): ("spec", "template", "spec"),
-    ("apps", "StatefulSet"): ("spec", "template", "spec"),
-    ("apps", "DaemonSet"): ("spec", "template", "spec"),
-    ("batch", "Job"): ("spec", "template", "spec"),
-    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template", "spec"),
-    ("", "Pod"): ("spec",),
-}
+POD_SPEC_PATHS = pod_spec_paths(
+    [("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("batch", "Job"),
+     ("batch", "CronJob"), ("", "Pod")]
+)  # fmt: skip
 _CONTAINER_LISTS = ("initContainers", "containers")  # init containers are searched first
 
 
@@ -72,7 +69,7 @@ def _group_kind(body: Mapping[str, Any]) -> tuple[str, str]:
 def pod_spec(body: Mapping[str, Any], where: str) -> tuple[str, list[Container]]:
     """(JSON pointer of the pod spec, its init containers then containers)."""
     group, kind = _group_kind(body)
-    steps = _POD_SPEC_PATHS.get((group, kind))
+    steps = POD_SPEC_PATHS.get((group, kind))
     if steps is None:
         raise KubeAdmiralOverrideError(
             f"{where}: cannot find the pod spec of a {kind or 'kindless object'}"
