@@ -41,7 +41,7 @@ from generator.convert.core import (
 )
 from generator.convert.patch import Operation, PatchError, to_plaintext
 from generator.dialects.jsonpatch_v4 import FORBIDDEN_PATHS
-from generator.dialects.kubefed import DEFAULT_TARGETS
+from generator.dialects.kubefed.policies import DEFAULT_TARGETS
 from generator.errors import Source
 from generator.jsonvalue import deep_copy
 
