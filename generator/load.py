@@ -306,16 +306,16 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
         try:
             dialect = template_dialect_for(kinds.group_of(_header(document)[0]))
             if dialect is not None:
-                wrapped.setdefault(dialect.DIALECT, []).append(document)
+                wrapped.setdefault(dialect.name, []).append(document)
             else:
                 plain.append(_template(document, crds))
         except UserError as exc:
             problems.extend(exc)
     for dialect in DIALECTS:
-        if not hasattr(dialect, "assemble"):
+        if dialect.assemble is None:
             continue
         assembled = dialect.assemble(
-            wrapped.get(dialect.DIALECT, []),
+            wrapped.get(dialect.name, []),
             policies.inputs,
             clusters,
             lambda document: _template(document, crds),

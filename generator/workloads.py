@@ -6,6 +6,7 @@ defaulting its API server would have done.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from generator.quantity import milli_value, parse_quantity, value
@@ -15,8 +16,33 @@ _REPLICA_KINDS = frozenset(
 )
 _JOB = ("batch", "Job")
 _POD = ("", "Pod")
-_POD_TEMPLATE_KINDS = _REPLICA_KINDS | {("apps", "DaemonSet"), _JOB}
 _COUNTED_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+
+_POD_TEMPLATE = ("spec", "template", "spec")
+# (API group, kind) -> where its pod spec is, as steps from the object's root: the one
+# table of pod-spec locations. Each reader keeps to the kinds its upstream knows (see
+# `pod_spec_paths`).
+POD_SPECS: dict[tuple[str, str], tuple[str, ...]] = {
+    _POD: ("spec",),
+    ("apps", "ReplicaSet"): _POD_TEMPLATE,
+    ("apps", "Deployment"): _POD_TEMPLATE,
+    ("apps", "DaemonSet"): _POD_TEMPLATE,
+    ("apps", "StatefulSet"): _POD_TEMPLATE,
+    _JOB: _POD_TEMPLATE,
+    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+
+
+def pod_spec_paths(kinds: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The locations of POD_SPECS for `kinds` (each of which must be in it), in that order."""
+    return {kind: POD_SPECS[kind] for kind in kinds}
+
+
+# The kinds whose pod spec Karmada's native interpreter reads.
+_INTERPRETED = pod_spec_paths(
+    [_POD, ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
+     ("apps", "DaemonSet"), _JOB]
+)  # fmt: skip
 
 
 def _spec(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -64,16 +90,12 @@ def read_replicas(group: str, kind: str, body: dict[str, Any]) -> int:
 
 
 def pod_spec(group: str, kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
-    spec = _spec(body)
-    if spec is None:
-        return None
-    if (group, kind) == _POD:
-        return spec
-    if (group, kind) in _POD_TEMPLATE_KINDS:
-        template = spec.get("template")
-        inner = template.get("spec") if isinstance(template, dict) else None
-        return inner if isinstance(inner, dict) else None
-    return None
+    """The pod spec of a kind Karmada's interpreter reads one from, when it is a mapping."""
+    steps = _INTERPRETED.get((group, kind))
+    current: Any = body
+    for step in steps or ():
+        current = current.get(step) if isinstance(current, dict) else None
+    return current if steps is not None and isinstance(current, dict) else None
 
 
 class ReplicaRequirements(NamedTuple):

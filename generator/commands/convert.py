@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from generator.convert import convert_to_karmada
+from generator.convert.to_karmada import convert_to_karmada
 from generator.documents import parse_documents
 from generator.errors import Problems, Source, UserError
 from generator.load import POLICIES_DIR, TEMPLATES_DIR, read_sources

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from generator import pointer
 from generator.jsonvalue import deep_copy
 
 
@@ -31,7 +32,7 @@ class Operation(NamedTuple):
 def _tokens(path: str) -> list[str]:
     if not path.startswith("/"):
         raise PatchError(f"path {path!r} is not a JSON pointer into the object")
-    return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+    return pointer.tokens(path)
 
 
 def _index(token: str, size: int, path: str) -> int:

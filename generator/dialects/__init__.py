@@ -1,32 +1,42 @@
-"""Front ends for the policy dialects hubless reads, in one registry.
+"""The dialects hubless reads, in one registry: each one's front end as a `Dialect`.
 
-Each dialect module exposes `DIALECT` (its name), `KINDS` (the (apiVersion, kind) pairs it
-owns in policies/) and `parse(document)`, which returns model objects (a Cluster, a
-PropagationPolicy or an OverridePolicy) or an input of its own for `assemble`. A dialect
-whose objects also live in templates/ names their API groups in `TEMPLATE_GROUPS` and turns
-them, with its own inputs, into templates and policies in `assemble`, which also sees the
-plain templates and may rewrite them (`Assembled.replaced`).
+Assembly runs in the order listed here.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from generator.dialects import karmada, kubeadmiral, kubefed
+from generator.dialects.base import Dialect
 
-DIALECTS: tuple[ModuleType, ...] = (karmada, kubefed, kubeadmiral)
+DIALECTS: tuple[Dialect, ...] = (
+    Dialect(karmada.DIALECT, frozenset(karmada.KINDS), karmada.parse),
+    Dialect(
+        kubefed.DIALECT,
+        frozenset(kubefed.KINDS),
+        kubefed.parse,
+        template_groups=kubefed.TEMPLATE_GROUPS,
+        assemble=kubefed.assemble,
+    ),
+    Dialect(
+        kubeadmiral.DIALECT,
+        frozenset(kubeadmiral.KINDS),
+        kubeadmiral.parse,
+        assemble=kubeadmiral.assemble,
+    ),
+)
 
 
-def dialect_for(api_version: str, kind: str) -> ModuleType | None:
+def dialect_for(api_version: str, kind: str) -> Dialect | None:
+    """The dialect that owns `kind` of `api_version` in policies/."""
     for dialect in DIALECTS:
-        if (api_version, kind) in dialect.KINDS:
+        if (api_version, kind) in dialect.policy_kinds:
             return dialect
     return None
 
 
-def template_dialect_for(group: str) -> ModuleType | None:
+def template_dialect_for(group: str) -> Dialect | None:
     """The dialect whose wrapped objects in templates/ use API group `group`."""
     for dialect in DIALECTS:
-        if group in getattr(dialect, "TEMPLATE_GROUPS", ()):
+        if group in dialect.template_groups:
             return dialect
     return None

@@ -17,6 +17,7 @@ from generator.jsonvalue import deep_copy
 from generator.model import Cluster, OverridePolicy, Overriders, OverrideRule, ResourceKey
 from generator.overriders import command_args, field, image, labels_annotations, plaintext
 from generator.overriders.failure import OverrideFailure
+from generator.pointer import escape
 from generator.selectors import cluster_matches
 
 # (name as written in a policy, how to apply, which entries of a rule) in Karmada's order.
@@ -102,7 +103,7 @@ def changes(before: Any, after: Any, path: str = "") -> list[Change]:
     if isinstance(before, dict) and isinstance(after, dict):
         found: list[Change] = []
         for key in [*before, *(k for k in after if k not in before)]:
-            pointer = f"{path}/{key.replace('~', '~0').replace('/', '~1')}"
+            pointer = f"{path}/{escape(key)}"
             found.extend(changes(before.get(key), after.get(key), pointer))
         return found
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator import pointer
+from generator.workloads import pod_spec_paths
+
 # kind -> JSON pointer of the pod spec; Karmada matches on kind alone.
 POD_SPEC_PATHS = {
-    "Pod": "/spec",
-    "ReplicaSet": "/spec/template/spec",
-    "Deployment": "/spec/template/spec",
-    "DaemonSet": "/spec/template/spec",
-    "StatefulSet": "/spec/template/spec",
-    "Job": "/spec/template/spec",
-}
+    kind: pointer.join(steps)
+    for (_, kind), steps in pod_spec_paths(
+        [("", "Pod"), ("apps", "ReplicaSet"), ("apps", "Deployment"), ("apps", "DaemonSet"),
+         ("apps", "StatefulSet"), ("batch", "Job")]
+    ).items()
+}  # fmt: skip
 
 
 def containers(body: dict[str, Any]) -> tuple[str, list[Any]] | None:

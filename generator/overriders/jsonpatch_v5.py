@@ -15,16 +15,13 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
+from generator import pointer
 from generator.errors import Source
 from generator.jsonvalue import deep_copy
 from generator.overriders.failure import OverrideFailure
 
 _IN_DOCUMENT = re.compile(r" in [\[{].*\Z", re.DOTALL)
 _NEGATIVE = re.compile(r"-[0-9]+")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def _resolve_negative(document: Any, path: str, operator: str) -> str:
@@ -47,7 +44,7 @@ def _resolve_negative(document: Any, path: str, operator: str) -> str:
         if isinstance(current, list) and token.isdigit() and int(token) < len(current):
             current = current[int(token)]
         elif isinstance(current, dict):
-            current = current.get(_unescape(token))
+            current = current.get(pointer.unescape(token))
         else:
             break
     return "/" + "/".join(resolved)

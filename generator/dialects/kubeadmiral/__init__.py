@@ -4,7 +4,7 @@ policies/ may hold FederatedCluster, PropagationPolicy, ClusterPropagationPolicy
 OverridePolicy, ClusterOverridePolicy and SchedulingProfile (core.kubeadmiral.io/v1alpha1).
 Resources stay plain manifests in templates/: the `kubeadmiral.io/*-policy-name` labels bind
 them to policies, as in KubeAdmiral, and `assemble` schedules them with KubeAdmiral's
-pipeline (`generator.scheduler.kubeadmiral`) and its overriders.
+pipeline (`generator.dialects.kubeadmiral.scheduler`) and its overriders.
 """
 
 from generator.dialects.kubeadmiral.assemble import assemble

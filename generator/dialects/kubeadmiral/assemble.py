@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.dialects.assembled import Assembled
+from generator.dialects.base import Assembled
+from generator.dialects.jsonpatch_v4 import Patch
 from generator.dialects.kubeadmiral import member
 from generator.dialects.kubeadmiral.followers import DISABLE_FOLLOWING, followers
 from generator.dialects.kubeadmiral.member import (
@@ -26,6 +27,7 @@ from generator.dialects.kubeadmiral.member import (
     MemberSync,
     federated_template,
 )
+from generator.dialects.kubeadmiral.overriders import KubeAdmiralOverrideError, cluster_patches
 from generator.dialects.kubeadmiral.policies import (
     CLUSTER_OVERRIDE_POLICY,
     CLUSTER_PROPAGATION_POLICY,
@@ -39,6 +41,15 @@ from generator.dialects.kubeadmiral.policies import (
     federated_cluster,
 )
 from generator.dialects.kubeadmiral.requests import gpu_request
+from generator.dialects.kubeadmiral.scheduler import (
+    DIVIDE,
+    FederatedCluster,
+    KubeAdmiralSchedule,
+    KubeAdmiralScheduleError,
+    SchedulingObject,
+    schedule,
+)
+from generator.dialects.kubeadmiral.scheduler.labels import terms_match
 from generator.documents import Document
 from generator.errors import Problems, Source
 from generator.model import (
@@ -54,17 +65,7 @@ from generator.model import (
     ResourceTemplate,
     TargetCluster,
 )
-from generator.overriders.kubeadmiral import KubeAdmiralOverrideError, Patch, cluster_patches
 from generator.scheduler.core import Attempt, Rejection, Schedule
-from generator.scheduler.kubeadmiral import (
-    DIVIDE,
-    FederatedCluster,
-    KubeAdmiralSchedule,
-    KubeAdmiralScheduleError,
-    SchedulingObject,
-    schedule,
-)
-from generator.scheduler.kubeadmiral.labels import terms_match
 
 FEDERATION_NAMESPACE = "kube-admiral-system"
 NO_AUTO_PROPAGATION = "kubeadmiral.io/no-auto-propagation"

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import kinds
+from generator.dialects.jsonpatch_v4 import Patch
+from generator.dialects.kubeadmiral.overriders import KubeAdmiralOverrideError, apply_patches
 from generator.errors import Source
 from generator.model import ResourceKey
 from generator.overriders.failure import OverrideFailure
-from generator.overriders.kubeadmiral import KubeAdmiralOverrideError, Patch, apply_patches
 
 PREFIX = "kubeadmiral.io/"
 PROPAGATION_POLICY_LABEL = PREFIX + "propagation-policy-name"

@@ -12,13 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from generator.documents import Document
-from generator.errors import Source
-from generator.fields import Fields
-from generator.model import Cluster, Requirement, Taint, Toleration
-from generator.overriders.kubeadmiral import KubeAdmiralOverriders, parse_overriders
-from generator.quantity import parse_quantity
-from generator.scheduler.kubeadmiral import (
+from generator.dialects.kubeadmiral.overriders import KubeAdmiralOverriders, parse_overriders
+from generator.dialects.kubeadmiral.scheduler import (
     BINPACK,
     DIVIDE,
     DUPLICATE,
@@ -30,7 +25,12 @@ from generator.scheduler.kubeadmiral import (
     PluginSet,
     SchedulingProfile,
 )
-from generator.scheduler.kubeadmiral.labels import requirement_problem
+from generator.dialects.kubeadmiral.scheduler.labels import requirement_problem
+from generator.documents import Document
+from generator.errors import Source
+from generator.fields import Fields
+from generator.model import Cluster, Requirement, Taint, Toleration
+from generator.quantity import parse_quantity
 
 DIALECT = "KubeAdmiral"
 CORE = "core.kubeadmiral.io/v1alpha1"

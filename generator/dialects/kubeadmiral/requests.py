@@ -6,8 +6,8 @@ from fractions import Fraction
 from typing import Any
 
 from generator.dialects.kubeadmiral.followers import LEADERS
+from generator.dialects.kubeadmiral.scheduler.types import GPU
 from generator.quantity import parse_quantity
-from generator.scheduler.kubeadmiral.types import GPU
 
 
 def _container_gpu(container: Any) -> Fraction | None:
