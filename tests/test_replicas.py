@@ -30,7 +30,7 @@ from generator.model import (
 )
 from generator.scheduler import ScheduleError, ScheduleInput, schedule
 from generator.scheduler.division import allocate_webster_seats
-from generator.scheduler.estimator import max_available_replicas
+from generator.scheduler.estimator import estimate
 from generator.workloads import ReplicaRequirements, replica_requirements
 from tests.conftest import cluster_yaml
 
@@ -260,13 +260,11 @@ def test_estimator_takes_the_tightest_resource() -> None:
         allocating={"memory": "0"},
     )
     # cpu 7500m / 500m = 15, memory 12Gi / 1Gi = 12, pods 100.
-    assert (
-        max_available_replicas(c, ReplicaRequirements({"cpu": 500, "memory": 2**30}, False)) == 12
-    )
-    assert max_available_replicas(c, ReplicaRequirements({"cpu": 500}, False)) == 15
-    assert max_available_replicas(c, None) == 100  # no requirements: the pod count
+    assert estimate(c, ReplicaRequirements({"cpu": 500, "memory": 2**30}, False)).replicas == 12
+    assert estimate(c, ReplicaRequirements({"cpu": 500}, False)).replicas == 15
+    assert estimate(c, None).replicas == 100  # no requirements: the pod count
     # A resource the cluster does not offer: nothing fits.
-    assert max_available_replicas(c, ReplicaRequirements({"nvidia.com/gpu": 1}, False)) == 0
+    assert estimate(c, ReplicaRequirements({"nvidia.com/gpu": 1}, False)).replicas == 0
 
 
 def test_estimator_pods_extended_resources_and_rounding() -> None:
@@ -275,11 +273,11 @@ def test_estimator_pods_extended_resources_and_rounding() -> None:
         allocated={"pods": "18", "nvidia.com/gpu": "1"},
         allocating={"pods": "1"},
     )
-    assert max_available_replicas(c, ReplicaRequirements({"nvidia.com/gpu": 1}, False)) == 1  # pods
-    assert max_available_replicas(c, None) == 1
+    assert estimate(c, ReplicaRequirements({"nvidia.com/gpu": 1}, False)).replicas == 1  # pods
+    assert estimate(c, None).replicas == 1
     full = with_summary(allocatable={"pods": "5"}, allocated={"pods": "5"})
-    assert max_available_replicas(full, None) == 0
-    assert max_available_replicas(Cluster("y", SRC, {}), None) == 0  # no resourceSummary
+    assert estimate(full, None).replicas == 0
+    assert estimate(Cluster("y", SRC, {}), None).replicas == 0  # no resourceSummary
 
 
 def test_estimator_with_resource_models() -> None:
@@ -295,7 +293,7 @@ def test_estimator_with_resource_models() -> None:
     c = Cluster("m", SRC, {}, resource_summary=summary, resource_models=models)
     # Per node min(cpu, memory) fits: grade 0 none, grade 1 two (x3), grade 2 four (x2).
     needs = ReplicaRequirements({"cpu": 1000, "memory": 2 * 2**30}, False)
-    assert max_available_replicas(c, needs) == 14
+    assert estimate(c, needs).replicas == 14
 
 
 def test_replica_requirements_from_the_pod_template() -> None:
