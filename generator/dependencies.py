@@ -13,16 +13,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from generator.model import ResourceKey, ResourceTemplate
-from generator.workloads import pod_spec
+from generator.workloads import mapping_at, pod_spec_paths
 
-_POD_TEMPLATE_KINDS = {
-    ("apps", "Deployment"),
-    ("apps", "ReplicaSet"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("batch", "Job"),
-    ("", "Pod"),
-}
+# The kinds whose pod spec Karmada's dependency interpreter reads references from.
+_POD_SPECS = pod_spec_paths(
+    [("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
+     ("apps", "DaemonSet"), ("batch", "Job"), ("", "Pod"), ("batch", "CronJob")]
+)  # fmt: skip
 # Secret volume sources, in the order Karmada looks at them: the first present counts.
 _SECRET_VOLUMES = (
     ("azureFile", "secretName"),
@@ -108,8 +105,9 @@ def references(template: ResourceTemplate) -> list[Reference]:
     """The objects a template depends on, deduplicated, in a stable order."""
     group, kind, body = template.group, template.kind, template.body
     found: list[Reference] = []
-    if (group, kind) in _POD_TEMPLATE_KINDS:
-        spec = pod_spec(group, kind, body)
+    steps = _POD_SPECS.get((group, kind))
+    if steps is not None:
+        spec = mapping_at(body, steps)
         found = _pod_references(spec) if spec is not None else []
         if (group, kind) == ("apps", "StatefulSet"):
             claim_templates = {
@@ -121,9 +119,6 @@ def references(template: ResourceTemplate) -> list[Reference]:
                 for r in found
                 if not (r.kind == "PersistentVolumeClaim" and r.name in claim_templates)
             ]
-    elif (group, kind) == ("batch", "CronJob"):
-        spec = _get(body, "spec", "jobTemplate", "spec", "template", "spec")
-        found = _pod_references(spec) if isinstance(spec, dict) else []
     elif (group, kind) == ("networking.k8s.io", "Ingress"):
         found = _names("Secret", (_get(t, "secretName") for t in _items(_get(body, "spec", "tls"))))
     elif (group, kind) == ("multicluster.x-k8s.io", "ServiceImport"):

@@ -89,13 +89,18 @@ def read_replicas(group: str, kind: str, body: dict[str, Any]) -> int:
     return 0
 
 
+def mapping_at(body: dict[str, Any], steps: Iterable[str]) -> dict[str, Any] | None:
+    """The mapping reached by `steps` (a POD_SPECS location), or None."""
+    current: Any = body
+    for step in steps:
+        current = current.get(step) if isinstance(current, dict) else None
+    return current if isinstance(current, dict) else None
+
+
 def pod_spec(group: str, kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
     """The pod spec of a kind Karmada's interpreter reads one from, when it is a mapping."""
     steps = _INTERPRETED.get((group, kind))
-    current: Any = body
-    for step in steps or ():
-        current = current.get(step) if isinstance(current, dict) else None
-    return current if steps is not None and isinstance(current, dict) else None
+    return mapping_at(body, steps) if steps is not None else None
 
 
 class ReplicaRequirements(NamedTuple):

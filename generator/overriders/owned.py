@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator import pointer
 from generator.jsonvalue import deep_copy
 from generator.model import OverridePolicy, Overriders, OverrideRule
 from generator.overriders.containers import POD_SPEC_PATHS
@@ -18,10 +19,6 @@ Rules = list[tuple[OverridePolicy, OverrideRule]]  # as applicable_rules lists t
 # whole value there. EACH under a list stands for every element.
 Owned = dict[str, "Owned | None"]
 EACH = "*"
-
-
-def _pointer_tokens(pointer: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
 def owned_paths(rules: Rules, kind: str) -> Owned | None:
@@ -34,20 +31,20 @@ def owned_paths(rules: Rules, kind: str) -> Owned | None:
             return None  # another dialect's patches: no narrowing
         for image in overriders.image:
             if image.predicate_path is not None:
-                whole.append(_pointer_tokens(image.predicate_path))
+                whole.append(pointer.tokens(image.predicate_path))
         if any(o.predicate_path is None for o in overriders.image) or (
             overriders.command or overriders.args
         ):
             pod_spec = POD_SPEC_PATHS.get(kind)
             if pod_spec is not None:
                 # They replace whole fields of a container: each needs its own container.
-                shallow.append([*_pointer_tokens(pod_spec), "containers", EACH])
+                shallow.append([*pointer.tokens(pod_spec), "containers", EACH])
         if overriders.labels:
             whole.append(["metadata", "labels"])
         if overriders.annotations:
             whole.append(["metadata", "annotations"])
-        whole.extend(_pointer_tokens(o.path) for o in overriders.plaintext)
-        whole.extend(_pointer_tokens(o.field_path) for o in overriders.field)
+        whole.extend(pointer.tokens(o.path) for o in overriders.plaintext)
+        whole.extend(pointer.tokens(o.field_path) for o in overriders.field)
     owned: Owned = {}
     for tokens, below in [(t, {}) for t in shallow] + [(t, None) for t in whole]:
         if not tokens[0]:
