@@ -21,7 +21,6 @@ from generator.match import OverridePolicyIndex, rank_propagation_policies
 from generator.model import (
     DIVIDED,
     DUPLICATED,
-    KARMADA,
     Binding,
     Cluster,
     Fleet,
@@ -486,39 +485,3 @@ def compile_fleet(
     """Every decision and every cluster's objects: `decide`, then `materialize` all."""
     decided = decide(fleet, previous, rebalance=rebalance, until_stable=until_stable)
     return materialize(decided, trace=trace)
-
-
-def inventory_warnings(fleet: Fleet) -> list[Problem]:
-    """Clusters that will surprise: no API list (they receive nothing), or not Ready."""
-    warnings = []
-    for cluster in fleet.clusters:
-        if cluster.dialect != KARMADA:
-            if not cluster.ready:
-                warnings.append(
-                    Problem.warning(
-                        cluster.source,
-                        f"cluster {cluster.name} is not Ready (status.conditions): nothing is "
-                        "written for it",
-                    )
-                )
-            continue
-        if not cluster.api_enablements:
-            warnings.append(
-                Problem.warning(
-                    cluster.source,
-                    f"cluster {cluster.name} has no status.apiEnablements, so no policy can "
-                    "place anything on it",
-                )
-            )
-        for taint in cluster.taints:
-            if taint.key.startswith("cluster.karmada.io/") and taint.key.endswith(
-                ("not-ready", "unreachable")
-            ):
-                warnings.append(
-                    Problem.warning(
-                        cluster.source,
-                        f"cluster {cluster.name} is not Ready (status.conditions): it carries "
-                        f"the taint {taint.key}:{taint.effect}",
-                    )
-                )
-    return warnings

@@ -87,3 +87,28 @@ def test_imports_are_read_in_every_form(tmp_path: Path) -> None:
         "generator.commands.render",
         "generator.build.plan",
     }
+
+
+_DIALECT_PACKAGES = ("karmada", "kubefed", "kubeadmiral")
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        m
+        for m in MODULES
+        if not m.startswith(("generator.dialects", "generator.convert")) and m != "generator.model"
+    ),
+)
+def test_the_core_knows_no_dialect_by_name(module: str) -> None:
+    """Dialects plug in through the registry (generator.dialects), never by name."""
+    named = sorted(
+        name
+        for name in MODULES[module]
+        if any(name.startswith(f"generator.dialects.{d}") for d in _DIALECT_PACKAGES)
+    )
+    assert named == [], f"{module} imports {named}"
+    path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE.parent / module.replace(".", "/") / "__init__.py"
+    assert "KARMADA" not in path.read_text(encoding="utf-8"), f"{module} names the Karmada dialect"

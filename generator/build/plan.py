@@ -22,7 +22,8 @@ from generator.build.state.paths import MANIFEST, RENDERED_DIR
 from generator.build.state.record import PlacementRecord, Previous, read_record, record_at
 from generator.build.state.transaction import TreeChange, compare
 from generator.build.tree import desired_tree
-from generator.compile import compile_fleet, decide, inventory_warnings, materialize
+from generator.compile import compile_fleet, decide, materialize
+from generator.dialects import inventory_warnings
 from generator.errors import Problem, Source, UserError
 from generator.git import sources_at
 from generator.load import SourceFile, load_fleet, read_sources

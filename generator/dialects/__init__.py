@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from generator.dialects import karmada, kubeadmiral, kubefed
 from generator.dialects.base import Dialect
+from generator.errors import Problem
+from generator.model import Fleet
 
 DIALECTS: tuple[Dialect, ...] = (
-    Dialect(karmada.DIALECT, frozenset(karmada.KINDS), karmada.parse),
+    Dialect(
+        karmada.DIALECT,
+        frozenset(karmada.KINDS),
+        karmada.parse,
+        cluster_warnings=karmada.cluster_warnings,
+    ),
     Dialect(
         kubefed.DIALECT,
         frozenset(kubefed.KINDS),
@@ -40,3 +47,11 @@ def template_dialect_for(group: str) -> Dialect | None:
         if group in dialect.template_groups:
             return dialect
     return None
+
+
+_BY_NAME = {dialect.name: dialect for dialect in DIALECTS}
+
+
+def inventory_warnings(fleet: Fleet) -> list[Problem]:
+    """Clusters that will surprise, each by its own dialect's rules."""
+    return [w for c in fleet.clusters for w in _BY_NAME[c.dialect].cluster_warnings(c)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.documents import Document
-from generator.errors import Problems
+from generator.errors import Problem, Problems
 from generator.model import Cluster, OverridePolicy, PropagationPolicy, ResourceTemplate
 
 
@@ -45,6 +45,18 @@ Assemble = Callable[
 ]
 
 
+def unready_cluster_warnings(cluster: Cluster) -> list[Problem]:
+    """A dialect whose control plane skips clusters that are not Ready: say so."""
+    if cluster.ready:
+        return []
+    return [
+        Problem.warning(
+            cluster.source,
+            f"cluster {cluster.name} is not Ready (status.conditions): nothing is written for it",
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class Dialect:
     """One dialect's front end, as the loader calls it."""
@@ -54,3 +66,5 @@ class Dialect:
     parse: Callable[[Document], Any]
     template_groups: frozenset[str] = frozenset()  # API groups of its objects in templates/
     assemble: Assemble | None = None
+    # what about one of its clusters will surprise a user (it receives nothing, ...)
+    cluster_warnings: Callable[[Cluster], list[Problem]] = unready_cluster_warnings

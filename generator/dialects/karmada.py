@@ -15,7 +15,7 @@ from typing import Any
 
 from generator import bootstrap, policy_schemas
 from generator.documents import Document
-from generator.errors import UserError
+from generator.errors import Problem, UserError
 from generator.fields import Fields
 from generator.model import (
     AGGREGATED,
@@ -674,3 +674,28 @@ def parse(document: Document) -> Any:
     if kind in (PROPAGATION_POLICY, CLUSTER_PROPAGATION_POLICY):
         return parse_propagation_policy(document)
     return parse_override_policy(document)
+
+
+def cluster_warnings(cluster: Cluster) -> list[Problem]:
+    """A cluster that will surprise: no API list (it receives nothing), or not Ready."""
+    warnings = []
+    if not cluster.api_enablements:
+        warnings.append(
+            Problem.warning(
+                cluster.source,
+                f"cluster {cluster.name} has no status.apiEnablements, so no policy can "
+                "place anything on it",
+            )
+        )
+    for taint in cluster.taints:
+        if taint.key.startswith("cluster.karmada.io/") and taint.key.endswith(
+            ("not-ready", "unreachable")
+        ):
+            warnings.append(
+                Problem.warning(
+                    cluster.source,
+                    f"cluster {cluster.name} is not Ready (status.conditions): it carries "
+                    f"the taint {taint.key}:{taint.effect}",
+                )
+            )
+    return warnings
