@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.repository import RENDERED_DIR
+
 ARGOCD = "argocd"
 FLUX = "flux"
 GITOPS_ANNOTATION = "hubless.io/gitops"
@@ -121,7 +123,7 @@ def argocd_applicationset(repo_url: str, revision: str, rendered: str) -> dict[s
 
 
 def objects(
-    flavour: str, cluster: str, repo_url: str, revision: str, rendered: str = "rendered"
+    flavour: str, cluster: str, repo_url: str, revision: str, rendered: str = RENDERED_DIR
 ) -> list[dict[str, Any]]:
     if flavour == ARGOCD:
         return [argocd_application(cluster, repo_url, revision, rendered)]

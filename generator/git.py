@@ -7,7 +7,8 @@ from pathlib import Path
 import git
 
 from generator.errors import UserError
-from generator.load import POLICIES_DIR, TEMPLATES_DIR, SourceFile, wanted_source
+from generator.load import SourceFile, wanted_source
+from generator.repository import POLICIES_DIR, TEMPLATES_DIR
 
 
 def open_repo(repo: Path) -> git.Repo | None:

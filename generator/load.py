@@ -29,9 +29,8 @@ from generator.model import (
     ResourceKey,
     ResourceTemplate,
 )
+from generator.repository import POLICIES_DIR, TEMPLATES_DIR
 
-POLICIES_DIR = "policies"
-TEMPLATES_DIR = "templates"
 _YAML_SUFFIXES = (".yaml", ".yml")
 _JINJA_SUFFIX = ".j2"
 

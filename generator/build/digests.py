@@ -16,8 +16,9 @@ from pathlib import Path
 import generator
 from generator import __version__
 from generator.build.state.manifest import Manifest
-from generator.load import TEMPLATES_DIR, SourceFile
+from generator.load import SourceFile
 from generator.model import ResourceTemplate
+from generator.repository import TEMPLATES_DIR
 
 
 @functools.cache

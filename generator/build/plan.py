@@ -18,7 +18,7 @@ from generator.build.result import Rendering, Strategy
 from generator.build.reuse import Digests, render_changed_clusters
 from generator.build.state.hashes import disk_digest, tree_digest
 from generator.build.state.manifest import read_manifest
-from generator.build.state.paths import MANIFEST, RENDERED_DIR
+from generator.build.state.paths import MANIFEST
 from generator.build.state.record import PlacementRecord, Previous, read_record, record_at
 from generator.build.state.transaction import TreeChange, compare
 from generator.build.tree import desired_tree
@@ -28,6 +28,7 @@ from generator.errors import Problem, Source, UserError
 from generator.git import sources_at
 from generator.load import SourceFile, load_fleet, read_sources
 from generator.model import Fleet
+from generator.repository import RENDERED_DIR
 from generator.results import Compiled
 
 Report = Callable[[Problem], None]  # where warnings go, as they are found

@@ -22,13 +22,14 @@ from generator.build.digests import SourceDigests, manifest_of
 from generator.build.reuse import Digests
 from generator.build.state.hashes import remember, tree_digest
 from generator.build.state.lock import locked
-from generator.build.state.paths import MANIFEST, RENDERED_DIR, SHARD_DIGESTS, SHARDS
+from generator.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS
 from generator.build.state.record import read_record
 from generator.build.state.transaction import TreeChange, apply, compare
 from generator.build.tree import desired_tree
 from generator.compile import decide, materialize
 from generator.errors import UserError
 from generator.load import load_fleet, read_sources
+from generator.repository import RENDERED_DIR
 
 _SPEC = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)")
 

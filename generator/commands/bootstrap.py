@@ -9,6 +9,7 @@ import click
 from generator import bootstrap as objects
 from generator.errors import UserError
 from generator.load import load_fleet, read_sources
+from generator.repository import RENDERED_DIR
 from generator.serialize import dump
 
 
@@ -24,7 +25,7 @@ def bootstrap(
     if central:
         if gitops != objects.ARGOCD:
             raise UserError.at(None, "--central is an Argo CD ApplicationSet: use --gitops argocd")
-        documents = [objects.argocd_applicationset(repo_url, revision, "rendered")]
+        documents = [objects.argocd_applicationset(repo_url, revision, RENDERED_DIR)]
     else:
         if cluster is None:
             raise UserError.at(None, "--cluster is required (or --central for a hub Argo CD)")

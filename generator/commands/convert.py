@@ -16,7 +16,8 @@ import click
 from generator.convert.to_karmada import convert_to_karmada
 from generator.documents import parse_documents
 from generator.errors import Problems, Source, UserError
-from generator.load import POLICIES_DIR, TEMPLATES_DIR, read_sources
+from generator.load import read_sources
+from generator.repository import POLICIES_DIR, TEMPLATES_DIR
 from generator.serialize import dump
 
 

@@ -15,8 +15,9 @@ from typing import Any
 import click
 
 from generator.build.plan import compile_repo, tree_at
-from generator.build.state.paths import RENDERED_DIR, cluster_of, is_meta
+from generator.build.state.paths import cluster_of, is_meta
 from generator.build.tree import desired_tree
+from generator.repository import RENDERED_DIR
 
 MARKDOWN_BUDGET = 60_000  # GitHub comments hold 65,536 characters
 

@@ -12,10 +12,11 @@ from generator.build.plan import plan_render
 from generator.build.result import Rendering, Strategy
 from generator.build.state.hashes import remember
 from generator.build.state.lock import WAITING, locked
-from generator.build.state.paths import MANIFEST, RENDERED_DIR, cluster_of, is_meta
+from generator.build.state.paths import MANIFEST, cluster_of, is_meta
 from generator.build.state.transaction import TreeChange, apply, recover
 from generator.errors import Problem, UserError
 from generator.git import changed_paths, commit_paths, merge_in_progress
+from generator.repository import RENDERED_DIR
 from generator.validation import validate_compiled
 
 

@@ -1,6 +1,6 @@
 """Every path hubless keeps under rendered/.hubless/, named once.
 
-Paths are relative to rendered/ (`RENDERED_DIR` below the fleet repository). What is
+Paths are relative to rendered/ (generator.repository.RENDERED_DIR). What is
 committed (the placement record, the manifest, the .gitignore) is output like the cluster
 folders; what is local (lock, hash cache, transaction, shards) is listed in that
 .gitignore and never compared or committed.
@@ -8,7 +8,6 @@ folders; what is local (lock, hash cache, transaction, shards) is listed in that
 
 from __future__ import annotations
 
-RENDERED_DIR = "rendered"  # below the fleet repository
 META_DIR = ".hubless"
 META_PREFIX = META_DIR + "/"
 

@@ -15,10 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator.build.state.paths import RECORD, RENDERED_DIR
+from generator.build.state.paths import RECORD
 from generator.errors import Source, UserError
 from generator.git import committed_text
 from generator.model import PreviousPlacement, ResourceKey, TargetCluster
+from generator.repository import RENDERED_DIR
 from generator.results import Decision
 
 Previous = dict[ResourceKey, PreviousPlacement]
