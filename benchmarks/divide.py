@@ -13,9 +13,9 @@ import resource
 import time
 from fractions import Fraction
 
-from generator.compile import compile_fleet
-from generator.errors import Source
-from generator.model import (
+from hubless.compile import compile_fleet
+from hubless.errors import Source
+from hubless.model import (
     CLUSTER_PROPAGATION_POLICY,
     DIVIDED,
     WEIGHTED,

@@ -29,7 +29,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet
 
-HUBLESS = [sys.executable, "-m", "generator"]
+HUBLESS = [sys.executable, "-m", "hubless"]
 
 
 Sample = tuple[float, float, float]  # wall seconds, peak RSS MiB, CPU seconds

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.documents import parse_documents
-from generator.serialize import dump
+from hubless.documents import parse_documents
+from hubless.serialize import dump
 
 
 def write_tree(root: Path, files: Mapping[str, str]) -> None:
@@ -107,7 +107,7 @@ def run_hubless(
     *args: str, cwd: Path, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "hubless", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

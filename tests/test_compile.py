@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import compile as compiler
-from generator.compile import compile_fleet, decide, materialize, placements
-from generator.errors import UserError
-from generator.load import load_fleet, read_sources
-from generator.model import Fleet, PreviousPlacement, ResourceKey
+from hubless import compile as compiler
+from hubless.compile import compile_fleet, decide, materialize, placements
+from hubless.errors import UserError
+from hubless.load import load_fleet, read_sources
+from hubless.model import Fleet, PreviousPlacement, ResourceKey
 from tests.build.test_reuse import files as divided_files
 from tests.conftest import write_tree
 from tests.test_render import OP, base_files

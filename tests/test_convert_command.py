@@ -7,9 +7,9 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from generator.cli import cli
-from generator.compile import compile_fleet
-from generator.load import load_fleet, read_sources
+from hubless.cli import cli
+from hubless.compile import compile_fleet
+from hubless.load import load_fleet, read_sources
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "migrate-kubefed"
 

@@ -12,10 +12,10 @@ from unittest import mock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import compile as compile_module
-from generator.errors import UserError
-from generator.jsonvalue import deep_copy
-from generator.load import SourceFile, load_fleet
+from hubless import compile as compile_module
+from hubless.errors import UserError
+from hubless.jsonvalue import deep_copy
+from hubless.load import SourceFile, load_fleet
 from tests.conftest import cluster_yaml
 
 DEPLOYMENT = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from generator.compile import compile_fleet
-from generator.dependencies import Reference, references
-from generator.errors import Source
-from generator.load import SourceFile, load_fleet
-from generator.model import ResourceTemplate
-from generator.results import DEPENDENCY
+from hubless.compile import compile_fleet
+from hubless.dependencies import Reference, references
+from hubless.errors import Source
+from hubless.load import SourceFile, load_fleet
+from hubless.model import ResourceTemplate
+from hubless.results import DEPENDENCY
 from tests.conftest import cluster_yaml, run_hubless, write_tree
 
 SRC = Source("templates/t.yaml", 1)

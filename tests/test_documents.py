@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from generator.documents import parse_documents, resolve_plain
-from generator.errors import UserError
+from hubless.documents import parse_documents, resolve_plain
+from hubless.errors import UserError
 
 
 @pytest.mark.parametrize(

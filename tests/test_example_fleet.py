@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.commands.render import render
+from hubless.commands.render import render
 from tests.conftest import read_rendered
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.commands.render import render
+from hubless.commands.render import render
 from tests.conftest import cluster_yaml, read_rendered, run_hubless, write_tree
 
 CLUSTERS = "---\n".join(

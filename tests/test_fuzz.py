@@ -10,11 +10,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.compile import compile_fleet
-from generator.documents import parse_documents
-from generator.errors import UserError
-from generator.load import SourceFile, load_fleet
-from generator.serialize import dump
+from hubless.compile import compile_fleet
+from hubless.documents import parse_documents
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet
+from hubless.serialize import dump
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = 400

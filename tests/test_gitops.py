@@ -15,7 +15,7 @@ import git
 import jsonschema
 import pytest
 
-from generator import bootstrap
+from hubless import bootstrap
 from tests.conftest import cluster_yaml, run_hubless, write_tree
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,7 +161,7 @@ def test_markdown_is_a_summary_then_folded_diffs(fleet_repo: tuple[Path, git.Rep
 
 
 def test_markdown_is_cut_to_fit_a_comment() -> None:
-    from generator.commands.diff import ClusterChange, as_markdown
+    from hubless.commands.diff import ClusterChange, as_markdown
 
     huge = [
         ClusterChange(f"c{i}", changed=["x"], diffs={"x": "+" + "y" * 25_000 + "\n"})
@@ -223,7 +223,7 @@ def test_bootstrap_output_is_schema_valid(tmp_path: Path, flavour: str) -> None:
         args += ["--gitops", flavour, "--cluster", "beta"]
     result = run_hubless(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    from generator.documents import parse_documents
+    from hubless.documents import parse_documents
 
     documents = [d.data for d in parse_documents(result.stdout, "out")]
     kinds = [d["kind"] for d in documents]

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from generator.build.state.transaction import recover
+from hubless.build.state.transaction import recover
 from tests.conftest import LOCAL_FILES, cluster_yaml, write_tree
 
 KILL_POINTS = 50
@@ -51,7 +51,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def render(repo: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "generator", "render"],
+        [sys.executable, "-m", "hubless", "render"],
         cwd=repo,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "generator"
+PACKAGE = Path(__file__).resolve().parent.parent / "hubless"
 
 
 def _module_name(path: Path) -> str:
@@ -24,36 +24,36 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path) -> set[str]:
-    """Every generator module `path` imports (a package import counts as the package)."""
+    """Every hubless module `path` imports (a package import counts as the package)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-            # `from generator.build import shards` imports the module generator.build.shards
+            # `from hubless.build import shards` imports the module hubless.build.shards
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return {name for name in found if name == "generator" or name.startswith("generator.")}
+    return {name for name in found if name == "hubless" or name.startswith("hubless.")}
 
 
 MODULES = {_module_name(path): _imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
 
 
 def _layer(module: str) -> int:
-    if module == "generator.cli" or module == "generator.__main__":
+    if module == "hubless.cli" or module == "hubless.__main__":
         return 4
-    if module.startswith("generator.commands"):
+    if module.startswith("hubless.commands"):
         return 3
-    if module.startswith("generator.build.state"):
+    if module.startswith("hubless.build.state"):
         return 1
-    if module.startswith("generator.build"):
+    if module.startswith("hubless.build"):
         return 2
     return 0  # the core: model, load, compile, scheduler, overriders, dialects, ...
 
 
 def test_the_layer_table_knows_every_module() -> None:
-    assert "generator.compile" in MODULES and "generator.build.plan" in MODULES
-    assert "generator.build.state.record" in MODULES and "generator.commands.render" in MODULES
+    assert "hubless.compile" in MODULES and "hubless.build.plan" in MODULES
+    assert "hubless.build.state.record" in MODULES and "hubless.commands.render" in MODULES
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
@@ -64,29 +64,27 @@ def test_no_module_imports_a_layer_above_it(module: str) -> None:
     assert above == [], f"{module} (layer {_layer(module)}) imports {above}"
 
 
-@pytest.mark.parametrize(
-    "module", sorted(m for m in MODULES if m.startswith("generator.commands."))
-)
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("hubless.commands.")))
 def test_no_command_imports_another(module: str) -> None:
     others = sorted(
         name
         for name in MODULES[module]
-        if name.startswith("generator.commands.") and name in MODULES and name != module
+        if name.startswith("hubless.commands.") and name in MODULES and name != module
     )
     assert others == [], f"{module} imports {others}"
 
 
 def test_imports_are_read_in_every_form(tmp_path: Path) -> None:
-    # `from generator.commands import render` imports the command module.
+    # `from hubless.commands import render` imports the command module.
     path = tmp_path / "probe.py"
     path.write_text(
-        "import os\nfrom generator.commands import render\nimport generator.build.plan\n",
+        "import os\nfrom hubless.commands import render\nimport hubless.build.plan\n",
         encoding="utf-8",
     )
     assert _imports(path) == {
-        "generator.commands",
-        "generator.commands.render",
-        "generator.build.plan",
+        "hubless.commands",
+        "hubless.commands.render",
+        "hubless.build.plan",
     }
 
 
@@ -98,15 +96,15 @@ _DIALECT_PACKAGES = ("karmada", "kubefed", "kubeadmiral")
     sorted(
         m
         for m in MODULES
-        if not m.startswith(("generator.dialects", "generator.convert")) and m != "generator.model"
+        if not m.startswith(("hubless.dialects", "hubless.convert")) and m != "hubless.model"
     ),
 )
 def test_the_core_knows_no_dialect_by_name(module: str) -> None:
-    """Dialects plug in through the registry (generator.dialects), never by name."""
+    """Dialects plug in through the registry (hubless.dialects), never by name."""
     named = sorted(
         name
         for name in MODULES[module]
-        if any(name.startswith(f"generator.dialects.{d}") for d in _DIALECT_PACKAGES)
+        if any(name.startswith(f"hubless.dialects.{d}") for d in _DIALECT_PACKAGES)
     )
     assert named == [], f"{module} imports {named}"
     path = PACKAGE.parent / (module.replace(".", "/") + ".py")

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from generator.errors import UserError
-from generator.load import SourceFile, load_fleet
-from generator.model import DUPLICATED, ClusterAffinity, LabelSelector, Requirement, Toleration
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet
+from hubless.model import DUPLICATED, ClusterAffinity, LabelSelector, Requirement, Toleration
 from tests.conftest import cluster_yaml
 
 
@@ -388,7 +388,7 @@ def with_placement(placement: str) -> list[SourceFile]:
 
 
 def test_spread_constraint_defaults() -> None:
-    from generator.model import SpreadConstraint
+    from hubless.model import SpreadConstraint
 
     [policy] = load_fleet(
         with_placement(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from generator.errors import Source
-from generator.match import (
+from hubless.errors import Source
+from hubless.match import (
     MatchLevel,
     OverridePolicyIndex,
     policy_match,
     rank_propagation_policies,
     selector_match,
 )
-from generator.model import (
+from hubless.model import (
     CLUSTER_OVERRIDE_POLICY,
     CLUSTER_PROPAGATION_POLICY,
     OVERRIDE_POLICY,

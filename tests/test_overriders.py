@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from generator.compile import compile_fleet
-from generator.errors import Source, UserError
-from generator.imageref import ImageReference, InvalidReference
-from generator.load import SourceFile, load_fleet
-from generator.model import (
+from hubless.compile import compile_fleet
+from hubless.errors import Source, UserError
+from hubless.imageref import ImageReference, InvalidReference
+from hubless.load import SourceFile, load_fleet
+from hubless.model import (
     CommandArgsOverrider,
     FieldOverrider,
     ImageOverrider,
@@ -19,8 +19,8 @@ from generator.model import (
     PlaintextOverrider,
     SubPatch,
 )
-from generator.overriders import command_args, field, image, labels_annotations, plaintext
-from generator.overriders.failure import OverrideFailure
+from hubless.overriders import command_args, field, image, labels_annotations, plaintext
+from hubless.overriders.failure import OverrideFailure
 from tests.conftest import cluster_yaml
 
 SRC = Source("policies/o.yaml", 7)

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from generator.compile import compile_fleet
-from generator.errors import UserError
-from generator.load import SourceFile, load_fleet
+from hubless.compile import compile_fleet
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet
 from tests.conftest import cluster_yaml
 
 CONFIGMAP = """

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import UserError
-from generator.load import SourceFile, load_fleet
-from generator.policy_schemas import SCHEMAS
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet
+from hubless.policy_schemas import SCHEMAS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,7 @@ def test_committed_schemas_are_the_ones_used(kind: str) -> None:
 def test_example_policies_satisfy_their_schemas(path: str) -> None:
     import jsonschema
 
-    from generator.documents import parse_documents
+    from hubless.documents import parse_documents
 
     for document in parse_documents((REPO / path).read_text(), path):
         items = document.data["items"] if document.data.get("kind") == "List" else [document.data]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from generator.commands.render import render
-from generator.errors import UserError
+from hubless.commands.render import render
+from hubless.errors import UserError
 from tests.conftest import cluster_yaml, read_rendered, run_hubless, snapshot, write_tree
 
 CLUSTERS = "\n---\n".join(
@@ -152,7 +152,7 @@ def test_small_fleet_renders_exactly(tmp_path: Path) -> None:
 def test_placement_record_lists_every_decision(tmp_path: Path) -> None:
     write_tree(tmp_path, base_files())
     render(tmp_path, check=False)
-    from generator.documents import parse_documents
+    from hubless.documents import parse_documents
 
     record = parse_documents((tmp_path / "rendered/.hubless/placement.json").read_text(), "r")[
         0
@@ -365,7 +365,7 @@ def test_failure_while_staging_leaves_rendered_untouched(
     write_tree(tmp_path, {"templates/web/configmap.yaml": CONFIGMAP.replace('"on"', '"off"')})
     (tmp_path / "templates/namespace.yaml").unlink()
 
-    from generator.build.state import transaction
+    from hubless.build.state import transaction
 
     real = transaction._stage
     calls = []

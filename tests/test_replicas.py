@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.compile import compile_fleet
-from generator.errors import Source, UserError
-from generator.load import SourceFile, load_fleet
-from generator.model import (
+from hubless.compile import compile_fleet
+from hubless.errors import Source, UserError
+from hubless.load import SourceFile, load_fleet
+from hubless.model import (
     AGGREGATED,
     DIVIDED,
     WEIGHTED,
@@ -28,10 +28,10 @@ from generator.model import (
     StaticWeight,
     WeightPreference,
 )
-from generator.scheduler import ScheduleError, ScheduleInput, schedule
-from generator.scheduler.division import allocate_webster_seats
-from generator.scheduler.estimator import estimate
-from generator.workloads import ReplicaRequirements, replica_requirements
+from hubless.scheduler import ScheduleError, ScheduleInput, schedule
+from hubless.scheduler.division import allocate_webster_seats
+from hubless.scheduler.estimator import estimate
+from hubless.workloads import ReplicaRequirements, replica_requirements
 from tests.conftest import cluster_yaml
 
 SRC = Source("policies/clusters.yaml", 1)
@@ -247,7 +247,7 @@ def test_static_assignment_sums_to_the_total(weights: list[int], replicas: int) 
 
 
 def with_summary(**tables: dict[str, str]) -> Cluster:
-    from generator.quantity import parse_quantity
+    from hubless.quantity import parse_quantity
 
     parsed = {k: {n: parse_quantity(v) for n, v in t.items()} for k, t in tables.items()}
     return Cluster("x", SRC, {}, resource_summary=ResourceSummary(**parsed))  # type: ignore[arg-type]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import UserError
-from generator.load import SourceFile, load_fleet
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet
 from tests.conftest import cluster_yaml, run_hubless, write_tree
 
 
@@ -45,7 +45,7 @@ def test_secret_opt_in_and_empty_secrets_pass() -> None:
 
 
 def test_overrides_cannot_smuggle_plaintext_into_a_secret() -> None:
-    from generator.compile import compile_fleet
+    from hubless.compile import compile_fleet
 
     sources = [
         SourceFile("policies/c.yaml", cluster_yaml("one")),

@@ -7,9 +7,9 @@ from fractions import Fraction
 
 import pytest
 
-from generator.dialects.karmada import readiness_taints
-from generator.errors import Source
-from generator.model import (
+from hubless.dialects.karmada import readiness_taints
+from hubless.errors import Source
+from hubless.model import (
     AffinityTerm,
     Cluster,
     ClusterAffinity,
@@ -22,10 +22,10 @@ from generator.model import (
     Taint,
     Toleration,
 )
-from generator.scheduler import ScheduleError, ScheduleInput, schedule
-from generator.scheduler.filters import api_enablement, spread_constraint, taint_toleration
-from generator.scheduler.groups import Group, select_groups
-from generator.workloads import ReplicaRequirements
+from hubless.scheduler import ScheduleError, ScheduleInput, schedule
+from hubless.scheduler.filters import api_enablement, spread_constraint, taint_toleration
+from hubless.scheduler.groups import Group, select_groups
+from hubless.workloads import ReplicaRequirements
 
 SRC = Source("policies/clusters.yaml", 1)
 APIS = {"apps/v1": frozenset({"Deployment"}), "v1": frozenset({"ConfigMap"})}

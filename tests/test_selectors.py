@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator.errors import Source
-from generator.model import Cluster, ClusterAffinity, LabelSelector, Requirement, Taint, Toleration
-from generator.selectors import (
+from hubless.errors import Source
+from hubless.model import Cluster, ClusterAffinity, LabelSelector, Requirement, Taint, Toleration
+from hubless.selectors import (
     cluster_matches,
     field_selector_matches,
     label_selector_matches,

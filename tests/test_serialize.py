@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from generator.documents import parse_documents
-from generator.serialize import dump
+from hubless.documents import parse_documents
+from hubless.serialize import dump
 
 
 def read_go_style(text: str) -> Any:

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import generator
-from generator import __version__
-from generator.build.digests import (
+import hubless
+from hubless import __version__
+from hubless.build.digests import (
     SourceDigests,
     code_digest,
     inputs_digest,
@@ -17,10 +17,10 @@ from generator.build.digests import (
     policies_digest,
     template_digests,
 )
-from generator.build.state.manifest import Manifest
-from generator.errors import Source
-from generator.load import SourceFile
-from generator.model import ResourceTemplate
+from hubless.build.state.manifest import Manifest
+from hubless.errors import Source
+from hubless.load import SourceFile
+from hubless.model import ResourceTemplate
 
 FILES = [
     SourceFile("policies/clusters.yaml", "kind: Cluster\n"),
@@ -34,7 +34,7 @@ def sha(*parts: bytes) -> str:
 
 
 def test_code_digest_covers_every_python_file_of_the_package() -> None:
-    package = Path(generator.__file__).resolve().parent
+    package = Path(hubless.__file__).resolve().parent
     parts = []
     for path in sorted(package.rglob("*.py")):
         parts.append(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())

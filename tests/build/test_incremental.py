@@ -1,4 +1,4 @@
-"""Rendering only the changed templates (generator.build.incremental)."""
+"""Rendering only the changed templates (hubless.build.incremental)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.incremental import _renames, render_changed_templates
-from generator.build.plan import plan_render
-from generator.build.result import Rendering, Strategy
-from generator.build.state.manifest import read_manifest
-from generator.build.state.record import read_record
-from generator.build.state.transaction import TreeChange
-from generator.commands.render import render
-from generator.load import load_fleet, read_sources
-from generator.model import ResourceKey
+from hubless.build.incremental import _renames, render_changed_templates
+from hubless.build.plan import plan_render
+from hubless.build.result import Rendering, Strategy
+from hubless.build.state.manifest import read_manifest
+from hubless.build.state.record import read_record
+from hubless.build.state.transaction import TreeChange
+from hubless.commands.render import render
+from hubless.load import load_fleet, read_sources
+from hubless.model import ResourceKey
 from tests.conftest import snapshot, write_tree
 from tests.test_render import CONFIGMAP, OP, PP, base_files
 
@@ -86,7 +86,7 @@ def rendered_then(repo: Path, files: dict[str, str], changed: dict[str, str]) ->
 
 def shortcut(repo: Path) -> Rendering | None:
     """render_changed_templates, given what a render would read."""
-    from generator.build.digests import SourceDigests
+    from hubless.build.digests import SourceDigests
 
     sources = read_sources(repo)
     stored = read_manifest(repo / "rendered")
@@ -223,7 +223,7 @@ def test_the_shortcut_steps_aside_when_rendered_was_edited(tmp_path: Path) -> No
 
 
 def test_the_shortcut_steps_aside_without_a_record(tmp_path: Path) -> None:
-    from generator.build.digests import SourceDigests
+    from hubless.build.digests import SourceDigests
 
     rendered_then(tmp_path, many_templates(), {"templates/many/cm3.yaml": CM3})
     sources = read_sources(tmp_path)

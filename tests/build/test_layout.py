@@ -1,4 +1,4 @@
-"""File names of rendered objects: folders, escaping, long names (generator.build.layout)."""
+"""File names of rendered objects: folders, escaping, long names (hubless.build.layout)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from generator.build.layout import CLUSTER_SCOPED_DIR, key_path, object_path
-from generator.errors import UserError
-from generator.model import ResourceKey
+from hubless.build.layout import CLUSTER_SCOPED_DIR, key_path, object_path
+from hubless.errors import UserError
+from hubless.model import ResourceKey
 
 
 def body(api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:

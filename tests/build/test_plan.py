@@ -1,4 +1,4 @@
-"""How a render is planned: the strategy, and the change to rendered/ (generator.build.plan)."""
+"""How a render is planned: the strategy, and the change to rendered/ (hubless.build.plan)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from pathlib import Path
 import git
 import pytest
 
-from generator.build.digests import SourceDigests
-from generator.build.plan import compile_repo, plan_render, tree_at
-from generator.build.result import Rendering, Strategy
-from generator.build.state.hashes import remember, tree_digest
-from generator.build.state.record import read_record
-from generator.build.state.transaction import TreeChange, apply
-from generator.build.tree import desired_tree
-from generator.compile import compile_fleet
-from generator.errors import Problem, UserError
-from generator.load import load_fleet, read_sources
-from generator.model import ResourceKey, TargetCluster
+from hubless.build.digests import SourceDigests
+from hubless.build.plan import compile_repo, plan_render, tree_at
+from hubless.build.result import Rendering, Strategy
+from hubless.build.state.hashes import remember, tree_digest
+from hubless.build.state.record import read_record
+from hubless.build.state.transaction import TreeChange, apply
+from hubless.build.tree import desired_tree
+from hubless.compile import compile_fleet
+from hubless.errors import Problem, UserError
+from hubless.load import load_fleet, read_sources
+from hubless.model import ResourceKey, TargetCluster
 from tests.build.test_reuse import clusters as divided_clusters
 from tests.build.test_reuse import files as divided_files
 from tests.conftest import cluster_yaml, write_tree

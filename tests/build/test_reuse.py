@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from generator.build.digests import SourceDigests
-from generator.build.plan import plan_render
-from generator.build.result import Rendering, Strategy
-from generator.build.reuse import (
+from hubless.build.digests import SourceDigests
+from hubless.build.plan import plan_render
+from hubless.build.result import Rendering, Strategy
+from hubless.build.reuse import (
     Digests,
     Entry,
     cluster_digest,
@@ -24,13 +24,13 @@ from generator.build.reuse import (
     rules_digest,
     with_template,
 )
-from generator.build.state.manifest import Manifest, read_manifest
-from generator.build.state.record import read_record
-from generator.commands.render import render
-from generator.compile import decide
-from generator.errors import Source
-from generator.load import load_fleet, read_sources
-from generator.model import (
+from hubless.build.state.manifest import Manifest, read_manifest
+from hubless.build.state.record import read_record
+from hubless.commands.render import render
+from hubless.compile import decide
+from hubless.errors import Source
+from hubless.load import load_fleet, read_sources
+from hubless.model import (
     Cluster,
     OverridePolicy,
     Overriders,

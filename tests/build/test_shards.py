@@ -1,4 +1,4 @@
-"""Sharded renders: membership, the shard folders, and the merge (generator.build.shards)."""
+"""Sharded renders: membership, the shard folders, and the merge (hubless.build.shards)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import shards
-from generator.build.plan import plan_render
-from generator.build.state.paths import cluster_of
-from generator.build.state.transaction import TreeChange
-from generator.commands.merge import merge
-from generator.commands.render import render, render_shard
-from generator.errors import UserError
+from hubless.build import shards
+from hubless.build.plan import plan_render
+from hubless.build.state.paths import cluster_of
+from hubless.build.state.transaction import TreeChange
+from hubless.commands.merge import merge
+from hubless.commands.render import render, render_shard
+from hubless.errors import UserError
 from tests.conftest import snapshot, write_tree
 from tests.test_render import base_files
 

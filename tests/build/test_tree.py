@@ -1,4 +1,4 @@
-"""The files rendered/ should hold for a compiled fleet (generator.build.tree)."""
+"""The files rendered/ should hold for a compiled fleet (hubless.build.tree)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from generator.build import tree
-from generator.build.state.record import PlacementRecord
-from generator.build.tree import cluster_files, desired_tree, meta_files
-from generator.errors import Source, UserError
-from generator.model import Binding, PolicyRef, ResourceKey, TargetCluster
-from generator.results import Compiled, Decision, RenderedObject
+from hubless.build import tree
+from hubless.build.state.record import PlacementRecord
+from hubless.build.tree import cluster_files, desired_tree, meta_files
+from hubless.errors import Source, UserError
+from hubless.model import Binding, PolicyRef, ResourceKey, TargetCluster
+from hubless.results import Compiled, Decision, RenderedObject
 
 CM = ResourceKey("", "ConfigMap", "shop", "web")
 NS = ResourceKey("", "Namespace", "", "shop")

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from generator.compile import compile_fleet
-from generator.convert.to_karmada import Conversion, convert_to_karmada
-from generator.dialects.kubeadmiral.convert.overrides import karmada_image, kubeadmiral_image
-from generator.documents import parse_documents
-from generator.errors import Source
-from generator.load import SourceFile, load_fleet
-from generator.serialize import dump
+from hubless.compile import compile_fleet
+from hubless.convert.to_karmada import Conversion, convert_to_karmada
+from hubless.dialects.kubeadmiral.convert.overrides import karmada_image, kubeadmiral_image
+from hubless.documents import parse_documents
+from hubless.errors import Source
+from hubless.load import SourceFile, load_fleet
+from hubless.serialize import dump
 
 POLICY = "policy.karmada.io/v1alpha1"
 SKIP = "namespace.karmada.io/skip-auto-propagation"

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from generator.build.state.hashes import (
+from hubless.build.state.hashes import (
     Stamp,
     _load_cache,
     digest_of,
@@ -16,8 +16,8 @@ from generator.build.state.hashes import (
     remember,
     tree_digest,
 )
-from generator.build.state.paths import HASH_CACHE
-from generator.commands.render import render
+from hubless.build.state.paths import HASH_CACHE
+from hubless.commands.render import render
 from tests.conftest import snapshot, write_tree
 from tests.test_render import base_files
 

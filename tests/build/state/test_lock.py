@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.state.lock import locked
-from generator.errors import UserError
+from hubless.build.state.lock import locked
+from hubless.errors import UserError
 
 
 def never() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.state.manifest import Manifest, read_manifest
+from hubless.build.state.manifest import Manifest, read_manifest
 
 FULL = Manifest(
     inputs="i" * 64,

@@ -7,7 +7,7 @@ from pathlib import Path
 import git
 import pytest
 
-from generator.build.state.paths import (
+from hubless.build.state.paths import (
     GITIGNORE,
     GITIGNORE_TEXT,
     HASH_CACHE,

@@ -9,16 +9,16 @@ from typing import Any
 import git
 import pytest
 
-from generator.build.state.record import (
+from hubless.build.state.record import (
     PlacementRecord,
     RecordEntry,
     _cluster_line,
     read_record,
     record_at,
 )
-from generator.errors import Source, UserError
-from generator.model import Binding, PolicyRef, PreviousPlacement, ResourceKey, TargetCluster
-from generator.results import Decision
+from hubless.errors import Source, UserError
+from hubless.model import Binding, PolicyRef, PreviousPlacement, ResourceKey, TargetCluster
+from hubless.results import Decision
 
 WEB = ResourceKey("apps", "Deployment", "shop", "web")
 SETTINGS = ResourceKey("", "ConfigMap", "shop", "settings")

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from generator.build.state import transaction
-from generator.build.state.hashes import Stamp
-from generator.build.state.transaction import TreeChange, apply, compare, compare_paths, recover
-from generator.errors import UserError
+from hubless.build.state import transaction
+from hubless.build.state.hashes import Stamp
+from hubless.build.state.transaction import TreeChange, apply, compare, compare_paths, recover
+from hubless.errors import UserError
 from tests.conftest import snapshot
 
 OLD = {

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from generator.compile import compile_fleet
-from generator.errors import UserError
-from generator.load import SourceFile, load_fleet
+from hubless.compile import compile_fleet
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet
 
 CORE = "core.kubeadmiral.io/v1alpha1"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from generator.dialects.kubeadmiral.overriders import (
+from hubless.dialects.kubeadmiral.overriders import (
     EntrypointOverrider,
     EnvOverrider,
     KubeAdmiralOverrideError,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from generator.dialects.kubeadmiral.scheduler import (
+from hubless.dialects.kubeadmiral.scheduler import (
     BINPACK,
     DIVIDE,
     DUPLICATE,
@@ -45,7 +45,7 @@ from generator.dialects.kubeadmiral.scheduler import (
     scores,
     select,
 )
-from generator.model import Requirement, Taint, Toleration
+from hubless.model import Requirement, Taint, Toleration
 
 GPU = "nvidia.com/gpu"
 SCALAR = "example.com/aaa"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from generator.dialects.kubeadmiral.planner import (
+from hubless.dialects.kubeadmiral.planner import (
     ClusterPreference,
     DivideUnit,
     MemberCluster,

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from generator.compile import compile_fleet
-from generator.dialects.gomath import cluster_hash
-from generator.errors import UserError
-from generator.load import SourceFile, load_fleet
+from hubless.compile import compile_fleet
+from hubless.dialects.gomath import cluster_hash
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet
 
 
 def kubefed_cluster(name: str, labels: dict[str, str] | None = None, ready: bool = True) -> str:

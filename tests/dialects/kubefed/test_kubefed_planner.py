@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from generator.dialects.gomath import cluster_hash
-from generator.dialects.kubefed.planner import (
+from hubless.dialects.gomath import cluster_hash
+from hubless.dialects.kubefed.planner import (
     WILDCARD,
     ClusterPreference,
     ReplicaSchedulingSpec,

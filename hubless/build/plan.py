@@ -1,0 +1,120 @@
+"""The one place that chooses how much of a fleet a render builds.
+
+In order: nothing, when the sources and rendered/ are exactly as the last render left
+them; only the changed templates (hubless.build.incremental); every decision but only
+the clusters whose inputs changed (hubless.build.reuse); else everything. Each shortcut
+writes byte for byte what the full render would, and steps aside when it cannot tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hubless.build.digests import SourceDigests, manifest_of
+from hubless.build.incremental import render_changed_templates
+from hubless.build.result import Rendering, Strategy
+from hubless.build.reuse import Digests, render_changed_clusters
+from hubless.build.state.hashes import disk_digest, tree_digest
+from hubless.build.state.manifest import read_manifest
+from hubless.build.state.paths import MANIFEST
+from hubless.build.state.record import PlacementRecord, Previous, read_record, record_at
+from hubless.build.state.transaction import TreeChange, compare
+from hubless.build.tree import desired_tree
+from hubless.compile import compile_fleet, decide, materialize
+from hubless.dialects import inventory_warnings
+from hubless.errors import Problem, Source, UserError
+from hubless.git import sources_at
+from hubless.load import SourceFile, load_fleet, read_sources
+from hubless.model import Fleet
+from hubless.repository import RENDERED_DIR
+from hubless.results import Compiled
+
+Report = Callable[[Problem], None]  # where warnings go, as they are found
+
+
+def _ignore(_: Problem) -> None:
+    pass
+
+
+def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore) -> Rendering:
+    """What a render of `repo` changes under rendered/, and how it was worked out. Writes
+    nothing; warnings go to `report` as they are found."""
+    rendered = repo / RENDERED_DIR
+    files = read_sources(repo)
+    sources = SourceDigests.of(files)
+    stored = read_manifest(rendered)
+    if (
+        not rebalance
+        and stored is not None
+        and stored.inputs == sources.inputs
+        and disk_digest(rendered) == stored.output
+    ):
+        return Rendering(Strategy.UNCHANGED, TreeChange())
+    fleet = load_fleet(files)
+    for warning in inventory_warnings(fleet):
+        report(warning)
+    record = read_record(repo)
+    if not rebalance and stored is not None:
+        for shortcut in (render_changed_templates, render_changed_clusters):
+            rendering = shortcut(rendered, fleet, sources, stored, record)
+            if rendering is not None:
+                return rendering
+    decided = decide(fleet, _previous(record), rebalance=rebalance, until_stable=True)
+    compiled = materialize(decided)
+    for warning in compiled.warnings:
+        report(warning)
+    tree = desired_tree(compiled)
+    digests = Digests.of(decided)
+    manifest = manifest_of(
+        sources, fleet.templates, tree_digest(tree), digests.clusters(), digests.templates()
+    )
+    tree[MANIFEST] = manifest.to_bytes()
+    return Rendering(Strategy.FULL, compare(rendered, tree), compiled, fleet)
+
+
+def _previous(record: PlacementRecord | None) -> Previous:
+    return record.previous if record is not None else {}
+
+
+@dataclass(frozen=True)
+class Compilation:
+    fleet: Fleet
+    compiled: Compiled
+
+
+def compile_repo(
+    repo: Path,
+    *,
+    fleet: Fleet | None = None,
+    rebalance: bool = False,
+    trace: bool = False,
+    report: Report = _ignore,
+) -> Compilation:
+    """The work tree's fleet (`fleet`, if already loaded) compiled as a render would
+    compile it, nothing skipped."""
+    if fleet is None:
+        fleet = load_fleet(read_sources(repo))
+    for warning in inventory_warnings(fleet):
+        report(warning)
+    compiled = compile_fleet(
+        fleet, _previous(read_record(repo)), rebalance=rebalance, until_stable=True, trace=trace
+    )
+    return Compilation(fleet, compiled)
+
+
+def tree_at(repo: Path, ref: str) -> dict[str, bytes]:
+    """rendered/ as the sources committed at `ref` produce it (without the manifest)."""
+    try:
+        files: list[SourceFile] = sources_at(repo, ref)
+        fleet = load_fleet(files)
+        compiled = compile_fleet(fleet, _previous(record_at(repo, ref)), until_stable=True)
+        return desired_tree(compiled)
+    except UserError as exc:
+        # Name the revision, so a broken base is not mistaken for the work tree.
+        located = [
+            p._replace(source=Source(f"{ref}:{p.source.path}", p.source.line)) if p.source else p
+            for p in exc.problems
+        ]
+        raise UserError(located) from None

@@ -1,0 +1,211 @@
+"""What each cluster's objects are made of, as digests, so unchanged clusters are reused.
+
+A cluster's objects follow from its own Cluster object, and for each template placed on
+it: the template's body, the replicas (and Job completions) it gets there, whether its
+replicas are revised, and the override rules that apply. A change to one cluster's
+inventory entry or one override policy leaves most clusters' digests as they were; a
+render that finds the digest unchanged (and the templates on it unchanged) keeps the
+cluster's files as the last render wrote them.
+
+Two digests are kept: per cluster, everything above but the template bodies (those are
+tracked per template, so an edited template does not mark every cluster it is on); and per
+template, its entries on every cluster, so a render of only the changed templates can tell
+whether the clusters' digests still hold (an edit that moves nothing and changes no rule
+leaves them as they are; a new template is added to them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from hubless.build.digests import SourceDigests, code_digest, manifest_of, template_digests
+from hubless.build.result import Rendering, Strategy
+from hubless.build.state.hashes import digest_of, hashing
+from hubless.build.state.manifest import Manifest
+from hubless.build.state.paths import MANIFEST, cluster_of
+from hubless.build.state.record import PlacementRecord
+from hubless.build.state.transaction import compare_paths
+from hubless.build.tree import desired_tree
+from hubless.compile import Decided, decide, materialize
+from hubless.model import Cluster, Fleet, OverridePolicy, OverrideRule, ResourceKey
+
+
+class Entry(NamedTuple):
+    """What one template's object on one cluster is made of, its body aside."""
+
+    replicas: int
+    completions: int  # -1: none
+    revises_replicas: bool
+    rules: str | None  # rules_digest; None: not known
+
+
+def _spelled(entry: Entry) -> bytes:
+    return repr(tuple(entry)).encode("utf-8")
+
+
+def rules_digest(rules: Sequence[tuple[OverridePolicy, OverrideRule]]) -> str | None:
+    """The rules' identity: their policies' documents and positions. None when a policy was
+    derived from other objects (another dialect's overrides live in the templates)."""
+    parts = []
+    for policy, rule in rules:
+        if not policy.digest:
+            return None
+        parts.append(f"{policy.digest}:{rule.index}")
+    return hashlib.sha256(",".join(parts).encode("utf-8")).hexdigest()
+
+
+def cluster_digest(cluster: Cluster) -> str | None:
+    if not cluster.body:
+        return None
+    text = json.dumps(cluster.body, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Digests:
+    """Collects the entries of every (template, cluster) pair.
+
+    A cluster's digest combines its entries by XOR, so it does not depend on their order
+    and a template added later is added to it exactly (see `contribution`)."""
+
+    def __init__(self, clusters: Sequence[Cluster]) -> None:
+        self._by_cluster: dict[str, int | None] = {}
+        for cluster in clusters:
+            own = cluster_digest(cluster)
+            self._by_cluster[cluster.name] = int(own, 16) if own is not None else None
+        self._by_template: dict[ResourceKey, list[tuple[str, Entry]] | None] = {}
+        self._keys: dict[ResourceKey, bytes] = {}
+        self._entries: dict[Entry, bytes] = {}
+
+    @classmethod
+    def of(cls, decided: Decided) -> Digests:
+        """The digests of every (template, cluster) pair the decisions place."""
+        digests = cls(decided.fleet.clusters)
+        # Templates with the same policies share their rule lists on a cluster.
+        rules_ids: dict[int, str | None] = {}
+        for recipe in decided.recipes:
+            key = recipe.template.key
+            for target, rules, _ in recipe.placed:
+                rules_id = rules_ids.get(id(rules), "")
+                if rules_id == "":
+                    rules_id = rules_ids[id(rules)] = rules_digest(rules)
+                completions = recipe.completions.get(target.name, -1)
+                entry = Entry(target.replicas, completions, recipe.revises_replicas, rules_id)
+                digests.add(key, target.name, entry)
+        return digests
+
+    def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
+        known = entry.rules is not None
+        per_template = self._by_template.setdefault(template, [])
+        if per_template is not None:
+            if known:
+                per_template.append((cluster, entry))
+            else:
+                self._by_template[template] = None
+        per_cluster = self._by_cluster.get(cluster)
+        if per_cluster is not None:
+            if known:
+                # One template on a thousand clusters: its key and its entries repeat.
+                key = self._keys.get(template)
+                if key is None:
+                    key = self._keys[template] = _key_bytes(template)
+                spelled = self._entries.get(entry)
+                if spelled is None:
+                    spelled = self._entries[entry] = _spelled(entry)
+                self._by_cluster[cluster] = per_cluster ^ _contribution(key, spelled)
+            else:
+                self._by_cluster[cluster] = None
+
+    def clusters(self) -> dict[str, str]:
+        """Every cluster whose digest is known."""
+        return {
+            name: f"{value:064x}"
+            for name, value in sorted(self._by_cluster.items())
+            if value is not None
+        }
+
+    def templates(self) -> dict[str, str]:
+        """Every template placed somewhere whose entries are all known, by key."""
+        return {
+            str(key): hashlib.sha256(
+                repr([(c, tuple(e)) for c, e in entries]).encode("utf-8")
+            ).hexdigest()
+            for key, entries in sorted(self._by_template.items())
+            if entries is not None
+        }
+
+    def entries(self, template: ResourceKey) -> list[tuple[str, Entry]] | None:
+        """The template's entries by cluster; None if any is unknown."""
+        return self._by_template.get(template, [])
+
+
+def contribution(template: ResourceKey, entry: Entry) -> int:
+    """What one template's entry adds to its cluster's digest."""
+    return _contribution(_key_bytes(template), _spelled(entry))
+
+
+def _key_bytes(template: ResourceKey) -> bytes:
+    return str(template).encode("utf-8") + b"\0"
+
+
+def _contribution(template: bytes, entry: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(template + entry).digest(), "big")
+
+
+def with_template(digest: str, template: ResourceKey, entry: Entry) -> str:
+    """A cluster's digest once `template` is added to it with `entry`."""
+    return f"{int(digest, 16) ^ contribution(template, entry):064x}"
+
+
+def render_changed_clusters(
+    rendered: Path,
+    fleet: Fleet,
+    sources: SourceDigests,
+    stored: Manifest,
+    record: PlacementRecord | None,
+) -> Rendering | None:
+    """The change to rendered/ when clusters whose digest is unchanged keep their files,
+    or None to render fully. Every decision is made again; only objects are spared."""
+    if not stored.cluster_digests or stored.code != code_digest():
+        return None
+    bodies = template_digests(fleet.templates)
+    changed = frozenset(
+        t.key
+        for t in fleet.templates
+        if stored.template_bodies.get(str(t.key)) != bodies[str(t.key)]
+    )
+    with hashing(rendered) as hashed:
+        previous = record.previous if record is not None else {}
+        decided = decide(fleet, previous, until_stable=True)
+        digests = Digests.of(decided)
+        cluster_digests = digests.clusters()
+        reused = {
+            name
+            for name, digest in cluster_digests.items()
+            if stored.cluster_digests.get(name) == digest
+        }
+        # A cluster holding a changed template is made again (its digest leaves bodies out).
+        reused -= {
+            target.name
+            for recipe in decided.recipes
+            if recipe.template.key in changed
+            for target in recipe.decision.binding.clusters
+        }
+        built = [c.name for c in fleet.clusters if c.name not in reused]
+        compiled = materialize(decided, built)
+        hashes = hashed()
+    if hashes is None or digest_of(hashes) != stored.output:
+        return None  # rendered/ is not what the last render wrote
+    files = desired_tree(compiled)
+    kept = {p: h for p, h in hashes.items() if cluster_of(p) in reused}
+    removals = set(hashes) - set(kept) - set(files)
+    hashes = {**kept, **{p: hashlib.sha256(c).digest() for p, c in files.items()}}
+    manifest = manifest_of(
+        sources, fleet.templates, digest_of(hashes), cluster_digests, digests.templates()
+    )
+    files[MANIFEST] = manifest.to_bytes()
+    change = compare_paths(rendered, files, removals)
+    return Rendering(Strategy.CLUSTERS, change, compiled, fleet, frozenset(reused))

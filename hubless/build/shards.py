@@ -1,0 +1,161 @@
+"""Splitting a large fleet's render across machines: shard K of N, and the merge.
+
+Every shard makes all decisions over the whole fleet (scheduling needs every cluster) and
+writes the objects of its own clusters only, to rendered/.hubless/shards/K-of-N/. A cluster
+belongs to shard (sha256 of its name mod N) + 1, whatever the other clusters are. Merging
+checks that every shard of N is there and that they agree, then writes rendered/ as one
+render would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hubless.build.digests import SourceDigests, manifest_of
+from hubless.build.reuse import Digests
+from hubless.build.state.hashes import remember, tree_digest
+from hubless.build.state.lock import locked
+from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS
+from hubless.build.state.record import read_record
+from hubless.build.state.transaction import TreeChange, apply, compare
+from hubless.build.tree import desired_tree
+from hubless.compile import decide, materialize
+from hubless.errors import UserError
+from hubless.load import load_fleet, read_sources
+from hubless.repository import RENDERED_DIR
+
+_SPEC = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)")
+
+
+def parse(text: str) -> tuple[int, int]:
+    match = _SPEC.fullmatch(text)
+    if match is None or int(match.group(1)) > int(match.group(2)):
+        raise UserError.at(None, f"--shard {text!r}: expected K/N with 1 <= K <= N")
+    return int(match.group(1)), int(match.group(2))
+
+
+def shard_of(cluster: str, count: int) -> int:
+    return int.from_bytes(hashlib.sha256(cluster.encode("utf-8")).digest()[:8], "big") % count + 1
+
+
+def members(clusters: Iterable[str], index: int, count: int) -> frozenset[str]:
+    return frozenset(name for name in clusters if shard_of(name, count) == index)
+
+
+def digests_bytes(clusters: Mapping[str, str], placements: Mapping[str, str]) -> bytes:
+    data = {"clusters": dict(clusters), "placements": dict(placements)}
+    return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
+
+
+def parse_digests(text: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """A shard's digests; none if they are missing or unreadable (the next render makes
+    them)."""
+    try:
+        data = json.loads(text)
+        return (
+            {str(k): str(v) for k, v in data["clusters"].items()},
+            {str(k): str(v) for k, v in data["placements"].items()},
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}, {}
+
+
+def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path:
+    target = root / SHARDS / f"{index}-of-{count}"
+    if target.is_symlink() or target.exists():
+        shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+    for relative, content in tree.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return target
+
+
+def read(root: Path) -> dict[str, bytes]:
+    """The union of every shard's files; an error unless all of one N are there and agree."""
+    base = root / SHARDS
+    found = sorted(base.iterdir()) if base.is_dir() else []
+    shards = {}
+    for entry in found:
+        match = re.fullmatch(r"([0-9]+)-of-([0-9]+)", entry.name)
+        if match is None or entry.is_symlink() or not entry.is_dir():
+            raise UserError.at(None, f"{entry}: not a shard folder (K-of-N)")
+        shards[(int(match.group(1)), int(match.group(2)))] = entry
+    counts = {n for _, n in shards}
+    if len(counts) != 1:
+        raise UserError.at(None, f"{base}: expected the shards of one N, found {sorted(shards)}")
+    count = counts.pop()
+    missing = [k for k in range(1, count + 1) if (k, count) not in shards]
+    if missing:
+        raise UserError.at(None, f"{base}: shards {missing} of {count} are missing")
+    tree: dict[str, bytes] = {}
+    for (index, _), folder in sorted(shards.items()):
+        for directory, _, names in os.walk(folder):
+            for name in names:
+                path = Path(directory) / name
+                relative = path.relative_to(folder).as_posix()
+                content = path.read_bytes()
+                if relative in tree and tree[relative] != content:
+                    raise UserError.at(
+                        None, f"shard {index} disagrees with an earlier one on {relative}"
+                    )
+                tree[relative] = content
+    return tree
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    count: int
+    clusters: frozenset[str]
+    objects: int
+    folder: Path
+
+
+def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
+    """Render shard K of N (`spec`) into rendered/.hubless/shards/K-of-N/."""
+    index, count = parse(spec)
+    rendered = repo / RENDERED_DIR
+    fleet = load_fleet(read_sources(repo))
+    own = members((c.name for c in fleet.clusters), index, count)
+    record = read_record(repo)
+    decided = decide(
+        fleet, record.previous if record else {}, rebalance=rebalance, until_stable=True
+    )
+    compiled = materialize(decided, own)
+    tree = desired_tree(compiled)
+    # The digests cover the whole fleet (every shard decides everything): the merge keeps them.
+    digests = Digests.of(decided)
+    tree[SHARD_DIGESTS] = digests_bytes(digests.clusters(), digests.templates())
+    with locked(rendered, lambda: None):
+        folder = write(rendered, index, count, tree)
+    objects = sum(len(items) for items in compiled.objects.values())
+    return Shard(index, count, own, objects, folder)
+
+
+def merge(repo: Path, on_wait: Callable[[], None]) -> TreeChange:
+    """Combine every shard into rendered/, as one render of the whole fleet would write it."""
+    rendered = repo / RENDERED_DIR
+    with locked(rendered, on_wait):
+        tree = read(rendered)
+        clusters, entries = parse_digests(tree.pop(SHARD_DIGESTS, b""))
+        sources = read_sources(repo)
+        manifest = manifest_of(
+            SourceDigests.of(sources),
+            load_fleet(sources).templates,
+            tree_digest(tree),
+            clusters,
+            entries,
+        )
+        tree[MANIFEST] = manifest.to_bytes()
+        change = compare(rendered, tree)  # the shards folder is not in the tree: it goes too
+        if not change.empty:
+            remember(rendered, apply(rendered, change))
+    return change

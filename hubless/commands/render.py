@@ -1,0 +1,157 @@
+"""`hubless render [--check]`: compile the fleet and write (or verify) rendered/."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import click
+
+from hubless.build import shards
+from hubless.build.plan import plan_render
+from hubless.build.result import Rendering, Strategy
+from hubless.build.state.hashes import remember
+from hubless.build.state.lock import WAITING, locked
+from hubless.build.state.paths import MANIFEST, cluster_of, is_meta
+from hubless.build.state.transaction import TreeChange, apply, recover
+from hubless.errors import Problem, UserError
+from hubless.git import changed_paths, commit_paths, merge_in_progress
+from hubless.repository import RENDERED_DIR
+from hubless.validation import validate_compiled
+
+
+def _print(problem: Problem) -> None:
+    click.echo(str(problem), err=True)
+
+
+def _waiting() -> None:
+    click.echo(WAITING, err=True)
+
+
+def _note_unmatched(rendering: Rendering) -> None:
+    assert rendering.compiled is not None
+    if rendering.compiled.unmatched:
+        count = len(rendering.compiled.unmatched)
+        noun = "template matches" if count == 1 else "templates match"
+        click.echo(
+            f"note: {count} {noun} no propagation policy and go to no cluster "
+            "(`hubless explain` says why)",
+            err=True,
+        )
+
+
+def _print_stale(change: TreeChange) -> None:
+    if change.interrupted:
+        click.echo(f"{RENDERED_DIR}/: an interrupted render is pending (run `hubless render`)")
+    for label, paths in (
+        ("missing", sorted(change.added)),
+        ("stale", sorted(change.changed)),
+        ("extra", list(change.removed)),
+    ):
+        for path in paths:
+            click.echo(f"{label}: {RENDERED_DIR}/{path}")
+
+
+def commit_message(change: TreeChange, summary: str | None) -> str:
+    """The commit message: a subject, then the changed clusters with counts."""
+    per_cluster: dict[str, list[int]] = {}
+    for index, paths in enumerate((change.added, change.changed, change.removed)):
+        for path in paths:
+            if not is_meta(path):
+                per_cluster.setdefault(cluster_of(path), [0, 0, 0])[index] += 1
+    totals = [sum(counts[i] for counts in per_cluster.values()) for i in range(3)]
+    subject = summary or (
+        f"hubless: render {len(per_cluster)} cluster{'s' if len(per_cluster) != 1 else ''} "
+        f"(+{totals[0]} ~{totals[1]} -{totals[2]})"
+    )
+    lines = [f"{name}: +{a} ~{c} -{r}" for name, (a, c, r) in sorted(per_cluster.items())]
+    return subject + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
+
+
+def render(
+    repo: Path,
+    *,
+    check: bool,
+    fresh: bool = False,
+    validate: bool = True,
+    kube_version_default: str | None = None,
+    commit: bool = False,
+    message: str | None = None,
+) -> int:
+    run = functools.partial(
+        _render, repo, fresh=fresh, validate=validate, kube_version_default=kube_version_default
+    )
+    if check:
+        return run(check=True)[0]
+    if commit:
+        if merge_in_progress(repo):
+            raise UserError.at(None, "a merge is in progress: finish it before `render --commit`")
+        dirty = changed_paths(repo, RENDERED_DIR)
+        if dirty:
+            listed = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+            raise UserError.at(
+                None,
+                f"{RENDERED_DIR}/ has changes that this render did not make ({listed}): "
+                "commit or discard them first",
+            )
+    with locked(repo / RENDERED_DIR, _waiting):
+        status, change = run(check=False)
+        if commit and status == 0:
+            sha = commit_paths(repo, RENDERED_DIR, commit_message(change, message))
+            click.echo(f"committed {sha[:12]}" if sha else "nothing to commit")
+        return status
+
+
+def _render(
+    repo: Path, *, check: bool, fresh: bool, validate: bool, kube_version_default: str | None
+) -> tuple[int, TreeChange]:
+    rendered = repo / RENDERED_DIR
+    if not check and recover(rendered):
+        click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
+    rendering = plan_render(repo, rebalance=fresh, report=_print)
+    if rendering.strategy is Strategy.UNCHANGED:
+        # Same sources, and rendered/ holds exactly what they produced: nothing to do.
+        click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
+        return 0, rendering.change
+    compiled, fleet, change = rendering.compiled, rendering.fleet, rendering.change
+    assert compiled is not None and fleet is not None
+    if validate:
+        report = validate_compiled(compiled, fleet, kube_version_default)
+        for warning in report.warnings:
+            _print(warning)
+        if report.errors:
+            raise UserError(report.errors)
+    _note_unmatched(rendering)
+    if check:
+        if change.excluding(MANIFEST).empty:
+            if not change.empty:
+                # A cache of what rendered/ was made from (hubless's own code included).
+                click.echo(
+                    f"note: {RENDERED_DIR}/{MANIFEST} is out of date (a cache of what "
+                    f"{RENDERED_DIR}/ was made from): the next `hubless render` rewrites it",
+                    err=True,
+                )
+            click.echo(f"{RENDERED_DIR}/ is up to date")
+            return 0, change
+        _print_stale(change)
+        click.echo(f"{RENDERED_DIR}/ is out of date: run `hubless render`", err=True)
+        return 1, change
+    if not change.empty:
+        remember(rendered, apply(rendered, change))
+    objects = sum(len(items) for items in compiled.objects.values())
+    click.echo(
+        f"rendered {len(compiled.objects)} clusters, {objects} objects: "
+        f"{len(change.added)} files added, {len(change.changed)} changed, "
+        f"{len(change.removed)} removed"
+    )
+    return 0, change
+
+
+def render_shard(repo: Path, spec: str, *, fresh: bool = False) -> int:
+    """Render shard K of N into rendered/.hubless/shards/K-of-N/ (see hubless.build.shards)."""
+    shard = shards.render_shard(repo, spec, rebalance=fresh)
+    click.echo(
+        f"rendered shard {shard.index}/{shard.count}: {len(shard.clusters)} clusters, "
+        f"{shard.objects} objects in {shard.folder}"
+    )
+    return 0

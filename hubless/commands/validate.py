@@ -1,0 +1,33 @@
+"""`hubless validate`: check sources and every rendered object, writing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hubless.build.plan import compile_repo
+from hubless.errors import Problem, UserError
+from hubless.validation import validate_compiled
+
+
+def _print(problem: Problem) -> None:
+    click.echo(str(problem), err=True)
+
+
+def validate(repo: Path, *, kube_version_default: str | None) -> int:
+    compilation = compile_repo(repo, report=_print)
+    fleet, compiled = compilation.fleet, compilation.compiled
+    for warning in compiled.warnings:
+        _print(warning)
+    report = validate_compiled(compiled, fleet, kube_version_default)
+    for warning in report.warnings:
+        _print(warning)
+    if report.errors:
+        raise UserError(report.errors)
+    objects = sum(len(items) for items in compiled.objects.values())
+    click.echo(
+        f"valid: {len(fleet.clusters)} clusters, {objects} objects, "
+        f"{report.checked} checked against their cluster's Kubernetes schema"
+    )
+    return 0

@@ -1,0 +1,487 @@
+"""The pure pipeline: a Fleet in, every decision and every cluster's objects out.
+
+Like Karmada's scheduler, a list of named steps. `decide` makes every decision over the
+whole fleet: match, schedule, follow dependencies, and the override rules each template
+gets on each cluster (a `Recipe`). `materialize` builds the objects of the clusters asked
+for: copy, revise replicas, override. No I/O, no caching here: how much of a fleet to
+build is chosen by hubless.build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from hubless import bootstrap, kinds, workloads
+from hubless.dependencies import Resolver, references, union_clusters
+from hubless.errors import Problem, Problems, UserError
+from hubless.match import OverridePolicyIndex, rank_propagation_policies
+from hubless.model import (
+    DIVIDED,
+    DUPLICATED,
+    Binding,
+    Cluster,
+    Fleet,
+    OverridePolicy,
+    Placement,
+    PreviousPlacement,
+    PropagationPolicy,
+    ResourceKey,
+    ResourceTemplate,
+    TargetCluster,
+)
+from hubless.overriders import Change, RuleTargets, applicable_rules, apply_overrides
+from hubless.overriders.owned import Owned, Rules, own_copy, owned_paths
+from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision, RenderedObject
+from hubless.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
+from hubless.scheduler.core import ScheduleMemo
+from hubless.scheduler.division import divide_replicas
+from hubless.secrets import credential_warnings, plaintext_secret
+
+SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
+
+
+class Placed(NamedTuple):
+    """One template on one cluster: its target and the override rules that apply there."""
+
+    target: TargetCluster
+    rules: Rules  # shared by every template with the same policies on that cluster
+    owned: Owned | None  # what those rules can change (hubless.overriders.owned)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one template becomes an object on each of its clusters."""
+
+    template: ResourceTemplate
+    decision: Decision
+    revises_replicas: bool  # each cluster's copy gets that cluster's replicas
+    completions: Mapping[str, int]  # a Divided Job's completions, by cluster
+    placed: tuple[Placed, ...]  # in the binding's cluster order
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Every decision over the whole fleet, and how to build each cluster's objects."""
+
+    fleet: Fleet
+    decisions: tuple[Decision, ...]
+    recipes: tuple[Recipe, ...]
+    unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
+    skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
+    warnings: tuple[Problem, ...]
+    errors: tuple[Problem, ...]  # reported with materialize's, so one run lists them all
+
+
+def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
+    """Karmada's namespace sync copies a Namespace to every cluster unless told not to."""
+    if template.group != "" or template.kind != "Namespace":
+        return False
+    if kinds.is_reserved_namespace(template.name):
+        return False
+    return template.labels.get(SKIP_AUTO_PROPAGATION) != "true"
+
+
+def _job_completions(template: ResourceTemplate, decision: Decision) -> dict[str, int]:
+    """A Divided Job's completions, split by Webster over each cluster's parallelism."""
+    if (template.group, template.kind) != ("batch", "Job") or decision.schedule is None:
+        return {}
+    if decision.binding.replicas <= 0 or decision.schedule.strategy == DUPLICATED:
+        return {}
+    completions = (template.body.get("spec") or {}).get("completions")
+    if not isinstance(completions, int) or isinstance(completions, bool):
+        return {}
+    weights = {t.name: t.replicas for t in decision.binding.clusters}
+    return divide_replicas(completions, weights)
+
+
+def _keep_reason(
+    request: ScheduleInput, last: PreviousPlacement, placement: Placement, fleet: Fleet
+) -> str:
+    """Why Karmada would not reschedule a Divided workload at all ("" when it would).
+
+    It reschedules on a placement change, a replica change, a requested reschedule, or a
+    target cluster going away; new, relabelled, tainted or resized clusters move nothing.
+    """
+    if request.fresh or not request.is_workload or placement.replica_scheduling.type != DIVIDED:
+        return ""
+    if not last.clusters or last.placement_fingerprint != placement.fingerprint:
+        return ""
+    if sum(last.clusters.values()) != request.replicas:
+        return ""
+    inventory = {cluster.name for cluster in fleet.clusters}
+    if any(name not in inventory for name in last.clusters):
+        return ""
+    return "placement and replicas unchanged since the last render, and its clusters all exist"
+
+
+def _bind(
+    template: ResourceTemplate,
+    fleet: Fleet,
+    previous: Mapping[ResourceKey, PreviousPlacement],
+    rebalance: bool,
+    memo: ScheduleMemo,
+) -> Decision | None:
+    contest = rank_propagation_policies(template, fleet.propagation_policies)
+    _one_dialect(template, [c.policy for c in contest], "propagation")
+    # Karmada's namespace sync, unless the winning policy brings its own scheduler (another
+    # dialect's namespace goes where that dialect's policy says).
+    synced = not contest or contest[0].policy.scheduler is None
+    if synced and _auto_propagated_namespace(template):
+        targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
+        return Decision(Binding(template.key, template.source, None, targets), NAMESPACE_SYNC)
+    if not contest or contest[0].policy.scheduler_name != "default-scheduler":
+        return None
+    policy = contest[0].policy
+    if policy.scheduler is not None:
+        try:
+            result = policy.scheduler.schedule(template, fleet.clusters)
+        except ScheduleError as exc:
+            raise UserError.at(
+                policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"
+            ) from None
+        replicas = sum(t.replicas for t in result.clusters)
+        binding = Binding(template.key, template.source, policy.ref, result.clusters, replicas)
+        return Decision(
+            binding,
+            str(policy.ref),
+            tuple(contest),
+            result,
+            policy.propagate_deps,
+            replicas_by_overrides=True,
+        )
+    group, kind, body = template.group, template.kind, template.body
+    replicas = workloads.read_replicas(group, kind, body)
+    requirements = workloads.replica_requirements(group, kind, body)
+    last = previous.get(template.key, PreviousPlacement())
+    placement = policy.placement
+    request = ScheduleInput(
+        resource=template.key,
+        api_version=template.api_version,
+        kind=kind,
+        placement=policy.placement,
+        replicas=replicas,
+        is_workload=replicas > 0 or requirements is not None,
+        requirements=requirements,
+        previous=dict(last.clusters),
+        previous_affinity=last.affinity_name,
+        fresh=rebalance,
+    )
+    kept = _keep_reason(request, last, placement, fleet)
+    try:
+        if kept:
+            targets = tuple(TargetCluster(n, r) for n, r in sorted(last.clusters.items()))
+            result = Schedule(
+                targets, last.affinity_name, request.placement.replica_scheduling.strategy, (), kept
+            )
+        else:
+            result = schedule(request, fleet.clusters, memo)
+    except ScheduleError as exc:
+        raise UserError.at(
+            policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"
+        ) from None
+    binding = Binding(
+        template.key,
+        template.source,
+        policy.ref,
+        result.clusters,
+        replicas,
+        result.affinity_name,
+        # Only a Divided workload's placement decides whether it is rescheduled.
+        placement.fingerprint
+        if request.is_workload and placement.replica_scheduling.type == DIVIDED
+        else "",
+    )
+    return Decision(binding, str(policy.ref), tuple(contest), result, policy.propagate_deps)
+
+
+def _one_dialect(
+    template: ResourceTemplate,
+    policies: list[PropagationPolicy] | list[OverridePolicy],
+    what: str,
+) -> None:
+    """One resource, one dialect: two systems' policies on it would fight over it."""
+    first = policies[0] if policies else None
+    for other in policies[1:]:
+        if first is not None and other.dialect != first.dialect:
+            raise UserError.at(
+                template.source,
+                f"{template.key} is governed by {what} policies of two dialects: "
+                f"{first.dialect} {first.ref} ({first.source}) and {other.dialect} "
+                f"{other.ref} ({other.source}); keep one",
+            )
+
+
+def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> list[Problem]:
+    """Send what propagateDeps workloads reference to the workloads' clusters; warn of
+    references to objects that are not there."""
+    warnings: list[Problem] = []
+    resolver = Resolver(fleet.templates)
+    required: dict[ResourceKey, dict[ResourceKey, tuple[str, ...]]] = {}
+    for template in fleet.templates:
+        decision = bound.get(template.key)
+        if decision is None or not decision.propagate_deps or not template.namespace:
+            continue
+        clusters = tuple(t.name for t in decision.binding.clusters)
+        for reference in references(template):
+            found = resolver.resolve(template.namespace, reference)
+            if not found:
+                what = reference.name or dict(reference.labels)
+                warnings.append(
+                    Problem.warning(
+                        template.source,
+                        f"{template.key} uses {reference.kind} {template.namespace}/{what}, "
+                        "which is not in templates/ (skipped, as Karmada does)",
+                    )
+                )
+            for dependency in found:
+                required.setdefault(dependency.key, {})[template.key] = clusters
+    templates = {t.key: t for t in fleet.templates}
+    for key, by_workload in sorted(required.items()):
+        own = bound.get(key)
+        names = set(union_clusters(by_workload))
+        if own is not None:
+            names |= {t.name for t in own.binding.clusters}
+        targets = tuple(TargetCluster(name, 0) for name in sorted(names))
+        required_by = tuple(sorted(by_workload.items()))
+        if own is not None:
+            binding = dataclasses.replace(own.binding, clusters=targets)
+            bound[key] = dataclasses.replace(own, binding=binding, required_by=required_by)
+        else:
+            template = templates[key]
+            binding = Binding(key, template.source, None, targets)
+            bound[key] = Decision(binding, DEPENDENCY, required_by=required_by)
+    return warnings
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """One scheduling pass over the fleet."""
+
+    decisions: dict[ResourceKey, Decision]  # by template, for the templates placed
+    skipped: list[ResourceKey]  # templates Karmada never propagates
+    errors: list[Problem]
+    warnings: list[Problem]  # references propagateDeps could not follow
+
+
+def _bind_all(
+    fleet: Fleet,
+    previous: Mapping[ResourceKey, PreviousPlacement],
+    rebalance: bool,
+    memo: ScheduleMemo,
+) -> _Bound:
+    """Every template's decision: policy, schedule, dependencies."""
+    bound: dict[ResourceKey, Decision] = {}
+    skipped: list[ResourceKey] = []
+    problems = Problems()
+    for template in fleet.templates:
+        if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
+            skipped.append(template.key)
+            continue
+        try:
+            decision = _bind(template, fleet, previous, rebalance, memo)
+        except UserError as exc:
+            problems.extend(exc)
+            continue
+        if decision is not None:
+            bound[template.key] = decision
+    warnings = _follow_dependencies(fleet, bound)
+    return _Bound(bound, skipped, problems.errors, warnings)
+
+
+def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
+    """The decisions as the next render will read them back from the record."""
+    return {
+        d.binding.resource: PreviousPlacement(
+            {t.name: t.replicas for t in d.binding.clusters},
+            d.binding.affinity_name,
+            d.binding.placement_fingerprint,
+        )
+        for d in decisions
+    }
+
+
+def decide(
+    fleet: Fleet,
+    previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
+    *,
+    rebalance: bool = False,
+    until_stable: bool = False,
+) -> Decided:
+    """Every decision over the whole fleet, and each template's recipe.
+
+    `previous` is the last render's placement (Karmada's bindings). `rebalance` schedules
+    Divided workloads from scratch (Karmada's WorkloadRebalancer). `until_stable`
+    schedules again, with the result as the previous placement, until the result no
+    longer changes (at most twice more), so that what is written is a fixed point: the
+    next render from the same sources decides the same."""
+    previous = previous or {}
+    memo = ScheduleMemo()
+    bound = _bind_all(fleet, previous, rebalance, memo)
+    errors = list(bound.errors)
+    for _ in range(2 if until_stable and not errors else 0):
+        current = placements(bound.decisions.values())
+        if current == previous:
+            break
+        previous = current
+        bound = _bind_all(fleet, previous, False, memo)
+        errors.extend(bound.errors)
+    warnings = [w for t in fleet.templates for w in credential_warnings(t)]
+    warnings.extend(bound.warnings)
+    decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
+    errors.extend(recipe_errors)
+    return Decided(
+        fleet,
+        tuple(decisions),
+        tuple(recipes),
+        tuple(unmatched),
+        tuple(bound.skipped),
+        tuple(warnings),
+        tuple(errors),
+    )
+
+
+def _recipes(
+    fleet: Fleet, bound: _Bound
+) -> tuple[list[Decision], list[Recipe], list[ResourceKey], list[Problem]]:
+    """Each placed template's recipe, in template order: the decisions, the recipes, the
+    templates no policy placed, and the errors found."""
+    decisions: list[Decision] = []
+    recipes: list[Recipe] = []
+    unmatched: list[ResourceKey] = []
+    problems = Problems()
+    clusters = {cluster.name: cluster for cluster in fleet.clusters}
+    skipped = set(bound.skipped)
+    rule_targets = RuleTargets(fleet.override_policies, fleet.clusters)
+    override_index = OverridePolicyIndex(fleet.override_policies)
+    # Templates matched by the same policies share their rule lists per cluster.
+    # A template's policy list is interned to a small number first: fleets with a policy per
+    # cluster give lists of a thousand entries, too long to hash once per object.
+    policy_sets: dict[tuple[int, ...], int] = {}
+    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None]] = {}
+    for template in fleet.templates:
+        decision = bound.decisions.get(template.key)
+        if decision is None:
+            if template.key not in skipped:
+                unmatched.append(template.key)
+            continue
+        decisions.append(decision)
+        policies: list[OverridePolicy] = override_index.for_template(template)
+        try:
+            _one_dialect(template, policies, "override")
+        except UserError as exc:
+            problems.extend(exc)
+            continue
+        if decision.via == NAMESPACE_SYNC:
+            policies = [p for p in policies if p.cluster_scoped]
+        workload = decision.binding.replicas > 0 or workloads.has_replica_requirements(
+            template.group, template.kind, template.body
+        )
+        revises = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
+        policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
+        placed: list[Placed] = []
+        for target in decision.binding.clusters:
+            cache_key = (policies_key, template.kind, target.name)
+            cached = rules_cache.get(cache_key)
+            if cached is None:
+                rules = applicable_rules(policies, clusters[target.name], rule_targets)
+                cached = rules_cache[cache_key] = (rules, owned_paths(rules, template.kind))
+            placed.append(Placed(target, *cached))
+        recipes.append(
+            Recipe(template, decision, revises, _job_completions(template, decision), tuple(placed))
+        )
+    return decisions, recipes, unmatched, problems.errors
+
+
+def materialize(
+    decided: Decided, clusters: Collection[str] | None = None, *, trace: bool = False
+) -> Compiled:
+    """The objects of `clusters` (default: every cluster), each fully overridden. Raises
+    UserError listing every error, the decisions' included.
+
+    `trace` also records what every override rule changed (for `explain`)."""
+    fleet = decided.fleet
+    by_name = {cluster.name: cluster for cluster in fleet.clusters}
+    objects: dict[str, list[RenderedObject]] = {
+        name: [] for name in by_name if clusters is None or name in clusters
+    }
+    problems = Problems()
+    problems.items.extend(decided.errors)
+    for recipe in decided.recipes:
+        for target, rules, owned in recipe.placed:
+            built = objects.get(target.name)
+            if built is None:
+                continue
+            try:
+                built.append(_build(recipe, target, rules, owned, by_name[target.name], trace))
+            except UserError as exc:
+                problems.extend(exc)
+    for cluster in fleet.clusters:
+        if cluster.gitops and cluster.name in objects:
+            objects[cluster.name].extend(_bootstrap_objects(cluster))
+    problems.raise_if_any()
+    return Compiled(
+        objects, decided.decisions, decided.unmatched, decided.skipped, decided.warnings
+    )
+
+
+def _build(
+    recipe: Recipe,
+    target: TargetCluster,
+    rules: Rules,
+    owned: Owned | None,
+    cluster: Cluster,
+    trace: bool,
+) -> RenderedObject:
+    """One template's object on one cluster."""
+    template = recipe.template
+    # Overrides get their own copy of the parts they can change; spec is always the copy's
+    # own (replicas); the rest stays shared with the template.
+    body = own_copy(template.body, owned)
+    if recipe.revises_replicas:
+        workloads.revise_replicas(template.group, template.kind, body, target.replicas)
+    if target.name in recipe.completions:
+        body["spec"]["completions"] = recipe.completions[target.name]
+    steps: list[tuple[str, list[Change]]] | None = [] if trace else None
+    body, applied = apply_overrides(body, rules, cluster, template.key, steps)
+    if plaintext_secret(body):
+        raise UserError.at(
+            template.source,
+            f"overrides put plaintext data into Secret {template.key} for cluster "
+            f"{target.name}; plaintext Secrets do not go to rendered/",
+        )
+    recorded = tuple((rule, tuple(found)) for rule, found in steps or ())
+    return RenderedObject(template.key, body, tuple(applied), recorded)
+
+
+def _bootstrap_objects(cluster: Cluster) -> list[RenderedObject]:
+    """A self-managed cluster's own pull: its bootstrap objects go to its folder."""
+    assert cluster.gitops
+    found = []
+    for body in bootstrap.objects(
+        cluster.gitops, cluster.name, cluster.gitops_repo_url, cluster.gitops_revision
+    ):
+        metadata = body["metadata"]
+        key = ResourceKey(
+            kinds.group_of(body["apiVersion"]),
+            body["kind"],
+            metadata["namespace"],
+            metadata["name"],
+        )
+        found.append(RenderedObject(key, body, ()))
+    return found
+
+
+def compile_fleet(
+    fleet: Fleet,
+    previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
+    *,
+    rebalance: bool = False,
+    until_stable: bool = False,
+    trace: bool = False,
+) -> Compiled:
+    """Every decision and every cluster's objects: `decide`, then `materialize` all."""
+    decided = decide(fleet, previous, rebalance=rebalance, until_stable=until_stable)
+    return materialize(decided, trace=trace)

@@ -1,0 +1,57 @@
+"""The dialects hubless reads, in one registry: each one's front end as a `Dialect`.
+
+Assembly runs in the order listed here.
+"""
+
+from __future__ import annotations
+
+from hubless.dialects import karmada, kubeadmiral, kubefed
+from hubless.dialects.base import Dialect
+from hubless.errors import Problem
+from hubless.model import Fleet
+
+DIALECTS: tuple[Dialect, ...] = (
+    Dialect(
+        karmada.DIALECT,
+        frozenset(karmada.KINDS),
+        karmada.parse,
+        cluster_warnings=karmada.cluster_warnings,
+    ),
+    Dialect(
+        kubefed.DIALECT,
+        frozenset(kubefed.KINDS),
+        kubefed.parse,
+        template_groups=kubefed.TEMPLATE_GROUPS,
+        assemble=kubefed.assemble,
+    ),
+    Dialect(
+        kubeadmiral.DIALECT,
+        frozenset(kubeadmiral.KINDS),
+        kubeadmiral.parse,
+        assemble=kubeadmiral.assemble,
+    ),
+)
+
+
+def dialect_for(api_version: str, kind: str) -> Dialect | None:
+    """The dialect that owns `kind` of `api_version` in policies/."""
+    for dialect in DIALECTS:
+        if (api_version, kind) in dialect.policy_kinds:
+            return dialect
+    return None
+
+
+def template_dialect_for(group: str) -> Dialect | None:
+    """The dialect whose wrapped objects in templates/ use API group `group`."""
+    for dialect in DIALECTS:
+        if group in dialect.template_groups:
+            return dialect
+    return None
+
+
+_BY_NAME = {dialect.name: dialect for dialect in DIALECTS}
+
+
+def inventory_warnings(fleet: Fleet) -> list[Problem]:
+    """Clusters that will surprise, each by its own dialect's rules."""
+    return [w for c in fleet.clusters for w in _BY_NAME[c.dialect].cluster_warnings(c)]

@@ -1,0 +1,152 @@
+"""Checking rendered objects against the schema of the Kubernetes version they go to.
+
+Built-in kinds use the OpenAPI schemas bundled (offline) with the kubernetes-validate
+package, in their strict form (unknown fields are errors, as `kubectl apply` with strict
+field validation has them). An API that a version no longer serves (policy/v1beta1
+PodDisruptionBudget on 1.25+) has no schema there and fails. Custom resources use the
+openAPIV3Schema of their CustomResourceDefinition in templates/. A kind with no schema at
+all is reported as unvalidated, never passed silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any, NamedTuple
+
+import jsonschema
+from referencing import Registry, Resource
+
+from hubless import bootstrap
+from hubless.kinds import group_of
+from hubless.model import ResourceTemplate
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)")
+_MAX_ERRORS = 5
+
+
+class Version(NamedTuple):
+    major: int
+    minor: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+def parse_version(text: str) -> Version | None:
+    match = _VERSION.match(text.strip())
+    return Version(int(match.group(1)), int(match.group(2))) if match else None
+
+
+@functools.cache
+def _schema_root() -> Any:
+    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+
+
+@functools.cache
+def bundled_versions() -> tuple[Version, ...]:
+    found = set()
+    for entry in _schema_root().iterdir():
+        match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+-local-strict", entry.name)
+        if match:
+            found.add(Version(int(match.group(1)), int(match.group(2))))
+    return tuple(sorted(found))
+
+
+def schema_version(wanted: Version) -> Version:
+    """The newest bundled version not newer than `wanted` (the oldest when all are)."""
+    versions = bundled_versions()
+    older = [v for v in versions if v <= wanted]
+    return older[-1] if older else versions[0]
+
+
+def _directory(version: Version) -> Any:
+    for entry in _schema_root().iterdir():
+        if re.fullmatch(rf"v{version.major}\.{version.minor}\.\d+-local-strict", entry.name):
+            return entry
+    raise LookupError(str(version))
+
+
+@functools.cache
+def _registry(version: Version) -> Registry:
+    definitions = json.loads(_directory(version).joinpath("_definitions.json").read_text())
+    return Resource.from_contents(definitions) @ Registry()
+
+
+@functools.cache
+def _builtin_validator(version: Version, api_version: str, kind: str) -> Any:
+    # rbac.authorization.k8s.io/v1 -> rbac-v1; apps/v1 -> apps-v1; v1 -> v1
+    flat = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    path = _directory(version).joinpath(f"{kind.lower()}-{flat}.json")
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text())
+    registry = Resource.from_contents(schema) @ _registry(version)
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+@functools.cache
+def _bootstrap_validator(api_version: str, kind: str) -> Any:
+    schema = bootstrap.SCHEMAS.get((api_version, kind))
+    return jsonschema.validators.Draft202012Validator(schema) if schema else None
+
+
+class Problem(NamedTuple):
+    field: str
+    message: str
+
+
+class Catalog:
+    """Every schema a fleet's objects can be checked against."""
+
+    def __init__(self, templates: Iterable[ResourceTemplate]) -> None:
+        self.crds: dict[tuple[str, str, str], Any] = {}  # (group, version, kind) -> validator
+        for template in templates:
+            if (template.group, template.kind) != (
+                "apiextensions.k8s.io",
+                "CustomResourceDefinition",
+            ):
+                continue
+            spec = template.body.get("spec") or {}
+            kind = (spec.get("names") or {}).get("kind")
+            group = spec.get("group")
+            for version in spec.get("versions") or []:
+                schema = ((version or {}).get("schema") or {}).get("openAPIV3Schema")
+                if isinstance(schema, dict) and isinstance(kind, str) and isinstance(group, str):
+                    validator = jsonschema.validators.Draft202012Validator(schema)
+                    self.crds[(group, str(version.get("name")), kind)] = validator
+
+    def validator(self, body: dict[str, Any], version: Version) -> Any:
+        api_version, kind = str(body.get("apiVersion")), str(body.get("kind"))
+        group, _, served = api_version.rpartition("/")
+        custom = self.crds.get((group, served, kind))
+        if custom is not None:
+            return custom
+        known = _bootstrap_validator(api_version, kind)
+        if known is not None:
+            return known
+        return _builtin_validator(schema_version(version), api_version, kind)
+
+    def check(self, body: dict[str, Any], version: Version) -> list[Problem] | None:
+        """The problems found, or None when no schema knows the object's kind."""
+        validator = self.validator(body, version)
+        if validator is None:
+            return None
+        problems = []
+        for error in sorted(
+            validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))
+        ):
+            field = ".".join(str(part) for part in error.absolute_path) or "(object)"
+            message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+            problems.append(Problem(field, message))
+            if len(problems) == _MAX_ERRORS:
+                break
+        return problems
+
+
+def is_builtin_group(api_version: str) -> bool:
+    group = group_of(api_version)
+    return group == "" or "." not in group or group.endswith(".k8s.io")

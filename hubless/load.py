@@ -1,0 +1,350 @@
+"""Source files -> a Fleet: Jinja2, YAML, dispatch by kind, Kubernetes defaulting.
+
+`read_sources` is the only function here that touches the file system; `load_fleet` works on
+file contents, so the same code loads a work tree or a git revision.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from hubless import kinds, secrets, workloads
+from hubless.dialects import DIALECTS, dialect_for, template_dialect_for
+from hubless.documents import Document, parse_documents
+from hubless.errors import Problems, Source, UserError
+from hubless.model import (
+    Cluster,
+    Fleet,
+    OverridePolicy,
+    PolicyRef,
+    PropagationPolicy,
+    ResourceKey,
+    ResourceTemplate,
+)
+from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+_JINJA_SUFFIX = ".j2"
+
+
+class SourceFile(NamedTuple):
+    path: str  # relative to the repository, with '/' separators
+    text: str
+
+    @property
+    def is_jinja(self) -> bool:
+        return self.path.endswith(_JINJA_SUFFIX)
+
+
+def wanted_source(name: str) -> bool:
+    return name.endswith(_YAML_SUFFIXES) or name.endswith(_JINJA_SUFFIX)
+
+
+def read_sources(repo: Path) -> list[SourceFile]:
+    """Every YAML and Jinja2 file under policies/ and templates/, in path order."""
+    files: list[SourceFile] = []
+    for top in (POLICIES_DIR, TEMPLATES_DIR):
+        root = repo / top
+        if not root.is_dir():
+            continue
+        for directory, subdirs, names in os.walk(root):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            for name in sorted(names):
+                if name.startswith(".") or not wanted_source(name):
+                    continue
+                path = Path(directory) / name
+                relative = path.relative_to(repo).as_posix()
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except UnicodeDecodeError as exc:
+                    raise UserError.at(Source(relative, 1), f"not UTF-8 text: {exc}") from None
+                files.append(SourceFile(relative, text))
+    files.sort(key=lambda f: f.path)
+    return files
+
+
+MAX_JINJA_OUTPUT = 64 * 2**20  # characters; a runaway loop stops here, not in swap
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _render_jinja(file: SourceFile, context: dict[str, Any]) -> str:
+    environment = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
+    try:
+        chunks, size = [], 0
+        for chunk in environment.from_string(file.text).generate(**context):
+            size += len(chunk)
+            if size > MAX_JINJA_OUTPUT:
+                raise _TooLarge
+            chunks.append(chunk)
+        return "".join(chunks)
+    except _TooLarge:
+        raise UserError.at(
+            Source(file.path, 1), f"Jinja2: output exceeds {MAX_JINJA_OUTPUT:,} characters"
+        ) from None
+    except RecursionError:
+        raise UserError.at(Source(file.path, 1), "Jinja2: recursion too deep") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError.at(Source(file.path, exc.lineno or 1), f"Jinja2: {exc.message}") from None
+    except Exception as exc:  # any failure inside the template is the template's fault
+        line = 1
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            if frame.f_code.co_filename == "<template>":
+                line = lineno
+        raise UserError.at(Source(file.path, line), f"Jinja2: {exc}") from None
+
+
+def _header(document: Document) -> tuple[str, str]:
+    data = document.data
+    if not isinstance(data, dict):
+        raise UserError.at(document.source, "a document must be a mapping (a Kubernetes object)")
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not api_version:
+        raise UserError.at(document.source, "missing apiVersion")
+    if not isinstance(kind, str) or not kind:
+        raise UserError.at(document.source, "missing kind")
+    return api_version, kind
+
+
+def _is_list(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and data.get("apiVersion") == "v1"
+        and data.get("kind") == "List"
+        and isinstance(data.get("items"), list)
+    )
+
+
+def _documents(file: SourceFile, text: str, problems: Problems) -> list[Document]:
+    """The file's objects; a `v1 List` (what `kubectl get -o yaml` exports) is unpacked."""
+    try:
+        parsed = parse_documents(text, file.path, track_lines=True)
+    except UserError as exc:
+        problems.extend(exc)
+        return []
+    documents = []
+    for document in parsed:
+        if not _is_list(document.data):
+            documents.append(document)
+            continue
+        items = document.data["items"]
+        for index, item in enumerate(items):
+            line = document.line_of(items, index)
+            documents.append(Document(item, Source(file.path, line), document.lines))
+    return documents
+
+
+def _file_documents(
+    file: SourceFile, context: dict[str, Any], problems: Problems
+) -> list[Document]:
+    text = file.text
+    if file.is_jinja:
+        try:
+            text = _render_jinja(file, context)
+        except UserError as exc:
+            problems.extend(exc)
+            return []
+    return _documents(file, text, problems)
+
+
+class _Policies:
+    def __init__(self) -> None:
+        self.clusters: dict[str, Cluster] = {}
+        self.propagation: dict[PolicyRef, PropagationPolicy] = {}
+        self.override: dict[PolicyRef, OverridePolicy] = {}
+        self.inputs: list[Any] = []  # the other dialects' own objects, for their assembly
+
+    def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
+        try:
+            api_version, kind = _header(document)
+            dialect = dialect_for(api_version, kind)
+            if dialect is None:
+                raise UserError.at(
+                    document.source,
+                    f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
+                    "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy and "
+                    "ClusterOverridePolicy objects (and KubeFedCluster, FederatedTypeConfig, "
+                    "ReplicaSchedulingPreference, FederatedCluster, SchedulingProfile); "
+                    f"resources go in {TEMPLATES_DIR}/",
+                )
+            if kind in ("Cluster", "KubeFedCluster", "FederatedCluster") and from_jinja:
+                raise UserError.at(
+                    document.source,
+                    "Cluster objects cannot come from a Jinja2 template: "
+                    "templates are rendered with the cluster inventory",
+                )
+            parsed = dialect.parse(document)
+        except UserError as exc:
+            problems.extend(exc)
+            return
+        self.add_parsed(parsed, problems)
+
+    def add_parsed(self, parsed: Any, problems: Problems) -> None:
+        if isinstance(parsed, Cluster):
+            self._unique(self.clusters, parsed.name, parsed, problems, f"Cluster {parsed.name}")
+        elif isinstance(parsed, PropagationPolicy):
+            self._unique(self.propagation, parsed.ref, parsed, problems, str(parsed.ref))
+        elif isinstance(parsed, OverridePolicy):
+            self._unique(self.override, parsed.ref, parsed, problems, str(parsed.ref))
+        else:
+            self.inputs.append(parsed)
+
+    @staticmethod
+    def _unique(table: dict[Any, Any], key: Any, value: Any, problems: Problems, what: str) -> None:
+        if key in table:
+            problems.add(value.source, f"{what} is defined twice (also at {table[key].source})")
+        else:
+            table[key] = value
+
+
+def _template(document: Document, crds: dict[tuple[str, str], bool]) -> ResourceTemplate:
+    api_version, kind = _header(document)
+    group = kinds.group_of(api_version)
+    if group in ("policy.karmada.io", "cluster.karmada.io") or dialect_for(api_version, kind):
+        raise UserError.at(
+            document.source, f"{kind} is a control object: put it in {POLICIES_DIR}/"
+        )
+    body: dict[str, Any] = document.data
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        raise UserError.at(document.source, "missing metadata")
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        raise UserError.at(document.source, "missing metadata.name (generateName is not supported)")
+    namespace = metadata.get("namespace")
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        raise UserError.at(document.source, "metadata.namespace must be a non-empty string")
+    if kinds.is_namespaced(group, kind, namespace is not None, crds):
+        if namespace is None:
+            namespace = "default"
+            items = list(metadata.items())
+            at = next((i + 1 for i, (k, _) in enumerate(items) if k == "name"), len(items))
+            items.insert(at, ("namespace", namespace))
+            body["metadata"] = dict(items)
+    elif namespace is not None:
+        raise UserError.at(
+            document.source, f"{kind} is cluster-scoped and cannot have metadata.namespace"
+        )
+    else:
+        namespace = ""
+    _check_names(document, group, kind, name, namespace)
+    if secrets.plaintext_secret(body):
+        raise UserError.at(
+            document.source,
+            f"Secret {namespace}/{name} holds plaintext data: commit a SealedSecret, an "
+            "ExternalSecret or a SOPS-encrypted object instead (or annotate "
+            f'{secrets.ALLOW_PLAINTEXT_SECRET}: "true" to accept the risk)',
+        )
+    workloads.apply_defaults(group, kind, body)
+    return ResourceTemplate(api_version, kind, namespace, name, body, document.source)
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# Kinds whose names are path segments, not DNS names (RBAC: "system:controller:...").
+_PATH_SEGMENT_NAMES = frozenset(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"])
+
+
+def _check_names(document: Document, group: str, kind: str, name: str, namespace: str) -> None:
+    """Kubernetes' name rules: what the API server would reject never reaches rendered/."""
+    if namespace and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace)):
+        raise UserError.at(
+            document.source, f"namespace {namespace!r} is not a valid name (a DNS-1123 label)"
+        )
+    if group == "rbac.authorization.k8s.io" and kind in _PATH_SEGMENT_NAMES:
+        if name in (".", "..") or "/" in name or "%" in name:
+            raise UserError.at(document.source, f"name {name!r} is not a valid path segment")
+    elif len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+        raise UserError.at(
+            document.source,
+            f"name {name!r} is not a valid Kubernetes name (lower case letters, digits, "
+            "'-' and '.', at most 253 characters)",
+        )
+
+
+def load_fleet(files: Sequence[SourceFile]) -> Fleet:
+    """Parse and check every source file; all problems are reported together."""
+    problems = Problems()
+    policies = _Policies()
+    policy_files = [f for f in files if f.path.startswith(POLICIES_DIR + "/")]
+    template_files = [f for f in files if f.path.startswith(TEMPLATES_DIR + "/")]
+
+    # Plain policy files first: their Cluster objects are the Jinja2 context.
+    for file in policy_files:
+        if not file.is_jinja:
+            for document in _documents(file, file.text, problems):
+                policies.add(document, problems, from_jinja=False)
+    clusters = tuple(sorted(policies.clusters.values(), key=lambda c: c.name))
+    context = {"clusters": [cluster.body for cluster in clusters]}
+
+    for file in policy_files:
+        if file.is_jinja:
+            for document in _file_documents(file, context, problems):
+                policies.add(document, problems, from_jinja=True)
+
+    template_documents: list[Document] = []
+    for file in template_files:
+        template_documents.extend(_file_documents(file, context, problems))
+
+    crds = kinds.crd_scopes(d.data for d in template_documents if isinstance(d.data, dict))
+    wrapped: dict[str, list[Document]] = {}  # another dialect's objects, by dialect
+    plain: list[ResourceTemplate] = []
+    for document in template_documents:
+        try:
+            dialect = template_dialect_for(kinds.group_of(_header(document)[0]))
+            if dialect is not None:
+                wrapped.setdefault(dialect.name, []).append(document)
+            else:
+                plain.append(_template(document, crds))
+        except UserError as exc:
+            problems.extend(exc)
+    for dialect in DIALECTS:
+        if dialect.assemble is None:
+            continue
+        assembled = dialect.assemble(
+            wrapped.get(dialect.name, []),
+            policies.inputs,
+            clusters,
+            lambda document: _template(document, crds),
+            problems,
+            tuple(plain),
+        )
+        if assembled.replaced:
+            rewritten = {template.key: template for template in assembled.replaced}
+            plain = [rewritten.get(template.key, template) for template in plain]
+        plain.extend(assembled.templates)
+        for policy in assembled.propagation_policies:
+            policies.add_parsed(policy, problems)
+        for override in assembled.override_policies:
+            policies.add_parsed(override, problems)
+    templates: dict[ResourceKey, ResourceTemplate] = {}
+    for template in plain:
+        if template.key in templates:
+            other = templates[template.key]
+            problems.add(
+                template.source,
+                f"{template.key} is defined twice (also at {other.source})",
+            )
+            continue
+        templates[template.key] = template
+    problems.raise_if_any()
+
+    fleet = Fleet(
+        clusters=clusters,
+        templates=tuple(templates[k] for k in sorted(templates)),
+        propagation_policies=tuple(policies.propagation[k] for k in sorted(policies.propagation)),
+        override_policies=tuple(policies.override[k] for k in sorted(policies.override)),
+    )
+    return fleet

@@ -1,0 +1,150 @@
+"""Which policies apply to a resource template, with Karmada's precedence rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+from typing import NamedTuple
+
+from hubless.model import OverridePolicy, PropagationPolicy, ResourceSelector, ResourceTemplate
+from hubless.selectors import label_selector_matches
+
+
+class MatchLevel(IntEnum):
+    """How specifically a selector matched; a policy's implicit priority is its best level."""
+
+    MISMATCH = 0
+    ALL = 1
+    LABEL_SELECTOR = 2
+    NAME = 3
+
+    @property
+    def label(self) -> str:
+        return {0: "no match", 1: "kind only", 2: "labelSelector", 3: "name"}[self.value]
+
+
+def selector_match(selector: ResourceSelector, template: ResourceTemplate) -> MatchLevel:
+    if selector.api_version != template.api_version or selector.kind != template.kind:
+        return MatchLevel.MISMATCH
+    if selector.namespace is not None and selector.namespace != template.namespace:
+        return MatchLevel.MISMATCH
+    if selector.name is not None:
+        return MatchLevel.NAME if selector.name == template.name else MatchLevel.MISMATCH
+    if selector.label_selector is None:
+        return MatchLevel.ALL
+    if label_selector_matches(selector.label_selector, template.labels):
+        return MatchLevel.LABEL_SELECTOR
+    return MatchLevel.MISMATCH
+
+
+def policy_match(selectors: Iterable[ResourceSelector], template: ResourceTemplate) -> MatchLevel:
+    return max((selector_match(s, template) for s in selectors), default=MatchLevel.MISMATCH)
+
+
+class Contender(NamedTuple):
+    """A propagation policy that matched a template, and how it fared."""
+
+    policy: PropagationPolicy
+    level: MatchLevel
+    outcome: str  # "won", or why it lost to the winner
+
+
+def _rank_key(policy: PropagationPolicy, level: MatchLevel) -> tuple[int, int, str]:
+    # Highest explicit priority, then best match level, then smallest name.
+    return (-policy.priority, -level, policy.ref.name)
+
+
+def _why_lost(winner: Contender, policy: PropagationPolicy, level: MatchLevel) -> str:
+    if winner.policy.cluster_scoped != policy.cluster_scoped:
+        return "a PropagationPolicy of the namespace beats every ClusterPropagationPolicy"
+    if policy.priority != winner.policy.priority:
+        return f"lower priority ({policy.priority} < {winner.policy.priority})"
+    if level != winner.level:
+        return f"less specific match ({level.label} < {winner.level.label})"
+    return f"same priority and match; {winner.policy.ref.name!r} sorts first by name"
+
+
+def rank_propagation_policies(
+    template: ResourceTemplate, policies: Iterable[PropagationPolicy]
+) -> list[Contender]:
+    """Every matching policy, the winner first. A matching PropagationPolicy of the
+    template's namespace beats any ClusterPropagationPolicy, whatever their priorities."""
+    local: list[tuple[PropagationPolicy, MatchLevel]] = []
+    cluster_wide: list[tuple[PropagationPolicy, MatchLevel]] = []
+    for policy in policies:
+        if policy.cluster_scoped:
+            table = cluster_wide
+        elif template.namespace and policy.ref.namespace == template.namespace:
+            table = local
+        else:
+            continue
+        level = policy_match(policy.resource_selectors, template)
+        if level is not MatchLevel.MISMATCH:
+            table.append((policy, level))
+    ordered = sorted(local, key=lambda pl: _rank_key(*pl)) + sorted(
+        cluster_wide, key=lambda pl: _rank_key(*pl)
+    )
+    if not ordered:
+        return []
+    winner = Contender(ordered[0][0], ordered[0][1], "won")
+    return [winner] + [Contender(p, lv, _why_lost(winner, p, lv)) for p, lv in ordered[1:]]
+
+
+class OverridePolicyIndex:
+    """The override policies that apply to each template, in the order they apply:
+    ClusterOverridePolicies, then OverridePolicies of the template's namespace, each sorted
+    by how specifically they match (ascending: the most specific applies last and wins),
+    then by name.
+
+    A policy whose selectors name no object and select no labels matches every template of
+    a group/version, kind and namespace alike: those are matched once per such triple, and
+    only the others per template. Within one namespace (or among cluster-wide policies)
+    names are unique, so the (level, name) order does not depend on how lists were joined.
+    """
+
+    def __init__(self, policies: Iterable[OverridePolicy]) -> None:
+        self._groups: dict[str | None, tuple[list[OverridePolicy], list[OverridePolicy]]] = {}
+        for policy in policies:
+            group = None if policy.cluster_scoped else policy.ref.namespace
+            alike, others = self._groups.setdefault(group, ([], []))
+            plain = all(
+                s.name is None and s.label_selector is None for s in policy.resource_selectors
+            )
+            (alike if plain else others).append(policy)
+        self._alike: dict[
+            tuple[str | None, str, str, str], list[tuple[MatchLevel, str, OverridePolicy]]
+        ] = {}
+
+    def _ordered(self, group: str | None, template: ResourceTemplate) -> list[OverridePolicy]:
+        alike, others = self._groups.get(group, ([], []))
+        key = (group, template.api_version, template.kind, template.namespace)
+        matched = self._alike.get(key)
+        if matched is None:
+            matched = self._alike[key] = [
+                (level, policy.ref.name, policy)
+                for policy in alike
+                for level in [_level(policy, template)]
+                if level is not MatchLevel.MISMATCH
+            ]
+        if others:
+            matched = matched + [
+                (level, policy.ref.name, policy)
+                for policy in others
+                for level in [_level(policy, template)]
+                if level is not MatchLevel.MISMATCH
+            ]
+        matched = sorted(matched, key=lambda item: (item[0], item[1]))
+        return [policy for _, _, policy in matched]
+
+    def for_template(self, template: ResourceTemplate) -> list[OverridePolicy]:
+        """ClusterOverridePolicies first, then OverridePolicies of the template's namespace."""
+        cluster_wide = self._ordered(None, template)
+        if not template.namespace:
+            return cluster_wide
+        return cluster_wide + self._ordered(template.namespace, template)
+
+
+def _level(policy: OverridePolicy, template: ResourceTemplate) -> MatchLevel:
+    if not policy.resource_selectors:
+        return MatchLevel.ALL  # no selectors: every resource (of the namespace)
+    return policy_match(policy.resource_selectors, template)

@@ -1,0 +1,27 @@
+"""Feasible clusters with what selection and assignment need, in Karmada's order."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from hubless.model import Cluster
+
+
+class Candidate(NamedTuple):
+    """Karmada's ClusterDetailInfo."""
+
+    cluster: Cluster
+    score: int  # ClusterLocality: 100 when the cluster holds the previous placement
+    overflow_order: int  # 0: the active affinity term; i: its i-th overflow affinity
+    allocatable: int  # the estimator's answer
+    available: int  # allocatable + replicas the previous placement gave the cluster
+    limit: str = ""  # what bounded the estimate (cpu, memory, pods, ...)
+
+    @property
+    def name(self) -> str:
+        return self.cluster.name
+
+
+def sort_key(candidate: Candidate) -> tuple[int, int, int, str]:
+    """overflow order ascending, score descending, available descending, name."""
+    return (candidate.overflow_order, -candidate.score, -candidate.available, candidate.name)

@@ -1,0 +1,26 @@
+"""Cluster filters: each returns None when a cluster passes, or the reason it does not.
+
+One module per filter, registered here in Karmada's order, as Karmada registers its plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hubless.model import Cluster
+from hubless.scheduler.filters import (
+    api_enablement,
+    cluster_affinity,
+    spread_constraint,
+    taint_toleration,
+)
+from hubless.scheduler.input import ScheduleInput
+
+Filter = Callable[[ScheduleInput, Cluster], "str | None"]
+
+FILTERS: tuple[tuple[str, Filter], ...] = (
+    ("APIEnablement", api_enablement.check),
+    ("TaintToleration", taint_toleration.check),
+    ("ClusterAffinity", cluster_affinity.check),
+    ("SpreadConstraint", spread_constraint.check),
+)

@@ -1,0 +1,83 @@
+"""Keeping credentials out of git: plaintext Secrets and credential-looking values.
+
+A Secret with `data` or `stringData` is refused unless the object opts in with the
+annotation `hubless.io/allow-plaintext-secret: "true"`. SealedSecrets, ExternalSecrets
+and SOPS-encrypted objects are not Secrets and pass. ConfigMap data and container env
+values that look like private keys or cloud credentials are warned about, unless the
+object carries `hubless.io/allow-credentials: "true"`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from hubless.errors import Problem
+from hubless.model import ResourceTemplate
+from hubless.workloads import pod_spec
+
+ALLOW_PLAINTEXT_SECRET = "hubless.io/allow-plaintext-secret"
+ALLOW_CREDENTIALS = "hubless.io/allow-credentials"
+
+CREDENTIAL_PATTERNS = (
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("an AWS secret access key", re.compile(r"aws_secret_access_key\s*[=:]\s*\S{30,}", re.I)),
+    ("a GCP service account key", re.compile(r'"type"\s*:\s*"service_account"')),
+    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+)
+
+
+def _annotation(template: ResourceTemplate, name: str) -> bool:
+    annotations = template.body.get("metadata", {}).get("annotations") or {}
+    return isinstance(annotations, dict) and annotations.get(name) == "true"
+
+
+def plaintext_secret(body: dict[str, Any]) -> bool:
+    """A core/v1 Secret carrying values, without the opt-in annotation."""
+    if body.get("apiVersion") != "v1" or body.get("kind") != "Secret":
+        return False
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    if isinstance(annotations, dict) and annotations.get(ALLOW_PLAINTEXT_SECRET) == "true":
+        return False
+    return bool(body.get("data")) or bool(body.get("stringData"))
+
+
+def _values(template: ResourceTemplate) -> Iterator[tuple[str, str]]:
+    body = template.body
+    if (template.group, template.kind) == ("", "ConfigMap"):
+        data = body.get("data")
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, str):
+                    yield f"data.{key}", value
+    spec = pod_spec(template.group, template.kind, body)
+    if spec is None:
+        return
+    for section in ("containers", "initContainers"):
+        for container in spec.get(section) or []:
+            if not isinstance(container, dict):
+                continue
+            for variable in container.get("env") or []:
+                if isinstance(variable, dict) and isinstance(variable.get("value"), str):
+                    yield f"env {variable.get('name')}", variable["value"]
+
+
+def credential_warnings(template: ResourceTemplate) -> list[Problem]:
+    if _annotation(template, ALLOW_CREDENTIALS):
+        return []
+    warnings = []
+    for where, value in _values(template):
+        for what, pattern in CREDENTIAL_PATTERNS:
+            if pattern.search(value):
+                warnings.append(
+                    Problem.warning(
+                        template.source,
+                        f"{template.key} {where} looks like {what}; keep credentials out of "
+                        f'git (or annotate {ALLOW_CREDENTIALS}: "true")',
+                    )
+                )
+                break
+    return warnings
