@@ -17,7 +17,7 @@ from hubless.build.incremental import render_changed_templates
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, render_changed_clusters
 from hubless.build.state.hashes import disk_digest, tree_digest
-from hubless.build.state.manifest import read_manifest
+from hubless.build.state.manifest import Manifest, read_manifest
 from hubless.build.state.paths import MANIFEST
 from hubless.build.state.record import PlacementRecord, Previous, read_record, record_at
 from hubless.build.state.transaction import TreeChange, compare
@@ -32,6 +32,13 @@ from hubless.repository import RENDERED_DIR
 from hubless.results import Compiled
 
 Report = Callable[[Problem], None]  # where warnings go, as they are found
+
+# A way to render less than everything: the change it makes, or None when it cannot tell
+# that its result is what a full render would write.
+Shortcut = Callable[
+    [Path, Fleet, SourceDigests, Manifest, PlacementRecord | None], Rendering | None
+]
+SHORTCUTS: tuple[Shortcut, ...] = (render_changed_templates, render_changed_clusters)
 
 
 def _ignore(_: Problem) -> None:
@@ -57,7 +64,7 @@ def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore
         report(warning)
     record = read_record(repo)
     if not rebalance and stored is not None:
-        for shortcut in (render_changed_templates, render_changed_clusters):
+        for shortcut in SHORTCUTS:
             rendering = shortcut(rendered, fleet, sources, stored, record)
             if rendering is not None:
                 return rendering
