@@ -75,7 +75,7 @@ class SourceDigests:
 
 def manifest_of(
     sources: SourceDigests,
-    templates: Iterable[ResourceTemplate],
+    template_bodies: dict[str, str],
     output: str,
     cluster_digests: dict[str, str],
     template_entries: dict[str, str],
@@ -85,7 +85,7 @@ def manifest_of(
         sources.inputs,
         output,
         sources.policies,
-        template_digests(templates),
+        template_bodies,
         code_digest(),
         cluster_digests,
         template_entries,

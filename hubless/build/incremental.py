@@ -128,9 +128,7 @@ def render_changed_templates(
     if after is None:
         return None
     cluster_digests, template_entries = after
-    manifest = manifest_of(
-        sources, fleet.templates, digest_of(hashes), cluster_digests, template_entries
-    )
+    manifest = manifest_of(sources, bodies, digest_of(hashes), cluster_digests, template_entries)
     files[MANIFEST] = manifest.to_bytes()
     change = compare_paths(rendered, files, old_paths - set(files))
     return Rendering(Strategy.TEMPLATES, change, compiled, fleet)

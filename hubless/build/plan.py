@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubless.build.digests import SourceDigests, manifest_of
+from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.incremental import render_changed_templates
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, render_changed_clusters
@@ -74,8 +74,9 @@ def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore
         report(warning)
     tree = desired_tree(compiled)
     digests = Digests.of(decided)
+    bodies = template_digests(fleet.templates)
     manifest = manifest_of(
-        sources, fleet.templates, tree_digest(tree), digests.clusters(), digests.templates()
+        sources, bodies, tree_digest(tree), digests.clusters(), digests.templates()
     )
     tree[MANIFEST] = manifest.to_bytes()
     return Rendering(Strategy.FULL, compare(rendered, tree), compiled, fleet)

@@ -203,9 +203,7 @@ def render_changed_clusters(
     kept = {p: h for p, h in hashes.items() if cluster_of(p) in reused}
     removals = set(hashes) - set(kept) - set(files)
     hashes = {**kept, **{p: hashlib.sha256(c).digest() for p, c in files.items()}}
-    manifest = manifest_of(
-        sources, fleet.templates, digest_of(hashes), cluster_digests, digests.templates()
-    )
+    manifest = manifest_of(sources, bodies, digest_of(hashes), cluster_digests, digests.templates())
     files[MANIFEST] = manifest.to_bytes()
     change = compare_paths(rendered, files, removals)
     return Rendering(Strategy.CLUSTERS, change, compiled, fleet, frozenset(reused))

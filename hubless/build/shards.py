@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubless.build.digests import SourceDigests, manifest_of
+from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.reuse import Digests
 from hubless.build.state.hashes import remember, tree_digest
 from hubless.build.state.lock import locked
@@ -149,7 +149,7 @@ def merge(repo: Path, on_wait: Callable[[], None]) -> TreeChange:
         sources = read_sources(repo)
         manifest = manifest_of(
             SourceDigests.of(sources),
-            load_fleet(sources).templates,
+            template_digests(load_fleet(sources).templates),
             tree_digest(tree),
             clusters,
             entries,

@@ -111,7 +111,8 @@ def test_source_digests_of_files() -> None:
 def test_manifest_of_a_render() -> None:
     sources = SourceDigests("in", "pol")
     templates = [template("v1", "ConfigMap", "shop", "web", {"data": {}})]
-    assert manifest_of(sources, templates, "out", {"east": "d"}, {"ConfigMap/shop/web": "e"}) == (
+    bodies = template_digests(templates)
+    assert manifest_of(sources, bodies, "out", {"east": "d"}, {"ConfigMap/shop/web": "e"}) == (
         Manifest(
             "in",
             "out",
