@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import ctypes
+import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -114,6 +117,60 @@ def run_hubless(
         env=None if env is None else dict(env),
         check=False,
     )
+
+
+_PR_CAPBSET_DROP = 24
+# Root's powers to ignore file permissions: without them, `chmod 555` binds root too.
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
+
+
+def _drop_permission_override() -> None:
+    """In a child about to exec: take the permission-overriding capabilities out of its
+    bounding set, so the program it runs (as root) has them neither."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@dataclass
+class Unprivileged:
+    """hubless run the way a user without root's power over permissions runs it: a
+    `chmod 555` folder cannot be written. As root, the child drops those capabilities; as
+    another user there is nothing to drop."""
+
+    root: Path
+    drop: bool
+
+    def run(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hubless", *args],
+            cwd=cwd or self.root,
+            capture_output=True,
+            text=True,
+            preexec_fn=_drop_permission_override if self.drop else None,
+            check=False,
+        )
+
+
+@pytest.fixture
+def unprivileged(tmp_path: Path) -> Unprivileged:
+    if os.geteuid() != 0:
+        return Unprivileged(tmp_path, False)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import os; os.mkdir('denied')"],
+        cwd=tmp_path,
+        capture_output=True,
+        preexec_fn=lambda: (os.chmod(tmp_path, 0o555), _drop_permission_override()),
+        check=False,
+    )
+    os.chmod(tmp_path, 0o755)
+    if probe.returncode == 0 or b"PermissionError" not in probe.stderr:
+        pytest.skip(
+            "running as root, and dropping CAP_DAC_OVERRIDE did not make a 555 folder "
+            "read-only: the permission case needs an unprivileged process"
+        )
+    return Unprivileged(tmp_path, True)
 
 
 @pytest.fixture
