@@ -8,8 +8,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from hubless.build.state.transaction import recover
 from tests.conftest import LOCAL_FILES, cluster_yaml, write_tree
@@ -110,3 +113,93 @@ def test_sigkill_at_many_points_never_leaves_a_mixed_tree(tmp_path: Path) -> Non
         f"kill points: {KILL_POINTS}, old tree: {outcomes['old']}, new tree: "
         f"{outcomes['new']}, killed mid-swap: {mid_swap}"
     )
+
+
+def _group_members(group: int) -> set[int]:
+    """The live processes of a process group (read from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def _group_gone(group: int, seconds: float) -> bool:
+    """Whether every process of the group has exited (and been reaped) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_a_render_killed_while_its_workers_run_never_blocks_the_next(tmp_path: Path) -> None:
+    """Large enough that serialization, staging and hashing fork workers: SIGKILL the
+    render at points spread over its run; its workers die with it, and the next render
+    completes."""
+    # On a memory file system where there is one: the test copies thousands of files.
+    shm = Path("/dev/shm")
+    base = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else tmp_path
+    try:
+        _kill_with_workers(base)
+    finally:
+        if base != tmp_path:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _kill_with_workers(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, fleet(40, 55, "1"))  # 4,400 objects: every pool forks
+    assert render(repo).wait() == 0
+    saved = tmp_path / "old-rendered"
+    shutil.copytree(repo / "rendered", saved)
+    write_tree(repo, fleet(39, 55, "2"))  # a cluster fewer: the reuse path hashes in a worker
+    reference = tmp_path / "reference"
+    shutil.copytree(repo, reference)
+    start = time.monotonic()
+    assert render(reference).wait() == 0
+    duration = time.monotonic() - start
+    new = tree(reference / "rendered")
+    points, killed_with_workers = 6, 0
+    for point in range(points):
+        shutil.rmtree(repo / "rendered")
+        shutil.copytree(saved, repo / "rendered")
+        # Its own process group, so that its workers can be found after it is gone.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hubless", "render", "--no-validate"],
+            cwd=repo,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if point % 2:
+            time.sleep(duration * point / points)  # spread over the run
+        else:
+            # Wait for a worker to be forked (whenever that is on a busy machine), then a
+            # little longer each time.
+            while process.poll() is None and len(_group_members(process.pid)) < 2:
+                time.sleep(0.01)
+            time.sleep(0.02 * point)
+        if process.poll() is None:
+            killed_with_workers += len(_group_members(process.pid)) > 1
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert _group_gone(process.pid, 10), f"kill point {point}: a worker outlived its render"
+        following = render(repo)
+        try:
+            assert following.wait(timeout=120) == 0
+        except subprocess.TimeoutExpired:
+            following.kill()
+            raise AssertionError(f"kill point {point}: the next render never finished") from None
+        assert tree(repo / "rendered") == new
+    assert killed_with_workers > 0

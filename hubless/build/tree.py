@@ -6,8 +6,6 @@ parallel processes; the result does not depend on how the work was split.
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing as mp
 import os
 
 from hubless.build.layout import object_path
@@ -16,6 +14,7 @@ from hubless.build.state.record import PlacementRecord
 from hubless.errors import Problems, UserError
 from hubless.results import Compiled, RenderedObject
 from hubless.serialize import dump
+from hubless.workers import can_fork, forked_pool
 
 PARALLEL_THRESHOLD = 4000  # objects; below this, starting processes costs more than it saves
 
@@ -58,15 +57,13 @@ def _all_cluster_files(
 ) -> list[tuple[dict[str, bytes], list[str]]]:
     names = sorted(compiled.objects)
     total = sum(len(objects) for objects in compiled.objects.values())
-    if workers < 2 or total < PARALLEL_THRESHOLD or "fork" not in mp.get_all_start_methods():
+    if workers < 2 or total < PARALLEL_THRESHOLD or not can_fork():
         return [_cluster_files(name, compiled.objects[name]) for name in names]
     global _FORKED
     _FORKED = compiled
     try:
         chunks = [names[i::workers] for i in range(workers)]
-        with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=mp.get_context("fork")
-        ) as pool:
+        with forked_pool(workers) as pool:
             results = list(pool.map(_forked_clusters, chunks))
     finally:
         _FORKED = None

@@ -7,10 +7,8 @@ checkout every file is read, so the answer never depends on the cache.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import hashlib
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -24,6 +22,7 @@ from hubless.build.state.paths import (
     META_DIR,
     TXN,
 )
+from hubless.workers import can_fork, forked_pool
 
 # Not output: the manifest holds the digest, and local files are not committed.
 _UNHASHED = LOCAL_FILES | {MANIFEST}
@@ -158,9 +157,9 @@ def disk_hashes(root: Path) -> dict[str, bytes] | None:
 def hashing(root: Path) -> Iterator[Callable[[], dict[str, bytes] | None]]:
     """`disk_hashes(root)`, worked out by another process while this one goes on (a large
     rendered/ takes a second or more to stat); call the yielded function for the answer."""
-    if "fork" not in mp.get_all_start_methods():
+    if not can_fork():
         yield lambda: disk_hashes(root)
         return
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+    with forked_pool(1) as pool:
         future = pool.submit(disk_hashes, root)
         yield future.result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from collections.abc import Callable, Iterator
@@ -19,7 +20,9 @@ def locked(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
     """Hold the repository's render lock; `on_wait` runs once if another holds it.
 
     An advisory lock on rendered/.hubless/lock: the kernel releases it when its holder
-    exits, even when killed, so a stale lock never blocks the next run."""
+    exits, even when killed, so a stale lock never blocks the next run. A POSIX record
+    lock (lockf), not flock: it belongs to this process alone, so a forked worker that
+    inherited the descriptor does not keep holding it."""
     check_root(root)
     created = not root.exists()
     root.mkdir(exist_ok=True)
@@ -29,10 +32,12 @@ def locked(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
         path.unlink()
     with open(path, "a+b") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
             on_wait()
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -46,4 +51,4 @@ def locked(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
                 path.unlink()
                 (root / META_DIR).rmdir()
                 root.rmdir()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)

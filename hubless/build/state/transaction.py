@@ -9,10 +9,8 @@ inside it are replaced, never followed.
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import shutil
 from collections.abc import Iterable, Mapping
@@ -30,6 +28,7 @@ from hubless.build.state.paths import (
     TXN_FOLDERS,
 )
 from hubless.errors import UserError
+from hubless.workers import can_fork, forked_pool
 
 
 @dataclass(frozen=True)
@@ -224,18 +223,12 @@ def _forked_stage(part: tuple[int, int]) -> list[Stamp]:
 def _stage_all(jobs: list[tuple[str, bytes]], workers: int) -> list[Stamp]:
     """Write every staged file; creating small files is mostly system calls, so large
     renders share it between processes."""
-    if (
-        workers < 2
-        or len(jobs) < STAGE_PARALLEL_THRESHOLD
-        or "fork" not in mp.get_all_start_methods()
-    ):
+    if workers < 2 or len(jobs) < STAGE_PARALLEL_THRESHOLD or not can_fork():
         return [_stage(path, content) for path, content in jobs]
     global _JOBS
     _JOBS = jobs
     try:
-        with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=mp.get_context("fork")
-        ) as pool:
+        with forked_pool(workers) as pool:
             parts = list(pool.map(_forked_stage, [(i, workers) for i in range(workers)]))
     finally:
         _JOBS = None

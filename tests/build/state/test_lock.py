@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-import threading
+import multiprocessing as mp
+import os
+import signal
+import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -45,32 +49,63 @@ def test_a_first_render_keeps_what_it_wrote(tmp_path: Path) -> None:
     ]
 
 
+def _hold(root: Path, holding: Connection, release: Connection) -> None:
+    """In another process: take the lock, say so, hold it until told to let go."""
+    with locked(root, never):
+        holding.send("first holds")
+        release.recv()
+        holding.send("first releases")
+
+
 def test_a_second_holder_waits_and_is_told_once(tmp_path: Path) -> None:
     root = tmp_path / "rendered"
     root.mkdir()
-    holding = threading.Event()
-    release = threading.Event()
-    events: list[str] = []
-
-    def hold() -> None:
-        with locked(root, never):
-            events.append("first holds")
-            holding.set()
-            release.wait()
-            events.append("first releases")
+    context = mp.get_context("fork")
+    holding_out, holding_in = context.Pipe(duplex=False)
+    release_out, release_in = context.Pipe(duplex=False)
+    first = context.Process(target=_hold, args=(root, holding_in, release_out))
+    first.start()
+    events = [holding_out.recv()]
 
     def on_wait() -> None:
         events.append("second waits")
-        release.set()  # only now may the first let go: the second must block until then
+        release_in.send("go")  # only now may the first let go: the second blocks until then
 
-    first = threading.Thread(target=hold)
-    first.start()
-    holding.wait()
     with locked(root, on_wait):
+        events.append(holding_out.recv())
         events.append("second holds")
-    release.set()  # (already set, unless the second never waited)
     first.join()
+    assert first.exitcode == 0
     assert events == ["first holds", "second waits", "first releases", "second holds"]
+
+
+def _hold_and_fork(root: Path, report: Connection) -> None:
+    """In another process: take the lock, fork a child that inherits its descriptor and
+    lives on, report the child's pid, then wait to be killed."""
+    with locked(root, never):
+        child = mp.get_context("fork").Process(target=time.sleep, args=(60,))
+        child.start()
+        report.send(child.pid)
+        time.sleep(60)
+
+
+def test_a_killed_holders_child_does_not_keep_the_lock(tmp_path: Path) -> None:
+    """A render killed while its forked worker still runs: the worker inherited the lock's
+    descriptor, but not the lock, so the next render does not wait for it."""
+    root = tmp_path / "rendered"
+    root.mkdir()
+    context = mp.get_context("fork")
+    report_out, report_in = context.Pipe(duplex=False)
+    holder = context.Process(target=_hold_and_fork, args=(root, report_in))
+    holder.start()
+    child = report_out.recv()
+    os.kill(holder.pid or 0, signal.SIGKILL)  # no unlock, no cleanup: as SIGKILL does
+    holder.join()
+    try:
+        with locked(root, never):  # `never` fails the test if this had to wait
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
 
 
 def test_a_free_lock_is_taken_again_without_waiting(tmp_path: Path) -> None:

@@ -1,0 +1,40 @@
+"""Worker processes forked by a render, which never outlive it.
+
+A render shares large read-only data with its workers by forking. A worker left behind by
+a killed render (a cancelled CI job, the OOM killer) would block forever writing its
+result to a pipe nobody reads: every worker asks the kernel to kill it when its parent
+dies.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import multiprocessing as mp
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1
+
+
+def can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods()
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the request above took effect
+
+
+def forked_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of `workers` processes forked from this one, each killed if this one dies."""
+    return concurrent.futures.ProcessPoolExecutor(
+        workers,
+        mp_context=mp.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
