@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -238,22 +240,46 @@ def merge(repo: Path) -> None:
     sys.exit(merge_command.merge(repo))
 
 
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM (a CI job cancelled, `kill`). A BaseException, like
+    KeyboardInterrupt, so that no handler of ordinary errors (Jinja2's, say) takes it for
+    a fault of the input; not KeyboardInterrupt itself, which click would answer with a
+    blank line of its own."""
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted
+
+
 def main() -> None:
     # One command per process, over millions of short-lived acyclic dicts and lists:
     # reference counting frees them, and the cycle collector's passes over everything
     # alive cost a fifth of a large render and free nothing.
     gc.disable()
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         cli(standalone_mode=False)
     except UserError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         sys.exit(1)
+    except (Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+        # Nothing half-written stays visible: an uncommitted render is dropped, a committed
+        # one is finished by the next run.
+        click.echo("error: interrupted", err=True)
+        sys.exit(1)
+    except MemoryError:
+        click.echo("error: out of memory", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        # A fault of the machine that no more specific handler named (a full disk, a
+        # permission): one line, the path first when there is one.
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"{where}error: {exc.strerror or exc}", err=True)
+        sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)

@@ -13,7 +13,8 @@ class Source(NamedTuple):
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        # Line 0: the path alone (a folder, or a file as a whole).
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 ERROR = "error"

@@ -74,14 +74,25 @@ def sources_at(repo: Path, ref: str) -> list[SourceFile]:
     return sorted(files, key=lambda f: f.path)
 
 
-def merge_in_progress(repo: Path) -> bool:
+# What git leaves in its directory while an operation waits for the user, by operation.
+_IN_PROGRESS = (
+    ("rebase", ("rebase-merge", "rebase-apply", "REBASE_HEAD")),
+    ("merge", ("MERGE_HEAD",)),
+    ("cherry-pick", ("CHERRY_PICK_HEAD",)),
+    ("revert", ("REVERT_HEAD",)),
+)
+
+
+def operation_in_progress(repo: Path) -> str | None:
+    """The git operation the repository is in the middle of ("rebase", "merge", ...)."""
     repository = open_repo(repo)
     if repository is None:
-        return False
+        return None
     git_dir = Path(repository.git_dir)
-    return any(
-        (git_dir / name).exists() for name in ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD")
-    )
+    for operation, markers in _IN_PROGRESS:
+        if any((git_dir / marker).exists() for marker in markers):
+            return operation
+    return None
 
 
 def changed_paths(repo: Path, under: str) -> list[str]:

@@ -23,6 +23,10 @@ def can_fork() -> bool:
 
 
 def _die_with_parent(parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the render; a worker
+    # finishes its bounded share, or dies with the parent.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

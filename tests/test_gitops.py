@@ -213,6 +213,32 @@ def test_render_commit(fleet_repo: tuple[Path, git.Repo]) -> None:
     assert merging.returncode == 1 and "a merge is in progress" in merging.stderr
 
 
+def test_render_commit_names_an_interrupted_rebase(fleet_repo: tuple[Path, git.Repo]) -> None:
+    path, repository = fleet_repo
+    write_tree(
+        path,
+        {
+            "policies/clusters.yaml": CLUSTERS,
+            "policies/p.yaml": POLICY,
+            "templates/a.yaml": config("a", "1"),
+        },
+    )
+    commit(repository, "sources")
+    base = repository.active_branch.name
+    repository.git.checkout("-b", "topic")
+    write_tree(path, {"templates/a.yaml": config("a", "topic")})
+    commit(repository, "topic")
+    repository.git.checkout(base)
+    write_tree(path, {"templates/a.yaml": config("a", "main")})
+    commit(repository, "main")
+    repository.git.checkout("topic")
+    with pytest.raises(git.GitCommandError):
+        repository.git.rebase(base)  # stops at the conflict in templates/a.yaml
+    rebasing = run_hubless("render", "--commit", cwd=path)
+    assert rebasing.returncode == 1
+    assert rebasing.stderr == "error: a rebase is in progress: finish it before `render --commit`\n"
+
+
 @pytest.mark.parametrize("flavour", ["argocd", "flux", "central"])
 def test_bootstrap_output_is_schema_valid(tmp_path: Path, flavour: str) -> None:
     write_tree(tmp_path, {"policies/clusters.yaml": CLUSTERS})

@@ -377,7 +377,7 @@ def test_failure_while_staging_leaves_rendered_untouched(
         real(path, data)
 
     monkeypatch.setattr(transaction, "_stage", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="disk full"):
         render(tmp_path, check=False)
     assert snapshot(tmp_path / "rendered") == before
 

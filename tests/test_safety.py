@@ -149,7 +149,7 @@ def test_concurrent_renders_wait_for_each_other(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); "
+            "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.lockf(f, fcntl.LOCK_EX); "
             "print('locked', flush=True); time.sleep(2)",
             str(tmp_path / "rendered/.hubless/lock"),
         ],

@@ -15,7 +15,7 @@ from hubless.build.state.lock import WAITING, locked
 from hubless.build.state.paths import MANIFEST, cluster_of, is_meta
 from hubless.build.state.transaction import TreeChange, apply, recover
 from hubless.errors import Problem, UserError
-from hubless.git import changed_paths, commit_paths, merge_in_progress
+from hubless.git import changed_paths, commit_paths, operation_in_progress
 from hubless.repository import RENDERED_DIR
 from hubless.validation import validate_compiled
 
@@ -84,8 +84,11 @@ def render(
     if check:
         return run(check=True)[0]
     if commit:
-        if merge_in_progress(repo):
-            raise UserError.at(None, "a merge is in progress: finish it before `render --commit`")
+        operation = operation_in_progress(repo)
+        if operation is not None:
+            raise UserError.at(
+                None, f"a {operation} is in progress: finish it before `render --commit`"
+            )
         dirty = changed_paths(repo, RENDERED_DIR)
         if dirty:
             listed = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
@@ -106,7 +109,7 @@ def _render(
     repo: Path, *, check: bool, fresh: bool, validate: bool, kube_version_default: str | None
 ) -> tuple[int, TreeChange]:
     rendered = repo / RENDERED_DIR
-    if not check and recover(rendered):
+    if not check and recover(rendered, _print):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
     rendering = plan_render(repo, rebalance=fresh, report=_print)
     if rendering.strategy is Strategy.UNCHANGED:

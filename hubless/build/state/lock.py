@@ -11,6 +11,8 @@ from pathlib import Path
 
 from hubless.build.state.paths import LOCK, META_DIR
 from hubless.build.state.transaction import check_root, make_parents
+from hubless.errors import Source, UserError
+from hubless.repository import RENDERED_DIR
 
 WAITING = "waiting for another `hubless render` of this repository to finish"
 
@@ -25,12 +27,19 @@ def locked(root: Path, on_wait: Callable[[], None]) -> Iterator[None]:
     inherited the descriptor does not keep holding it."""
     check_root(root)
     created = not root.exists()
-    root.mkdir(exist_ok=True)
-    make_parents(root, LOCK)
     path = root / LOCK
-    if path.is_symlink():
-        path.unlink()
-    with open(path, "a+b") as handle:
+    try:
+        root.mkdir(exist_ok=True)
+        make_parents(root, LOCK)
+        if path.is_symlink():
+            path.unlink()
+        handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the unlock)
+    except OSError as exc:
+        raise UserError.at(
+            Source(f"{RENDERED_DIR}/{LOCK}", 0),
+            f"cannot take the render lock ({exc.strerror or exc}): make {RENDERED_DIR}/ writable",
+        ) from None
+    with handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

@@ -9,25 +9,29 @@ inside it are replaced, never followed.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hubless.build.state.hashes import Stamp
 from hubless.build.state.paths import (
     JOURNAL,
     JOURNAL_PENDING,
     LOCAL_FILES,
+    MANIFEST,
     META_PREFIX,
     TXN,
     TXN_FILES,
     TXN_FOLDERS,
 )
-from hubless.errors import UserError
+from hubless.errors import Problem, Source, UserError
+from hubless.repository import RENDERED_DIR
 from hubless.workers import can_fork, forked_pool
 
 
@@ -152,9 +156,27 @@ def _prune_empty_dirs(root: Path, relatives: Iterable[str]) -> None:
             path.rmdir()
 
 
+class _UnreadableJournal(Exception):
+    pass
+
+
+def _read_journal(root: Path) -> dict[str, Any]:
+    try:
+        journal = json.loads((root / JOURNAL).read_text(encoding="utf-8"))
+        if not (
+            isinstance(journal, dict)
+            and all(isinstance(journal.get(k), list) for k in ("writes", "removes"))
+            and all(isinstance(w, list) and len(w) == 2 for w in journal["writes"])
+        ):
+            raise ValueError("not a journal")
+    except (OSError, ValueError) as exc:
+        raise _UnreadableJournal(str(exc)) from None
+    return journal
+
+
 def _replay(root: Path) -> None:
     """Finish a committed journal. Every step is idempotent, so a replay may be repeated."""
-    journal = json.loads((root / JOURNAL).read_text(encoding="utf-8"))
+    journal = _read_journal(root)
     # Removals first: a link that stood where a folder is now needed must go before writes.
     for relative in journal["removes"]:
         path = root / relative
@@ -182,16 +204,79 @@ def _replay(root: Path) -> None:
     shutil.rmtree(root / TXN)
 
 
-def recover(root: Path) -> bool:
-    """Complete or roll back a render that was killed. True if there was one."""
+def _ignore(_: Problem) -> None:
+    pass
+
+
+def recover(root: Path, report: Callable[[Problem], None] = _ignore) -> bool:
+    """Complete or roll back a render that was killed. True if there was one.
+
+    A journal that cannot be read (a crash while the disk was full, a file truncated by a
+    crash) cannot be replayed: the staged files are dropped and `report` is told. What was
+    already moved in stays; the manifest is moved last, so it still describes the old tree,
+    and the next render rewrites whatever differs."""
     txn = root / TXN
     if not txn.exists():
         return False
     if (root / JOURNAL).exists():
-        _replay(root)
+        try:
+            _replay(root)
+        except _UnreadableJournal as exc:
+            shutil.rmtree(txn)
+            report(
+                Problem.warning(
+                    Source(f"{RENDERED_DIR}/{JOURNAL}", 0),
+                    f"an interrupted render's journal is unreadable ({exc}): dropped; "
+                    "this render rewrites every file that differs",
+                )
+            )
+        except OSError as exc:
+            raise _unfinished(exc) from None
     else:
         shutil.rmtree(txn)  # never committed: the visible tree is still the old one
     return True
+
+
+def _advice(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space"
+    if exc.errno == errno.EFBIG:
+        return "a file is larger than this system lets the process write (ulimit -f)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "make it writable"
+    return "see the system's error"
+
+
+def _where(exc: OSError, root: Path) -> str:
+    """The path an error is about, as the user knows it (not a staging file's name)."""
+    name = exc.filename if isinstance(exc.filename, str) else None
+    if name is None or f"/{TXN}/" in name.replace(os.sep, "/"):
+        return f"{RENDERED_DIR}/"
+    try:
+        return f"{RENDERED_DIR}/{Path(name).relative_to(root).as_posix()}"
+    except ValueError:
+        return name
+
+
+def _unfinished(exc: OSError) -> UserError:
+    return UserError.at(
+        Source(f"{RENDERED_DIR}/", 0),
+        f"could not finish moving the new files in ({exc.strerror or exc}): the journal in "
+        f"{RENDERED_DIR}/{TXN} is kept; fix the cause and run `hubless render` again to "
+        "finish (until then `hubless render --check` reports the render as pending)",
+    )
+
+
+def _write_durably(path: Path, content: bytes) -> None:
+    """Write and flush to the disk: the journal must hold once it is renamed into place."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _stage(path: str, content: bytes) -> Stamp:
@@ -238,11 +323,40 @@ def _stage_all(jobs: list[tuple[str, bytes]], workers: int) -> list[Stamp]:
     return stamps
 
 
+def _first_existing(root: Path, relative: str) -> Path:
+    """The nearest existing folder that holds `relative` (a path below `root`)."""
+    folder = (root / relative).parent
+    while folder != root and not os.path.lexists(folder):
+        folder = folder.parent
+    return folder
+
+
+def _unwritable(root: Path, change: TreeChange) -> list[Path]:
+    """The folders the change must write in or remove from but may not."""
+    folders = {_first_existing(root, r) for r in (*change.added, *change.changed, *change.removed)}
+    folders.add(root)
+    return sorted(
+        f
+        for f in folders
+        if os.path.isdir(f) and not os.access(f, os.W_OK | os.X_OK, effective_ids=True)
+    )
+
+
 def apply(root: Path, change: TreeChange, workers: int | None = None) -> dict[str, Stamp]:
     """Stage every new file, commit the journal with one rename, then move files in place.
 
-    Returns the stamp of every file written, by path relative to `root`."""
+    Returns the stamp of every file written, by path relative to `root`. Folders that may
+    not be written, a full disk and the like are found before the commit: rendered/ is
+    then as it was, and the error says so."""
     check_root(root)
+    denied = _unwritable(root, change)
+    if denied:
+        shown = ", ".join(f"{RENDERED_DIR}/{f.relative_to(root).as_posix()}" for f in denied[:5])
+        raise UserError.at(
+            Source(f"{RENDERED_DIR}/", 0),
+            f"cannot write in {shown}{', ...' if len(denied) > 5 else ''} (permission "
+            "denied): nothing was changed; make them writable and render again",
+        )
     txn = root / TXN
     if txn.exists():
         shutil.rmtree(txn)
@@ -279,18 +393,28 @@ def apply(root: Path, change: TreeChange, workers: int | None = None) -> dict[st
                 jobs.append((os.path.join(staging, name), content))
                 writes.append((name, relative))
         moves = sorted(new_folders)
+        # The manifest last: until it is in place, it describes the old tree, so a replay
+        # that cannot finish leaves nothing that claims the new tree is complete.
+        writes.sort(key=lambda write: write[1] == MANIFEST)
         count = workers if workers is not None else min(os.cpu_count() or 1, 4)
         stamps = _stage_all(jobs, count)
-        pending = root / JOURNAL_PENDING
-        pending.write_text(
-            json.dumps({"writes": writes, "moves": moves, "removes": list(change.removed)})
-        )
-    except BaseException:
+        journal = json.dumps({"writes": writes, "moves": moves, "removes": list(change.removed)})
+        _write_durably(root / JOURNAL_PENDING, journal.encode("utf-8"))
+    except BaseException as exc:
         shutil.rmtree(txn, ignore_errors=True)  # nothing visible has changed yet
         _prune_empty_dirs(root, [f"{TXN_FILES}/-"])
         if created_root and not any(root.iterdir()):
             root.rmdir()
+        if isinstance(exc, OSError):
+            raise UserError.at(
+                Source(_where(exc, root), 0),
+                f"could not write the new files ({exc.strerror or exc}): nothing was "
+                f"changed; {_advice(exc)} and render again",
+            ) from None
         raise
-    os.replace(pending, root / JOURNAL)  # the commit point
-    _replay(root)
+    os.replace(root / JOURNAL_PENDING, root / JOURNAL)  # the commit point
+    try:
+        _replay(root)
+    except OSError as exc:
+        raise _unfinished(exc) from None
     return {relative: stamp for (relative, _), stamp in zip(changes, stamps, strict=True)}

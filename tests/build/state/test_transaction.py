@@ -294,13 +294,17 @@ def test_a_failure_while_staging_changes_nothing(
         return real(path, content)
 
     monkeypatch.setattr(transaction, "_stage", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(
+        UserError, match=r"could not write the new files \(disk full\): nothing was changed"
+    ):
         apply(root, CHANGE)
     assert snapshot(root) == before
     assert not (root / ".hubless/txn").exists()
     # A rendered/ the failed render would have created is not left behind.
     calls.clear()
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(
+        UserError, match=r"could not write the new files \(disk full\): nothing was changed"
+    ):
         apply(root.parent / "fresh", TreeChange(added=NEW))
     assert not (root.parent / "fresh").exists()
 
