@@ -154,3 +154,37 @@ def test_a_valid_rename_is_written_under_its_new_name(tmp_path: Path) -> None:
     assert (tmp_path / "rendered/two/shop/configmap_app-two.yaml").is_file()
     assert (tmp_path / "rendered/one/shop/configmap_app.yaml").is_file()
     assert not (tmp_path / "rendered/two/shop/configmap_app.yaml").exists()
+
+
+def test_renaming_onto_another_object_names_the_rule_and_both_templates(tmp_path: Path) -> None:
+    fleet(tmp_path, "{path: /metadata/name, operator: replace, value: other}")
+    assert render_error(tmp_path) == [
+        f"{RULE}: error: ClusterOverridePolicy/move overrideRules[1] makes ConfigMap/shop/app "
+        "(templates/app.yaml:1) the same object as ConfigMap/shop/other "
+        "(templates/other.yaml:1) on cluster two"
+    ]
+
+
+def widget(kind: str) -> str:
+    return f"apiVersion: example.com/v1\nkind: {kind}\nmetadata: {{name: w, namespace: shop}}\n"
+
+
+COLLISION = (
+    "templates/b.yaml:1: error: Widget.example.com/shop/w and WIDGET.example.com/shop/w "
+    "(templates/a.yaml:1) would be the same file, shop/widget.example.com_w.yaml, on any "
+    "cluster that gets both (file names are lower case): rename one"
+)
+
+
+def test_kinds_that_differ_only_in_case_name_both_templates(tmp_path: Path) -> None:
+    fleet(tmp_path, a=widget("WIDGET"), b=widget("Widget"))
+    write_tree(tmp_path, {"policies/widgets.yaml": widget_policy("w", "Widget WIDGET", "one")})
+    assert render_error(tmp_path) == [COLLISION]
+
+
+def test_kinds_that_differ_only_in_case_are_refused_wherever_they_go(tmp_path: Path) -> None:
+    # On different clusters today; they would meet as soon as the placement changed.
+    fleet(tmp_path, a=widget("WIDGET"), b=widget("Widget"))
+    upper, lower = widget_policy("upper", "WIDGET", "one"), widget_policy("lower", "Widget", "two")
+    write_tree(tmp_path, {"policies/widgets.yaml": upper + "---\n" + lower})
+    assert render_error(tmp_path) == [COLLISION]
