@@ -49,6 +49,7 @@ from hubless.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from hubless.scheduler.core import ScheduleMemo
 from hubless.scheduler.division import divide_replicas
 from hubless.secrets import credential_warnings, plaintext_secret
+from hubless.serialize import dump
 
 SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
 
@@ -420,23 +421,107 @@ def materialize(
     problems = Problems()
     problems.items.extend(decided.errors)
     crds = kinds.crd_scopes(t.body for t in fleet.templates if t.kind == "CustomResourceDefinition")
+    warnings = list(decided.warnings)
     for recipe in decided.recipes:
+        template = recipe.template
+        known: Bounds | None = None
+        if (template.group, template.kind) in _SIZE_LIMITED:
+            known = {}
+            _template_bounds(template.body, 0, known)
+        oversized: dict[str, int] = {}  # cluster -> size of the object's file
         for target, rules, owned in recipe.placed:
             built = objects.get(target.name)
             if built is None:
                 continue
             try:
-                built.append(
-                    _build(recipe, target, rules, owned, by_name[target.name], trace, crds)
-                )
+                rendered = _build(recipe, target, rules, owned, by_name[target.name], trace, crds)
             except UserError as exc:
                 problems.extend(exc)
+                continue
+            built.append(rendered)
+            size = _oversize(rendered.body, known) if known is not None else 0
+            if size:
+                oversized[target.name] = size
+        if oversized:
+            warnings.append(_oversize_warning(template, oversized))
     for cluster in fleet.clusters:
         if cluster.gitops and cluster.name in objects:
             objects[cluster.name].extend(_bootstrap_objects(cluster))
     problems.raise_if_any()
-    return Compiled(
-        objects, decided.decisions, decided.unmatched, decided.skipped, decided.warnings
+    return Compiled(objects, decided.decisions, decided.unmatched, decided.skipped, tuple(warnings))
+
+
+# The API server refuses a ConfigMap or Secret over 1 MiB, and GitOps tools fail to apply
+# it. The API server measures the object it stores (a Secret's data decoded, the rest as
+# JSON or protobuf), not the YAML written here: the size of the rendered file is an
+# estimate, on the high side. Only the kinds that carry data are measured.
+OBJECT_SIZE_LIMIT = 1024 * 1024  # bytes
+_SIZE_LIMITED = frozenset([("", "ConfigMap"), ("", "Secret")])
+
+
+Bounds = dict[tuple[int, int], int]  # (id of a template's map or list, indent) -> bound
+
+
+def _yaml_bound(value: Any, indent: int, known: Bounds) -> int:
+    """At least the number of bytes hubless.serialize writes for `value` at `indent`,
+    quickly: a character takes at most 10 bytes (an escape), or, a line break in a literal
+    block, 1 and the indent of the next line. `known` holds the bounds of the template's
+    maps and lists, which the objects share where no override changes them."""
+    if isinstance(value, str):
+        return (11 + indent) * len(value) + indent + 8
+    if isinstance(value, dict):
+        found = known.get((id(value), indent))
+        if found is not None:
+            return found
+        total = 4
+        for key, item in value.items():
+            # the key, inline at `indent`; the value, inline or nested, at most at indent + 2
+            total += 2 * indent + 12 + (11 + indent) * len(key)
+            if isinstance(item, str):
+                total += (13 + indent) * len(item) + indent + 14
+            else:
+                total += _yaml_bound(item, indent + 2, known) + 4
+        return total
+    if isinstance(value, list):
+        found = known.get((id(value), indent))
+        if found is not None:
+            return found
+        return 4 + sum(indent + 4 + _yaml_bound(item, indent + 2, known) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 8 + value.bit_length()
+    return 32  # a float, a bool or null
+
+
+def _template_bounds(value: Any, indent: int, known: Bounds) -> None:
+    """Fill `known` with the bounds of the maps and lists in a template's body."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _template_bounds(item, indent + 2, known)
+    elif isinstance(value, list):
+        for item in value:
+            _template_bounds(item, indent + 2, known)
+    else:
+        return
+    known[(id(value), indent)] = _yaml_bound(value, indent, known)
+
+
+def _oversize(body: dict[str, Any], known: Bounds) -> int:
+    """The size of the object's rendered file when it is over the limit, else 0. Objects
+    that cannot be near the limit are not serialized for it."""
+    if _yaml_bound(body, 0, known) <= OBJECT_SIZE_LIMIT:
+        return 0
+    size = len(dump(body).encode("utf-8"))
+    return size if size > OBJECT_SIZE_LIMIT else 0
+
+
+def _oversize_warning(template: ResourceTemplate, sizes: Mapping[str, int]) -> Problem:
+    largest = max(sizes.values())
+    amount = f"{largest:,} bytes" if min(sizes.values()) == largest else f"up to {largest:,} bytes"
+    where = ("cluster " if len(sizes) == 1 else "clusters ") + ", ".join(sorted(sizes))
+    return Problem.warning(
+        template.source,
+        f"{template.key} is {amount} as YAML on {where}: over the API server's 1 MiB limit "
+        f"for an object ({OBJECT_SIZE_LIMIT:,} bytes), Argo CD or Flux will fail to apply it",
     )
 
 

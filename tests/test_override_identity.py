@@ -7,9 +7,14 @@ object too large for the API server is warned about."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from hubless.compile import _template_bounds, _yaml_bound
+from hubless.serialize import dump
 from tests.conftest import COMMON_APIS, cluster_yaml, run_hubless, write_tree
 
 PROPAGATE = """
@@ -188,3 +193,73 @@ def test_kinds_that_differ_only_in_case_are_refused_wherever_they_go(tmp_path: P
     upper, lower = widget_policy("upper", "WIDGET", "one"), widget_policy("lower", "Widget", "two")
     write_tree(tmp_path, {"policies/widgets.yaml": upper + "---\n" + lower})
     assert render_error(tmp_path) == [COLLISION]
+
+
+LIMIT = 1024 * 1024
+
+
+def big(size: int) -> str:
+    """A ConfigMap whose rendered file is `size` bytes."""
+    head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: shop\ndata:\n  blob: "
+    return head + "x" * (size - len(head) - 1) + "\n"
+
+
+def test_an_object_over_the_api_server_limit_is_warned_about_once(tmp_path: Path) -> None:
+    fleet(tmp_path, big=big(LIMIT + 1))
+    result = run_hubless("render", "--no-validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "rendered/one/shop/configmap_big.yaml").stat().st_size == LIMIT + 1
+    warnings = [line for line in result.stderr.splitlines() if "1 MiB" in line]
+    assert warnings == [
+        "templates/big.yaml:1: warning: ConfigMap/shop/big is 1,048,577 bytes as YAML on "
+        "clusters one, two: over the API server's 1 MiB limit for an object (1,048,576 bytes), "
+        "Argo CD or Flux will fail to apply it"
+    ]
+
+
+def test_an_object_at_the_limit_is_not_warned_about(tmp_path: Path) -> None:
+    fleet(tmp_path, big=big(LIMIT))
+    result = run_hubless("render", "--no-validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "rendered/one/shop/configmap_big.yaml").stat().st_size == LIMIT
+    assert "1 MiB" not in result.stderr
+
+
+def test_an_object_over_the_limit_on_some_clusters_names_those(tmp_path: Path) -> None:
+    fleet(tmp_path, big=big(LIMIT - 10))
+    grow = (
+        "apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterOverridePolicy\n"
+        "metadata: {name: grow}\nspec:\n"
+        "  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: big}]\n"
+        "  overrideRules:\n  - targetCluster: {clusterNames: [two]}\n    overriders:\n"
+        "      plaintext: [{path: /data/more, operator: add, value: '0123456789'}]\n"
+    )
+    write_tree(tmp_path, {"policies/grow.yaml": grow})
+    result = run_hubless("render", "--no-validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if "1 MiB" in line] == [
+        "templates/big.yaml:1: warning: ConfigMap/shop/big is 1,048,587 bytes as YAML on "
+        "cluster two: over the API server's 1 MiB limit for an object (1,048,576 bytes), "
+        "Argo CD or Flux will fail to apply it"
+    ]
+    assert (tmp_path / "rendered/two/shop/configmap_big.yaml").stat().st_size == 1_048_587
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ["a\n  b\n", " x\n\n", "y: z", "\x85\u2028\U0001f600", "'\"\\", "on", "-", "|"]
+)
+_VALUES = st.recursive(
+    _TEXT | st.integers() | st.floats() | st.booleans() | st.none(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(_TEXT, _VALUES, max_size=5))
+def test_the_quick_size_bound_is_never_below_the_size(body: dict[str, Any]) -> None:
+    # Objects under the bound are not serialized to be measured: it must not be too low.
+    size = len(dump(body).encode("utf-8"))
+    assert _yaml_bound(body, 0, {}) >= size
+    known: dict[tuple[int, int], int] = {}
+    _template_bounds(body, 0, known)  # what an object that shares parts of it reads
+    assert _yaml_bound(body, 0, known) >= size
