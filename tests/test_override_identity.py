@@ -142,14 +142,38 @@ def test_an_override_that_removes_what_names_an_object_names_the_rule(
     ]
 
 
+BLAME = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {name: move}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: app}]
+  overrideRules:
+  - overriders:
+      plaintext: [{path: /metadata/name, operator: replace, value: '../x'}]
+  - targetCluster: {clusterNames: [two]}
+    overriders:
+      plaintext: [{path: /metadata/name, operator: replace, value: '../y'}]
+  - overriders:
+      labelsOverrider: [{operator: add, value: {z: z}}]
+"""
+
+
 def test_the_rule_to_blame_is_the_last_that_changed_the_value(tmp_path: Path) -> None:
-    fleet(
-        tmp_path,
-        "{path: /metadata/name, operator: replace, value: '../x'}, "
-        "{path: /metadata/labels/z, operator: add, value: z}",
+    # Rule 0 renames on every cluster, rule 1 renames again on cluster two, rule 2 changes
+    # a label everywhere.
+    fleet(tmp_path)
+    write_tree(tmp_path, {"policies/override.yaml": BLAME})
+    invalid = (
+        "is not a valid Kubernetes name (lower case letters, digits, '-' and '.', at most "
+        "253 characters)"
     )
-    errors = render_error(tmp_path)
-    assert len(errors) == 1 and errors[0].startswith(f"{RULE}: error: {WHERE}: name '../x' ")
+    assert render_error(tmp_path) == [
+        "policies/override.yaml:7: error: ClusterOverridePolicy/move overrideRules[0]: cannot "
+        f"override ConfigMap/shop/app for cluster one: name '../x' {invalid}",
+        "policies/override.yaml:9: error: ClusterOverridePolicy/move overrideRules[1]: cannot "
+        f"override ConfigMap/shop/app for cluster two: name '../y' {invalid}",
+    ]
 
 
 def test_a_valid_rename_is_written_under_its_new_name(tmp_path: Path) -> None:
