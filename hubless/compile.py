@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hubless import bootstrap, kinds, workloads
 from hubless.dependencies import Resolver, references, union_clusters
+from hubless.dialects import dialect_for
 from hubless.errors import Problem, Problems, UserError
 from hubless.match import OverridePolicyIndex, rank_propagation_policies
 from hubless.model import (
@@ -32,13 +33,23 @@ from hubless.model import (
     ResourceTemplate,
     TargetCluster,
 )
+from hubless.names import name_problem, namespace_problem
 from hubless.overriders import Change, RuleTargets, applicable_rules, apply_overrides
 from hubless.overriders.owned import Owned, Rules, own_copy, owned_paths
-from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision, RenderedObject
+from hubless.repository import POLICIES_DIR
+from hubless.results import (
+    DEPENDENCY,
+    NAMESPACE_SYNC,
+    Compiled,
+    Decision,
+    RenderedObject,
+    RuleRef,
+)
 from hubless.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from hubless.scheduler.core import ScheduleMemo
 from hubless.scheduler.division import divide_replicas
 from hubless.secrets import credential_warnings, plaintext_secret
+from hubless.serialize import dump
 
 SKIP_AUTO_PROPAGATION = "namespace.karmada.io/skip-auto-propagation"
 
@@ -409,21 +420,108 @@ def materialize(
     }
     problems = Problems()
     problems.items.extend(decided.errors)
+    crds = kinds.crd_scopes(t.body for t in fleet.templates if t.kind == "CustomResourceDefinition")
+    warnings = list(decided.warnings)
     for recipe in decided.recipes:
+        template = recipe.template
+        known: Bounds | None = None
+        if (template.group, template.kind) in _SIZE_LIMITED:
+            known = {}
+            _template_bounds(template.body, 0, known)
+        oversized: dict[str, int] = {}  # cluster -> size of the object's file
         for target, rules, owned in recipe.placed:
             built = objects.get(target.name)
             if built is None:
                 continue
             try:
-                built.append(_build(recipe, target, rules, owned, by_name[target.name], trace))
+                rendered = _build(recipe, target, rules, owned, by_name[target.name], trace, crds)
             except UserError as exc:
                 problems.extend(exc)
+                continue
+            built.append(rendered)
+            size = _oversize(rendered.body, known) if known is not None else 0
+            if size:
+                oversized[target.name] = size
+        if oversized:
+            warnings.append(_oversize_warning(template, oversized))
     for cluster in fleet.clusters:
         if cluster.gitops and cluster.name in objects:
             objects[cluster.name].extend(_bootstrap_objects(cluster))
     problems.raise_if_any()
-    return Compiled(
-        objects, decided.decisions, decided.unmatched, decided.skipped, decided.warnings
+    return Compiled(objects, decided.decisions, decided.unmatched, decided.skipped, tuple(warnings))
+
+
+# The API server refuses a ConfigMap or Secret over 1 MiB, and GitOps tools fail to apply
+# it. The API server measures the object it stores (a Secret's data decoded, the rest as
+# JSON or protobuf), not the YAML written here: the size of the rendered file is an
+# estimate, on the high side. Only the kinds that carry data are measured.
+OBJECT_SIZE_LIMIT = 1024 * 1024  # bytes
+_SIZE_LIMITED = frozenset([("", "ConfigMap"), ("", "Secret")])
+
+
+Bounds = dict[tuple[int, int], int]  # (id of a template's map or list, indent) -> bound
+
+
+def _yaml_bound(value: Any, indent: int, known: Bounds) -> int:
+    """At least the number of bytes hubless.serialize writes for `value` at `indent`,
+    quickly: a character takes at most 10 bytes (an escape), or, a line break in a literal
+    block, 1 and the indent of the next line. `known` holds the bounds of the template's
+    maps and lists, which the objects share where no override changes them."""
+    if isinstance(value, str):
+        return (11 + indent) * len(value) + indent + 8
+    if isinstance(value, dict):
+        found = known.get((id(value), indent))
+        if found is not None:
+            return found
+        total = 4
+        for key, item in value.items():
+            # the key, inline at `indent`; the value, inline or nested, at most at indent + 2
+            total += 2 * indent + 12 + (11 + indent) * len(key)
+            if isinstance(item, str):
+                total += (13 + indent) * len(item) + indent + 14
+            else:
+                total += _yaml_bound(item, indent + 2, known) + 4
+        return total
+    if isinstance(value, list):
+        found = known.get((id(value), indent))
+        if found is not None:
+            return found
+        return 4 + sum(indent + 4 + _yaml_bound(item, indent + 2, known) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 8 + value.bit_length()
+    return 32  # a float, a bool or null
+
+
+def _template_bounds(value: Any, indent: int, known: Bounds) -> None:
+    """Fill `known` with the bounds of the maps and lists in a template's body."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _template_bounds(item, indent + 2, known)
+    elif isinstance(value, list):
+        for item in value:
+            _template_bounds(item, indent + 2, known)
+    else:
+        return
+    known[(id(value), indent)] = _yaml_bound(value, indent, known)
+
+
+def _oversize(body: dict[str, Any], known: Bounds) -> int:
+    """The size of the object's rendered file when it is over the limit, else 0. Objects
+    that cannot be near the limit are not serialized for it."""
+    if _yaml_bound(body, 0, known) <= OBJECT_SIZE_LIMIT:
+        return 0
+    size = len(dump(body).encode("utf-8"))
+    return size if size > OBJECT_SIZE_LIMIT else 0
+
+
+def _oversize_warning(template: ResourceTemplate, sizes: Mapping[str, int]) -> Problem:
+    largest = max(sizes.values())
+    amount = f"{largest:,} bytes" if min(sizes.values()) == largest else f"up to {largest:,} bytes"
+    where = ("cluster " if len(sizes) == 1 else "clusters ") + ", ".join(sorted(sizes))
+    return Problem.warning(
+        template.source,
+        f"{template.key} is {amount} as YAML on {where}: over the API server's 1 MiB limit "
+        f"for an object ({OBJECT_SIZE_LIMIT:,} bytes), Argo CD or Flux will fail to apply it",
     )
 
 
@@ -434,6 +532,7 @@ def _build(
     owned: Owned | None,
     cluster: Cluster,
     trace: bool,
+    crds: Mapping[tuple[str, str], bool],
 ) -> RenderedObject:
     """One template's object on one cluster."""
     template = recipe.template
@@ -445,7 +544,11 @@ def _build(
     if target.name in recipe.completions:
         body["spec"]["completions"] = recipe.completions[target.name]
     steps: list[tuple[str, list[Change]]] | None = [] if trace else None
-    body, applied = apply_overrides(body, rules, cluster, template.key, steps)
+    moved_by = None
+    if _may_change_identity(owned):
+        body, applied, moved_by = _override_identity(template, body, rules, cluster, steps, crds)
+    else:
+        body, applied = apply_overrides(body, rules, cluster, template.key, steps)
     if plaintext_secret(body):
         raise UserError.at(
             template.source,
@@ -453,7 +556,110 @@ def _build(
             f"{target.name}; plaintext Secrets do not go to rendered/",
         )
     recorded = tuple((rule, tuple(found)) for rule, found in steps or ())
-    return RenderedObject(template.key, body, tuple(applied), recorded)
+    return RenderedObject(template.key, body, tuple(applied), recorded, template.source, moved_by)
+
+
+def _may_change_identity(owned: Owned | None) -> bool:
+    """Whether rules that own these paths can change an object's apiVersion, kind, name
+    or namespace (most rules cannot: their objects keep their template's identity)."""
+    if owned is None or "apiVersion" in owned or "kind" in owned:
+        return True
+    metadata = owned.get("metadata", {})
+    return metadata is None or "name" in metadata or "namespace" in metadata
+
+
+Identity = tuple[Any, Any, Any, Any]  # apiVersion, kind, name, namespace (None: absent)
+_API_VERSION, _KIND, _NAME, _NAMESPACE = range(4)
+_NEEDED = ((_API_VERSION, "apiVersion"), (_KIND, "kind"), (_NAME, "metadata.name"))
+_CONTROL_GROUPS = ("policy.karmada.io", "cluster.karmada.io")
+
+
+def _identity(body: dict[str, Any]) -> Identity:
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
+    return body.get("apiVersion"), body.get("kind"), metadata.get("name"), metadata.get("namespace")
+
+
+def _identity_problem(
+    identity: Identity, crds: Mapping[tuple[str, str], bool]
+) -> tuple[str, tuple[int, ...]] | None:
+    """What a template with this identity would be refused for at load, and the parts of
+    the identity the problem is about; None when a template could have it."""
+    for part, field in _NEEDED:
+        value = identity[part]
+        if value is None:
+            needs = "every object needs an apiVersion, a kind and a metadata.name"
+            return f"it has no {field} ({needs})", (part,)
+        if not isinstance(value, str) or not value:
+            return f"{field} must be a non-empty string", (part,)
+    api_version, kind, name, namespace = identity
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        return "metadata.namespace must be a non-empty string", (_NAMESPACE,)
+    group = kinds.group_of(api_version)
+    if group in _CONTROL_GROUPS or dialect_for(api_version, kind):
+        return f"{kind} is a control object: put it in {POLICIES_DIR}/", (_API_VERSION, _KIND)
+    type_parts = (_API_VERSION, _KIND, _NAMESPACE)
+    if kinds.is_namespaced(group, kind, namespace is not None, crds):
+        if namespace is None:
+            return f"{kind} is namespaced and needs metadata.namespace", type_parts
+    elif namespace is not None:
+        return f"{kind} is cluster-scoped and cannot have metadata.namespace", type_parts
+    problem = namespace_problem(namespace or "")
+    if problem is not None:
+        return problem, (_NAMESPACE,)
+    problem = name_problem(group, kind, name)
+    if problem is not None:
+        return problem, (_API_VERSION, _KIND, _NAME)
+    return None
+
+
+def _override_identity(
+    template: ResourceTemplate,
+    body: dict[str, Any],
+    rules: Rules,
+    cluster: Cluster,
+    steps: list[tuple[str, list[Change]]] | None,
+    crds: Mapping[tuple[str, str], bool],
+) -> tuple[dict[str, Any], list[str], RuleRef | None]:
+    """apply_overrides, one rule at a time, for rules that can change the object's
+    identity: what they make must be what a template could be (the checks load applies),
+    else the error names the rule that made it. Also the rule that moved the object, if
+    one did."""
+    applied: list[str] = []
+    changed_by: dict[int, int] = {}  # part of the identity -> the last rule that changed it
+    start = identity = _identity(body)
+    for index, rule in enumerate(rules):
+        body, labels = apply_overrides(body, [rule], cluster, template.key, steps)
+        applied.extend(labels)
+        after = _identity(body)
+        changed_by.update((part, index) for part in range(4) if after[part] != identity[part])
+        identity = after
+    if not changed_by or identity == start:
+        return body, applied, None
+
+    def blame(parts: Iterable[int]) -> RuleRef:
+        index = max((changed_by[p] for p in parts if p in changed_by), default=None)
+        policy, rule = rules[max(changed_by.values()) if index is None else index]
+        return RuleRef(f"{policy.ref} overrideRules[{rule.index}]", rule.source)
+
+    found = _identity_problem(identity, crds)
+    if found is not None:
+        problem, parts = found
+        culprit = blame(parts)
+        raise UserError.at(
+            culprit.source,
+            f"{culprit.label}: cannot override {template.key} for cluster {cluster.name}: "
+            f"{problem}",
+        )
+    moved = _path_parts(identity) != _path_parts(start)
+    return body, applied, blame(range(4)) if moved else None
+
+
+def _path_parts(identity: Identity) -> tuple[str, Any, Any, Any]:
+    """What says where an object is written: group, kind, namespace, name."""
+    api_version, kind, name, namespace = identity
+    return kinds.group_of(str(api_version)), kind, namespace, name
 
 
 def _bootstrap_objects(cluster: Cluster) -> list[RenderedObject]:

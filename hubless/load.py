@@ -7,7 +7,6 @@ file contents, so the same code loads a work tree or a git revision.
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from hubless.model import (
     ResourceKey,
     ResourceTemplate,
 )
+from hubless.names import name_problem, namespace_problem
 from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
 
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -251,27 +251,11 @@ def _template(document: Document, crds: dict[tuple[str, str], bool]) -> Resource
     return ResourceTemplate(api_version, kind, namespace, name, body, document.source)
 
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-# Kinds whose names are path segments, not DNS names (RBAC: "system:controller:...").
-_PATH_SEGMENT_NAMES = frozenset(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"])
-
-
 def _check_names(document: Document, group: str, kind: str, name: str, namespace: str) -> None:
     """Kubernetes' name rules: what the API server would reject never reaches rendered/."""
-    if namespace and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace)):
-        raise UserError.at(
-            document.source, f"namespace {namespace!r} is not a valid name (a DNS-1123 label)"
-        )
-    if group == "rbac.authorization.k8s.io" and kind in _PATH_SEGMENT_NAMES:
-        if name in (".", "..") or "/" in name or "%" in name:
-            raise UserError.at(document.source, f"name {name!r} is not a valid path segment")
-    elif len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
-        raise UserError.at(
-            document.source,
-            f"name {name!r} is not a valid Kubernetes name (lower case letters, digits, "
-            "'-' and '.', at most 253 characters)",
-        )
+    problem = namespace_problem(namespace) or name_problem(group, kind, name)
+    if problem is not None:
+        raise UserError.at(document.source, problem)
 
 
 def load_fleet(files: Sequence[SourceFile]) -> Fleet:

@@ -4,9 +4,9 @@ fully overridden objects of each cluster."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from hubless.errors import Problem
+from hubless.errors import Problem, Source
 from hubless.match import Contender
 from hubless.model import Binding, ResourceKey
 from hubless.overriders import Change
@@ -31,6 +31,13 @@ class Decision:
     replicas_by_overrides: bool = False  # another dialect's overrides write the replicas
 
 
+class RuleRef(NamedTuple):
+    """An override rule as messages name it: `OverridePolicy/ns/name overrideRules[0]`."""
+
+    label: str
+    source: Source
+
+
 @dataclass(frozen=True)
 class RenderedObject:
     key: ResourceKey
@@ -38,6 +45,9 @@ class RenderedObject:
     overrides: tuple[str, ...]  # the override rules that applied, in order
     # with tracing: per applied rule, the (pointer, before, after) it changed
     changes: tuple[tuple[str, tuple[Change, ...]], ...] = ()
+    source: Source | None = None  # its template's; None for a cluster's bootstrap objects
+    # the last rule that changed its group, kind, namespace or name (None: its template's)
+    moved_by: RuleRef | None = None
 
 
 @dataclass(frozen=True)
