@@ -219,6 +219,19 @@ def test_kinds_that_differ_only_in_case_are_refused_wherever_they_go(tmp_path: P
     assert render_error(tmp_path) == [COLLISION]
 
 
+def test_a_new_kind_differing_only_in_case_is_refused_by_a_quick_render(tmp_path: Path) -> None:
+    # Rendering only the changed templates must not miss the file they share with another.
+    fleet(tmp_path, b=widget("Widget"))
+    write_tree(tmp_path, {"policies/widgets.yaml": widget_policy("w", "Widget WIDGET", "one")})
+    for index in range(20):  # enough templates that one new one is a small change
+        write_tree(tmp_path, {f"templates/m{index}.yaml": configmap(f"m{index}")})
+    assert run_hubless("render", cwd=tmp_path).returncode == 0
+    write_tree(tmp_path, {"templates/a.yaml": widget("WIDGET")})
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [line for line in result.stderr.splitlines() if "error: " in line] == [COLLISION]
+
+
 LIMIT = 1024 * 1024
 
 

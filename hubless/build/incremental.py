@@ -25,7 +25,7 @@ from hubless.build.state.record import PlacementRecord
 from hubless.build.state.transaction import compare_paths
 from hubless.build.tree import cluster_files
 from hubless.compile import Decided, decide, materialize
-from hubless.model import Fleet, Overriders
+from hubless.model import Fleet, Overriders, ResourceTemplate
 
 _RENAMING_PATHS = ("/metadata/name", "/metadata/namespace", "/kind", "/apiVersion", "/metadata")
 _GLOBAL_KINDS = {("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")}
@@ -40,6 +40,21 @@ def _renames(fleet: Fleet) -> bool:
             paths += [o.field_path for o in rule.overriders.field]
             if any(path.startswith(_RENAMING_PATHS) for path in paths):
                 return True
+    return False
+
+
+def _shares_a_file(fleet: Fleet, changed: list[ResourceTemplate]) -> bool:
+    """Whether a changed template's file is another template's too (`Widget` and `WIDGET`):
+    only a render of every template sees both."""
+    paths = {key_path(t.key) for t in changed}
+    keys = {t.key for t in changed}
+    seen: set[str] = set()
+    for template in fleet.templates:
+        path = key_path(template.key)
+        if path in seen or (path in paths and template.key not in keys):
+            return True
+        if template.key in keys:
+            seen.add(path)
     return False
 
 
@@ -99,6 +114,8 @@ def render_changed_templates(
     templates = [t for t in fleet.templates if str(t.key) in changed]
     if any((t.group, t.kind) in _GLOBAL_KINDS for t in templates):
         return None
+    if _shares_a_file(fleet, templates):
+        return None  # the full render names the two templates
     hashes = disk_hashes(rendered)
     if hashes is None or digest_of(hashes) != stored.output:
         return None  # rendered/ is not what the last render wrote
