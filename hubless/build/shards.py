@@ -2,9 +2,11 @@
 
 Every shard makes all decisions over the whole fleet (scheduling needs every cluster) and
 writes the objects of its own clusters only, to rendered/.hubless/shards/K-of-N/. A cluster
-belongs to shard (sha256 of its name mod N) + 1, whatever the other clusters are. Merging
-checks that every shard of N is there and that they agree, then writes rendered/ as one
-render would.
+belongs to shard (sha256 of its name mod N) + 1, whatever the other clusters are. Each
+shard records what it was rendered from (the inputs digest) and the sha256 of every file
+it wrote. Merging checks that every shard of N is there, that each still holds what it
+wrote, only its own clusters, and was rendered from the sources being merged, and that the
+shards agree; then it writes rendered/ as one render would.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.reuse import Digests
 from hubless.build.state.hashes import remember, tree_digest
 from hubless.build.state.lock import locked
-from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS
+from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS, cluster_of, is_meta
 from hubless.build.state.record import read_record
 from hubless.build.state.transaction import TreeChange, apply, compare
 from hubless.build.tree import desired_tree
 from hubless.compile import decide, materialize
-from hubless.errors import UserError
+from hubless.errors import Source, UserError
 from hubless.load import load_fleet, read_sources
 from hubless.repository import RENDERED_DIR
 
@@ -49,9 +51,97 @@ def members(clusters: Iterable[str], index: int, count: int) -> frozenset[str]:
     return frozenset(name for name in clusters if shard_of(name, count) == index)
 
 
-def digests_bytes(clusters: Mapping[str, str], placements: Mapping[str, str]) -> bytes:
-    data = {"clusters": dict(clusters), "placements": dict(placements)}
+def digests_bytes(
+    clusters: Mapping[str, str],
+    placements: Mapping[str, str],
+    inputs: str = "",
+    files: Mapping[str, str] | None = None,
+) -> bytes:
+    """A shard's digests file: the fleet's cluster and template-entry digests, and (for
+    the merge's checks) the inputs it was rendered from and its files' sha256."""
+    data: dict[str, object] = {"clusters": dict(clusters), "placements": dict(placements)}
+    if inputs:
+        data["inputs"] = inputs
+    if files is not None:
+        data["files"] = dict(files)
     return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What a shard says it was rendered from and wrote."""
+
+    inputs: str
+    files: dict[str, str]  # path -> sha256 hex
+
+
+def _written(text: bytes) -> _Written | None:
+    try:
+        data = json.loads(text)
+        files = data["files"]
+        if not isinstance(data["inputs"], str) or not isinstance(files, dict):
+            return None
+        return _Written(data["inputs"], {str(k): str(v) for k, v in files.items()})
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _shard_files(folder: Path) -> dict[str, bytes]:
+    found = {}
+    for directory, _, names in os.walk(folder):
+        for name in names:
+            path = Path(directory) / name
+            found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return found
+
+
+def verify(root: Path, inputs: str) -> None:
+    """Every shard under `root` (rendered/) holds what it wrote, only its own clusters, and
+    was rendered from sources whose inputs digest is `inputs`; else an error naming it."""
+    base = root / SHARDS
+    for folder in sorted(base.iterdir()) if base.is_dir() else []:
+        match = re.fullmatch(r"([0-9]+)-of-([0-9]+)", folder.name)
+        if match is None or folder.is_symlink() or not folder.is_dir():
+            continue  # `read` names it
+        index, count = int(match.group(1)), int(match.group(2))
+        where = f"{RENDERED_DIR}/{SHARDS}/{folder.name}"
+        files = _shard_files(folder)
+        written = _written(files.pop(SHARD_DIGESTS, b""))
+        if written is None:
+            raise UserError.at(
+                Source(where, 0),
+                f"shard {index} of {count} does not record what it was rendered from "
+                "(written by an older hubless, or edited): render it again",
+            )
+        if written.inputs != inputs:
+            raise UserError.at(
+                Source(where, 0),
+                f"shard {index} of {count} was rendered from other sources than these "
+                "(before a change, or from another revision): render it again",
+            )
+        hashes = {p: hashlib.sha256(c).hexdigest() for p, c in files.items()}
+        for relative in sorted(set(hashes) | set(written.files)):
+            if hashes.get(relative) != written.files.get(relative):
+                what = (
+                    "is not one it wrote"
+                    if relative not in written.files
+                    else "is missing"
+                    if relative not in hashes
+                    else "differs from what it wrote"
+                )
+                raise UserError.at(
+                    Source(f"{where}/{relative}", 0),
+                    f"shard {index} of {count}: this file {what} (changed after rendering?): "
+                    "render the shard again",
+                )
+        for cluster in sorted({cluster_of(p) for p in files if not is_meta(p)}):
+            owner = shard_of(cluster, count)
+            if owner != index:
+                raise UserError.at(
+                    Source(f"{where}/{cluster}", 0),
+                    f"shard {index} of {count} holds cluster {cluster}, which belongs to "
+                    f"shard {owner}: render the shards again",
+                )
 
 
 def parse_digests(text: bytes) -> tuple[dict[str, str], dict[str, str]]:
@@ -97,17 +187,21 @@ def read(root: Path) -> dict[str, bytes]:
         raise UserError.at(None, f"{base}: shards {missing} of {count} are missing")
     tree: dict[str, bytes] = {}
     for (index, _), folder in sorted(shards.items()):
-        for directory, _, names in os.walk(folder):
-            for name in names:
-                path = Path(directory) / name
-                relative = path.relative_to(folder).as_posix()
-                content = path.read_bytes()
-                if relative in tree and tree[relative] != content:
-                    raise UserError.at(
-                        None, f"shard {index} disagrees with an earlier one on {relative}"
-                    )
-                tree[relative] = content
+        for relative, content in _shard_files(folder).items():
+            if relative == SHARD_DIGESTS:
+                # Each shard's own (its files differ); the fleet's digests in it must agree.
+                relative, content = SHARD_DIGESTS, _fleet_digests(content)
+            if relative in tree and tree[relative] != content:
+                raise UserError.at(
+                    None, f"shard {index} disagrees with an earlier one on {relative}"
+                )
+            tree[relative] = content
     return tree
+
+
+def _fleet_digests(text: bytes) -> bytes:
+    """A shard's digests file without what is the shard's own (its inputs and files)."""
+    return digests_bytes(*parse_digests(text))
 
 
 @dataclass(frozen=True)
@@ -123,7 +217,8 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     """Render shard K of N (`spec`) into rendered/.hubless/shards/K-of-N/."""
     index, count = parse(spec)
     rendered = repo / RENDERED_DIR
-    fleet = load_fleet(read_sources(repo))
+    files = read_sources(repo)
+    fleet = load_fleet(files)
     own = members((c.name for c in fleet.clusters), index, count)
     record = read_record(repo)
     decided = decide(
@@ -133,7 +228,12 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     tree = desired_tree(compiled)
     # The digests cover the whole fleet (every shard decides everything): the merge keeps them.
     digests = Digests.of(decided)
-    tree[SHARD_DIGESTS] = digests_bytes(digests.clusters(), digests.templates())
+    tree[SHARD_DIGESTS] = digests_bytes(
+        digests.clusters(),
+        digests.templates(),
+        SourceDigests.of(files).inputs,
+        {p: hashlib.sha256(c).hexdigest() for p, c in tree.items()},
+    )
     with locked(rendered, lambda: None):
         folder = write(rendered, index, count, tree)
     objects = sum(len(items) for items in compiled.objects.values())
@@ -144,11 +244,13 @@ def merge(repo: Path, on_wait: Callable[[], None]) -> TreeChange:
     """Combine every shard into rendered/, as one render of the whole fleet would write it."""
     rendered = repo / RENDERED_DIR
     with locked(rendered, on_wait):
+        sources = read_sources(repo)
+        source_digests = SourceDigests.of(sources)
+        verify(rendered, source_digests.inputs)
         tree = read(rendered)
         clusters, entries = parse_digests(tree.pop(SHARD_DIGESTS, b""))
-        sources = read_sources(repo)
         manifest = manifest_of(
-            SourceDigests.of(sources),
+            source_digests,
             template_digests(load_fleet(sources).templates),
             tree_digest(tree),
             clusters,

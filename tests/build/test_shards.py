@@ -17,7 +17,7 @@ from hubless.commands.merge import merge
 from hubless.commands.render import render, render_shard
 from hubless.errors import UserError
 from tests.conftest import snapshot, write_tree
-from tests.test_render import base_files
+from tests.test_render import CONFIGMAP, base_files
 
 NAMES = [f"member-{i:03d}" for i in range(40)] + ["east", "west", "dev", "batch", "\u00e9t\u00e9"]
 
@@ -173,7 +173,10 @@ def test_a_shard_holds_its_clusters_files_and_the_whole_fleet_s_digests(tmp_path
     folder = tmp_path / "rendered/.hubless/shards/2-of-3"
     expected = {p: c for p, c in full.items() if p.startswith(".hubless/") or cluster_of(p) in own}
     expected[".hubless/digests.json"] = shards.digests_bytes(
-        manifest["clusters"], manifest["placements"]
+        manifest["clusters"],
+        manifest["placements"],
+        manifest["inputs"],  # the same sources as the full render's
+        {p: hashlib.sha256(c).hexdigest() for p, c in expected.items()},
     )
     assert files_below(folder) == expected
     objects = sum(1 for p in expected if not p.startswith(".hubless/"))
@@ -218,3 +221,92 @@ def test_a_merge_of_what_rendered_holds_only_removes_the_shards(tmp_path: Path) 
     )
     assert waits == []
     assert snapshot(tmp_path / "rendered") == before  # the same bytes, not written again
+
+
+def sharded(tmp_path: Path, count: int = 2) -> Path:
+    repo = tmp_path / "sharded"
+    write_tree(repo, base_files())
+    for index in range(1, count + 1):
+        shards.render_shard(repo, f"{index}/{count}")
+    return repo
+
+
+def merge_error(repo: Path) -> list[str]:
+    before = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*"))
+    with pytest.raises(UserError) as raised:
+        shards.merge(repo, lambda: None)
+    assert sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*")) == before
+    return [str(p) for p in raised.value.problems]
+
+
+def test_a_shard_edited_after_rendering_is_refused(tmp_path: Path) -> None:
+    repo = sharded(tmp_path)
+    folder = repo / "rendered/.hubless/shards/1-of-2"
+    edited = next(
+        p
+        for p in sorted(folder.rglob("*.yaml"))
+        if not p.relative_to(folder).as_posix().startswith(".hubless/")
+        and "namespace: shop" in p.read_text()
+    )
+    edited.write_text(edited.read_text().replace("namespace: shop", "namespace: other"))
+    relative = edited.relative_to(repo).as_posix()
+    assert merge_error(repo) == [
+        f"{relative}: error: shard 1 of 2: this file differs from what it wrote (changed after "
+        "rendering?): render the shard again"
+    ]
+
+
+def test_a_file_added_to_a_shard_is_refused(tmp_path: Path) -> None:
+    repo = sharded(tmp_path)
+    extra = repo / "rendered/.hubless/shards/2-of-2/extra.yaml"
+    extra.write_text("kind: ConfigMap\n")
+    assert merge_error(repo) == [
+        "rendered/.hubless/shards/2-of-2/extra.yaml: error: shard 2 of 2: this file is not one "
+        "it wrote (changed after rendering?): render the shard again"
+    ]
+
+
+def test_shards_rendered_from_other_sources_are_refused(tmp_path: Path) -> None:
+    repo = tmp_path / "sharded"
+    write_tree(repo, base_files())
+    shards.render_shard(repo, "1/2")
+    write_tree(repo, {"templates/web/configmap.yaml": CONFIGMAP.replace('"on"', '"off"')})
+    shards.render_shard(repo, "2/2")
+    assert merge_error(repo) == [
+        "rendered/.hubless/shards/1-of-2: error: shard 1 of 2 was rendered from other sources "
+        "than these (before a change, or from another revision): render it again"
+    ]
+
+
+def test_a_shard_without_its_record_is_refused(tmp_path: Path) -> None:
+    repo = sharded(tmp_path)
+    (repo / "rendered/.hubless/shards/2-of-2/.hubless/digests.json").unlink()
+    assert merge_error(repo) == [
+        "rendered/.hubless/shards/2-of-2: error: shard 2 of 2 does not record what it was "
+        "rendered from (written by an older hubless, or edited): render it again"
+    ]
+
+
+def test_a_cluster_in_the_wrong_shard_is_refused(tmp_path: Path) -> None:
+    repo = sharded(tmp_path)
+    base = repo / "rendered/.hubless/shards"
+    own = sorted(shards.members(["batch", "dev", "east", "west"], 1, 2))
+    moved = own[0]
+    shutil.move(str(base / "1-of-2" / moved), str(base / "2-of-2" / moved))
+    # Its files are recorded as the second shard's, as if it had rendered them.
+    digests_path = base / "2-of-2/.hubless/digests.json"
+    data = json.loads(digests_path.read_bytes())
+    for path in sorted((base / "2-of-2" / moved).rglob("*")):
+        if path.is_file():
+            relative = path.relative_to(base / "2-of-2").as_posix()
+            data["files"][relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    digests_path.write_text(json.dumps(data))
+    errors = merge_error(repo)
+    assert errors[0].startswith("rendered/.hubless/shards/1-of-2/")  # now missing there
+    data1 = json.loads((base / "1-of-2/.hubless/digests.json").read_bytes())
+    data1["files"] = {p: h for p, h in data1["files"].items() if not p.startswith(moved + "/")}
+    (base / "1-of-2/.hubless/digests.json").write_text(json.dumps(data1))
+    assert merge_error(repo) == [
+        f"rendered/.hubless/shards/2-of-2/{moved}: error: shard 2 of 2 holds cluster {moved}, "
+        "which belongs to shard 1: render the shards again"
+    ]
