@@ -383,8 +383,22 @@ def _template(document: Document, crds: dict[tuple[str, str], bool]) -> Resource
             "ExternalSecret or a SOPS-encrypted object instead (or annotate "
             f'{secrets.ALLOW_PLAINTEXT_SECRET}: "true" to accept the risk)',
         )
+    _check_workload(document, group, kind)
     workloads.apply_defaults(group, kind, body)
     return ResourceTemplate(api_version, kind, namespace, name, body, document.source)
+
+
+def _check_workload(document: Document, group: str, kind: str) -> None:
+    """Replica counts and the pod template, at the line of the field in question."""
+    problems = Problems()
+    for flaw in workloads.flaws(group, kind, document.data):
+        line, container = document.source.line, document.data
+        for step in flaw.steps:
+            if not isinstance(container, dict) or step not in container:
+                break
+            line, container = document.line_of(container, step), container[step]
+        problems.add(Source(document.source.path, line), flaw.message)
+    problems.raise_if_any()
 
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hubless.load import read_sources
+from hubless.errors import UserError
+from hubless.load import SourceFile, load_fleet, read_sources
 from tests.conftest import Unprivileged, cluster_yaml, write_tree
 
 POLICY = """
@@ -220,3 +221,127 @@ def test_an_unreadable_folder_is_an_error(locked: Path, unprivileged: Unprivileg
     assert refused(unprivileged.run("render")) == [
         "templates/private:1: error: cannot read: Permission denied"
     ]
+
+
+# -- workloads ---------------------------------------------------------------------------
+
+POD_TEMPLATE = "{metadata: {labels: {app: a}}, spec: {containers: [{name: a, image: a}]}}"
+
+
+def workload(kind: str, spec: str, api: str = "apps/v1") -> list[SourceFile]:
+    return [
+        SourceFile("policies/c.yaml", cluster_yaml("one")),
+        SourceFile(
+            "templates/w.yaml",
+            f"# a workload\napiVersion: {api}\nkind: {kind}\nmetadata: {{name: w}}\nspec:\n{spec}",
+        ),
+    ]
+
+
+def load_error(sources: list[SourceFile]) -> list[str]:
+    with pytest.raises(UserError) as caught:
+        load_fleet(sources)
+    return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("-3", "-3"),
+        ("2147483648", "2147483648"),
+        ("99999999999999999999999", "1e+23"),
+        ("2.5", "2.5"),
+        ("3.0", "3.0"),
+        ('"3"', '"3"'),
+        ("true", "true"),
+        ("[1]", "[1]"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["Deployment", "ReplicaSet", "StatefulSet"])
+def test_replicas_must_be_a_non_negative_int32(kind: str, value: str, shown: str) -> None:
+    spec = f"  template: {POD_TEMPLATE}\n  replicas: {value}\n"
+    assert load_error(workload(kind, spec)) == [
+        "templates/w.yaml:7: error: spec.replicas must be an integer from 0 to 2147483647, "
+        f"not {shown}"
+    ]
+
+
+@pytest.mark.parametrize("field", ["parallelism", "completions"])
+def test_job_counts_must_be_non_negative_int32s(field: str) -> None:
+    spec = f"  template: {POD_TEMPLATE}\n\n  {field}: -1\n"
+    assert load_error(workload("Job", spec, "batch/v1")) == [
+        f"templates/w.yaml:8: error: spec.{field} must be an integer from 0 to 2147483647, not -1"
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "2147483647", "null"])
+def test_replicas_at_the_limits_are_accepted(value: str) -> None:
+    spec = f"  template: {POD_TEMPLATE}\n  replicas: {value}\n"
+    [template] = load_fleet(workload("Deployment", spec)).templates
+    assert template.body["spec"]["replicas"] == (1 if value == "null" else int(value))
+
+
+def test_negative_replicas_fail_the_render_and_validate(repo: Path) -> None:
+    write_tree(
+        repo,
+        {"templates/d.yaml": f"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {{name: d, namespace: shop}}
+            spec:
+              replicas: -3
+              template: {POD_TEMPLATE}
+            """},
+    )  # fmt: skip
+    expected = [
+        "templates/d.yaml:5: error: spec.replicas must be an integer from 0 to 2147483647, not -3"
+    ]
+    assert refused(render(repo)) == expected
+    validate = subprocess.run(
+        [sys.executable, "-m", "hubless", "validate"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused(validate) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "api", "spec", "line", "field"),
+    [
+        ("Deployment", "apps/v1", "  replicas: 2\n", 5, "spec.template"),
+        ("ReplicaSet", "apps/v1", "  replicas: 2\n  template:\n", 7, "spec.template"),
+        ("StatefulSet", "apps/v1", "  template: null\n", 6, "spec.template"),
+        ("DaemonSet", "apps/v1", "  template: [a]\n", 6, "spec.template"),
+        ("Job", "batch/v1", "  template: x\n", 6, "spec.template"),
+        ("CronJob", "batch/v1", "  schedule: '* * * * *'\n  jobTemplate: {spec: {}}\n", 7,
+         "spec.jobTemplate.spec.template"),
+    ],
+)  # fmt: skip
+def test_a_workload_needs_a_pod_template(
+    kind: str, api: str, spec: str, line: int, field: str
+) -> None:
+    assert load_error(workload(kind, spec, api)) == [
+        f"templates/w.yaml:{line}: error: {kind} has no pod template: {field} must be a mapping"
+    ]
+
+
+def test_a_workload_without_a_spec_has_no_pod_template() -> None:
+    sources = workload("Deployment", "")
+    sources[1] = SourceFile(sources[1].path, sources[1].text.replace("spec:\n", ""))
+    assert load_error(sources) == [
+        "templates/w.yaml:2: error: Deployment has no pod template: spec.template must be a mapping"
+    ]
+
+
+def test_a_cronjob_with_a_pod_template_loads() -> None:
+    spec = f"  schedule: '* * * * *'\n  jobTemplate: {{spec: {{template: {POD_TEMPLATE}}}}}\n"
+    assert load_fleet(workload("CronJob", spec, "batch/v1")).templates
+
+
+def test_null_job_counts_are_defaulted_like_absent_ones() -> None:
+    spec = f"  template: {POD_TEMPLATE}\n  parallelism: null\n  completions: null\n"
+    [template] = load_fleet(workload("Job", spec, "batch/v1")).templates
+    assert template.body["spec"]["parallelism"] == template.body["spec"]["completions"] == 1
