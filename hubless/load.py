@@ -9,9 +9,13 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 import stat
+import threading
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -208,13 +212,67 @@ def read_sources(repo: Path) -> list[SourceFile]:
 
 
 MAX_JINJA_OUTPUT = 64 * 2**20  # characters; a runaway loop stops here, not in swap
+MAX_JINJA_SECONDS = 10.0  # per file; a loop that writes nothing stops here
 
 
 class _TooLarge(Exception):
     pass
 
 
+class _TooSlow(BaseException):
+    """Raised by the timer's signal handler; not an Exception, so that no handler meant
+    for a template's own failures takes it for one."""
+
+
+def _too_slow(signum: int, frame: object) -> None:
+    raise _TooSlow
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise _TooSlow in the block after `seconds`, by SIGALRM. Signal handlers can only be
+    set on the main thread: elsewhere the block runs unbounded in time (its output is still
+    bounded). The previous handler and timer are put back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _too_slow)
+    start = time.monotonic()
+    earlier, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+            if earlier > 0:
+                left = earlier - (time.monotonic() - start)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), interval)
+
+
+def _template_line(exc: BaseException) -> int:
+    """The template line being rendered when `exc` was raised, or 1."""
+    line = 1
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == "<template>":
+            line = lineno
+    return line
+
+
 def _render_jinja(file: SourceFile, context: dict[str, Any]) -> str:
+    seconds = MAX_JINJA_SECONDS
+    try:
+        with _time_limit(seconds):
+            return _generate(file, context)
+    except _TooSlow:
+        raise UserError.at(
+            Source(file.path, 1),
+            f"Jinja2: rendering took longer than {seconds:g} s (a runaway loop?)",
+        ) from None
+
+
+def _generate(file: SourceFile, context: dict[str, Any]) -> str:
     environment = SandboxedEnvironment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
@@ -232,14 +290,15 @@ def _render_jinja(file: SourceFile, context: dict[str, Any]) -> str:
         ) from None
     except RecursionError:
         raise UserError.at(Source(file.path, 1), "Jinja2: recursion too deep") from None
+    except MemoryError as exc:
+        raise UserError.at(
+            Source(file.path, _template_line(exc)),
+            "Jinja2: out of memory (a value too large to build?)",
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise UserError.at(Source(file.path, exc.lineno or 1), f"Jinja2: {exc.message}") from None
     except Exception as exc:  # any failure inside the template is the template's fault
-        line = 1
-        for frame, lineno in traceback.walk_tb(exc.__traceback__):
-            if frame.f_code.co_filename == "<template>":
-                line = lineno
-        raise UserError.at(Source(file.path, line), f"Jinja2: {exc}") from None
+        raise UserError.at(Source(file.path, _template_line(exc)), f"Jinja2: {exc}") from None
 
 
 def _header(document: Document) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hubless import load
 from hubless.errors import UserError
 from hubless.load import SourceFile, load_fleet, read_sources
 from tests.conftest import Unprivileged, cluster_yaml, write_tree
@@ -345,3 +346,44 @@ def test_null_job_counts_are_defaulted_like_absent_ones() -> None:
     spec = f"  template: {POD_TEMPLATE}\n  parallelism: null\n  completions: null\n"
     [template] = load_fleet(workload("Job", spec, "batch/v1")).templates
     assert template.body["spec"]["parallelism"] == template.body["spec"]["completions"] == 1
+
+
+# -- Jinja2 ------------------------------------------------------------------------------
+
+
+# Far more than any machine can allocate: Python's MemoryError, at once, whatever the RAM.
+HUGE = "a: 1\nb: {{ 'x' * 1000000000000000 }}\n"
+
+
+def test_jinja_out_of_memory_is_a_clear_error() -> None:
+    assert load_error([SourceFile("templates/t.yaml.j2", HUGE)]) == [
+        "templates/t.yaml.j2:2: error: Jinja2: out of memory (a value too large to build?)"
+    ]
+
+
+def test_jinja_out_of_memory_through_the_cli(repo: Path) -> None:
+    (repo / "templates/big.yaml.j2").write_text(HUGE)
+    assert refused(render(repo)) == [
+        "templates/big.yaml.j2:2: error: Jinja2: out of memory (a value too large to build?)"
+    ]
+
+
+RUNAWAY = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+
+
+def test_a_runaway_jinja_loop_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "MAX_JINJA_SECONDS", 0.2)
+    assert load_error([SourceFile("templates/t.yaml.j2", "a: 1\n" + RUNAWAY)]) == [
+        "templates/t.yaml.j2:1: error: Jinja2: rendering took longer than 0.2 s (a runaway loop?)"
+    ]
+
+
+def test_the_jinja_time_limit_leaves_no_timer_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(load, "MAX_JINJA_SECONDS", 0.2)
+    assert load_fleet([SourceFile("templates/t.yaml.j2", CONFIG % "{{ 'j' }}")]).templates
+    load_error([SourceFile("templates/t.yaml.j2", RUNAWAY)])
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before
