@@ -282,7 +282,7 @@ def test_replicas_at_the_limits_are_accepted(value: str) -> None:
     assert template.body["spec"]["replicas"] == (1 if value == "null" else int(value))
 
 
-def test_negative_replicas_fail_the_render_and_validate(repo: Path) -> None:
+def test_workload_errors_fail_the_render_and_validate(repo: Path) -> None:
     write_tree(
         repo,
         {"templates/d.yaml": f"""
@@ -292,10 +292,19 @@ def test_negative_replicas_fail_the_render_and_validate(repo: Path) -> None:
             spec:
               replicas: -3
               template: {POD_TEMPLATE}
+            """,
+         "templates/e.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: e, namespace: shop}
+            spec:
+              replicas: 2
             """},
     )  # fmt: skip
     expected = [
-        "templates/d.yaml:5: error: spec.replicas must be an integer from 0 to 2147483647, not -3"
+        "templates/d.yaml:5: error: spec.replicas must be an integer from 0 to 2147483647, not -3",
+        "templates/e.yaml:4: error: Deployment has no pod template: spec.template must be a "
+        "mapping",
     ]
     assert refused(render(repo)) == expected
     validate = subprocess.run(
