@@ -6,6 +6,7 @@ defaulting its API server would have done.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -51,7 +52,8 @@ def _spec(body: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _insert_first(mapping: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-    return {key: value, **mapping}
+    """`mapping` with `key` first, set to `value` (in place of a null one)."""
+    return {key: value, **{k: v for k, v in mapping.items() if k != key}}
 
 
 def apply_defaults(group: str, kind: str, body: dict[str, Any]) -> None:
@@ -64,9 +66,63 @@ def apply_defaults(group: str, kind: str, body: dict[str, Any]) -> None:
     elif (group, kind) == _JOB:
         parallelism, completions = spec.get("parallelism"), spec.get("completions")
         if parallelism is None and completions is None:
-            body["spec"] = {"parallelism": 1, "completions": 1, **spec}
+            rest = {k: v for k, v in spec.items() if k not in ("parallelism", "completions")}
+            body["spec"] = {"parallelism": 1, "completions": 1, **rest}
         elif parallelism is None:
             body["spec"] = _insert_first(spec, "parallelism", 1)
+
+
+MAX_REPLICAS = 2**31 - 1  # replica counts are int32 in the Kubernetes API
+
+# (API group, kind) -> the replica counts the API server checks and Karmada reads.
+_COUNTS: dict[tuple[str, str], tuple[str, ...]] = {
+    **{kind: ("replicas",) for kind in _REPLICA_KINDS},
+    _JOB: ("parallelism", "completions"),
+}
+# (API group, kind) -> where its pod template must be: the API server refuses it without.
+_POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
+    kind: steps[:-1] for kind, steps in POD_SPECS.items() if kind != _POD
+}
+
+
+class Flaw(NamedTuple):
+    """Something the API server would refuse: the message, and where it was written as
+    steps from the object's root (the deepest of them the object has)."""
+
+    steps: tuple[str, ...]
+    message: str
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list) and len(value) > 3:
+        return "a list"
+    return json.dumps(value)
+
+
+def flaws(group: str, kind: str, body: dict[str, Any]) -> list[Flaw]:
+    """The API server's checks of a workload's replica counts and pod template, as the
+    template was written (before `apply_defaults`)."""
+    found = []
+    spec = _spec(body) or {}
+    for field in _COUNTS.get((group, kind), ()):
+        count = spec.get(field)
+        if count is None:
+            continue  # defaulted
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_REPLICAS:
+            found.append(
+                Flaw(
+                    ("spec", field),
+                    f"spec.{field} must be an integer from 0 to {MAX_REPLICAS}, "
+                    f"not {_shown(count)}",
+                )
+            )
+    steps = _POD_TEMPLATES.get((group, kind))
+    if steps is not None and mapping_at(body, steps) is None:
+        where = ".".join(steps)
+        found.append(Flaw(steps, f"{kind} has no pod template: {where} must be a mapping"))
+    return found
 
 
 def _int(value: Any) -> int:

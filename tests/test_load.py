@@ -33,7 +33,7 @@ def test_workload_replicas_default_like_the_api_server() -> None:
                 apiVersion: apps/v1
                 kind: StatefulSet
                 metadata: {name: s}
-                spec: {serviceName: s}
+                spec: {serviceName: s, template: {}}
                 ---
                 apiVersion: batch/v1
                 kind: Job
@@ -43,20 +43,20 @@ def test_workload_replicas_default_like_the_api_server() -> None:
                 apiVersion: batch/v1
                 kind: Job
                 metadata: {name: k}
-                spec: {completions: 5}
+                spec: {completions: 5, template: {}}
                 ---
                 apiVersion: apps/v1
                 kind: Deployment
                 metadata: {name: d}
-                spec: {replicas: 0}
+                spec: {replicas: 0, template: {}}
             """
         )
     )
     specs = {t.name: t.body["spec"] for t in fleet.templates}
-    assert specs["s"] == {"replicas": 1, "serviceName": "s"}
+    assert specs["s"] == {"replicas": 1, "serviceName": "s", "template": {}}
     assert specs["j"] == {"parallelism": 1, "completions": 1, "template": {}}
-    assert specs["k"] == {"parallelism": 1, "completions": 5}
-    assert specs["d"] == {"replicas": 0}  # an explicit 0 stays
+    assert specs["k"] == {"parallelism": 1, "completions": 5, "template": {}}
+    assert specs["d"] == {"replicas": 0, "template": {}}  # an explicit 0 stays
 
 
 def test_namespaced_objects_default_to_the_default_namespace() -> None:

@@ -253,7 +253,7 @@ def test_kube_namespaces_are_never_propagated(tmp_path: Path) -> None:
     files = base_files()
     files["templates/system.yaml"] = (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: kube-tools}\n"
-        "spec: {}\n"
+        "spec: {template: {}}\n"
     )
     files["policies/all.yaml"] = """
         apiVersion: policy.karmada.io/v1alpha1

@@ -95,7 +95,7 @@ def test_valid_objects_pass(tmp_path: Path) -> None:
 
 
 def test_wrong_types_unknown_fields_and_removed_apis_fail(tmp_path: Path) -> None:
-    bad = GOOD.replace("replicas: 2", "replicas: two\n  minReadySecond: 5")
+    bad = GOOD.replace("replicas: 2", "replicas: 2\n  minReadySeconds: two\n  minReadySecond: 5")
     pdb = "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: shop}\nspec: {minAvailable: 1}\n"
     widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: shop}\nspec: {size: 0}\n"
     result = run_hubless("validate", cwd=repo(tmp_path, bad, pdb, widget))
@@ -107,7 +107,7 @@ def test_wrong_types_unknown_fields_and_removed_apis_fail(tmp_path: Path) -> Non
         in lines
     )
     assert (
-        f"templates/t0.yaml:1: error: {where}: spec.replicas: 'two' is not of type 'integer', 'null'"
+        f"templates/t0.yaml:1: error: {where}: spec.minReadySeconds: 'two' is not of type 'integer', 'null'"
         in lines
     )
     assert (
@@ -121,9 +121,9 @@ def test_wrong_types_unknown_fields_and_removed_apis_fail(tmp_path: Path) -> Non
 
 
 def test_render_validates_by_default_and_writes_nothing_on_failure(tmp_path: Path) -> None:
-    path = repo(tmp_path, GOOD.replace("replicas: 2", "replicas: two"))
+    path = repo(tmp_path, GOOD.replace("replicas: 2", "minReadySeconds: two"))
     result = run_hubless("render", cwd=path)
-    assert result.returncode == 1 and "spec.replicas" in result.stderr
+    assert result.returncode == 1 and "spec.minReadySeconds" in result.stderr
     assert not (tmp_path / "rendered").exists()
     assert run_hubless("render", "--no-validate", cwd=path).returncode == 0
 
@@ -136,7 +136,9 @@ def test_unknown_kinds_and_unversioned_clusters_are_reported(tmp_path: Path) -> 
         "warning: other.io/v1 Gadget has no schema (no CustomResourceDefinition in templates/): not validated on one"
         in result.stderr
     )
-    unversioned = repo(tmp_path / "u", GOOD.replace("replicas: 2", "replicas: two"), version=None)
+    unversioned = repo(
+        tmp_path / "u", GOOD.replace("replicas: 2", "minReadySeconds: two"), version=None
+    )
     result = run_hubless("validate", cwd=unversioned)
     assert result.returncode == 0
     assert (
@@ -144,4 +146,4 @@ def test_unknown_kinds_and_unversioned_clusters_are_reported(tmp_path: Path) -> 
         in result.stderr
     )
     result = run_hubless("validate", "--kube-version-default", "1.28", cwd=unversioned)
-    assert result.returncode == 1 and "(Kubernetes 1.28): spec.replicas" in result.stderr
+    assert result.returncode == 1 and "(Kubernetes 1.28): spec.minReadySeconds" in result.stderr
