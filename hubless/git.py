@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 import git
 
-from hubless.errors import UserError
+from hubless.errors import Source, UserError
 from hubless.load import SourceFile, wanted_source
 from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
 
@@ -45,33 +46,92 @@ def committed_text(repo: Path, path: str, ref: str = "HEAD") -> str | None:
     return data.decode("utf-8")
 
 
+_LINK_MODE = 0o120000
+_MAX_LINKS = 40  # hops, as the kernel allows
+
+
+class _Committed:
+    """The sources of one commit, read by the work tree's rules: a symbolic link must lead
+    to a file or folder of the fleet repository outside hidden paths."""
+
+    def __init__(self, commit: git.Commit, prefix: str, ref: str) -> None:
+        self.commit, self.prefix, self.ref = commit, prefix, ref
+        self.files: dict[str, str] = {}
+        self.folders_read: set[str] = set()
+
+    def fail(self, relative: str, message: str) -> UserError:
+        return UserError.at(Source(f"{self.ref}:{relative}", 1), message)
+
+    def resolve(self, relative: str, item: git.Blob) -> git.Blob | git.Tree:
+        """What a link leads to, followed to its end, inside the fleet repository."""
+        seen = 0
+        current: git.Blob | git.Tree = item
+        path = str(item.path)
+        while isinstance(current, git.Blob) and current.mode == _LINK_MODE:
+            seen += 1
+            if seen > _MAX_LINKS:
+                raise self.fail(relative, "a symbolic link loop")
+            target = current.data_stream.read().decode("utf-8", errors="replace")
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            inside = path.startswith(self.prefix) if self.prefix else True
+            if posixpath.isabs(target) or path == ".." or path.startswith("../") or not inside:
+                raise self.fail(relative, f"a symbolic link out of the repository (to {target!r})")
+            if any(part.startswith(".") for part in path[len(self.prefix) :].split("/")):
+                raise self.fail(
+                    relative,
+                    f"a symbolic link into {target!r}, a hidden path hubless does not read",
+                )
+            try:
+                current = self.commit.tree / path
+            except KeyError:
+                raise self.fail(
+                    relative, f"a dangling symbolic link (to {target!r}, which does not exist)"
+                ) from None
+        return current
+
+    def read_tree(self, tree: git.Tree, relative_root: str) -> None:
+        if str(tree.path) in self.folders_read:
+            raise self.fail(
+                relative_root,
+                "a symbolic link to a folder already read (a loop, or two ways to the same files)",
+            )
+        self.folders_read.add(str(tree.path))
+        for item in tree:
+            relative = f"{relative_root}/{item.name}"
+            if item.name.startswith("."):
+                continue
+            target: git.Blob | git.Tree | git.Submodule = item
+            if isinstance(item, git.Blob) and item.mode == _LINK_MODE:
+                target = self.resolve(relative, item)
+            if isinstance(target, git.Tree):
+                self.read_tree(target, relative)
+            elif isinstance(target, git.Blob) and wanted_source(item.name):
+                data: bytes = target.data_stream.read()
+                try:
+                    self.files[relative] = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise self.fail(relative, "not UTF-8 text") from None
+
+
 def sources_at(repo: Path, ref: str) -> list[SourceFile]:
-    """Every policies/ and templates/ source file as committed at `ref`."""
+    """Every policies/ and templates/ source file as committed at `ref`, by the rules of
+    the work tree (hubless.load.read_sources)."""
     repository = open_repo(repo)
     if repository is None:
         raise UserError.at(None, f"{repo} is not in a git repository")
     commit = _commit(repository, ref)
     prefix = _prefix(repository, repo)
-    files = []
+    committed = _Committed(commit, prefix, ref)
     for top in (POLICIES_DIR, TEMPLATES_DIR):
         try:
-            tree = commit.tree / (prefix + top)
+            item = commit.tree / (prefix + top)
         except KeyError:
             continue  # a revision from before hubless, or without this folder
-        for item in tree.traverse():
-            if not isinstance(item, git.Blob):
-                continue
-            relative = str(item.path)[len(prefix) :]
-            parts = relative.split("/")
-            if any(part.startswith(".") for part in parts) or not wanted_source(parts[-1]):
-                continue
-            data: bytes = item.data_stream.read()
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise UserError.at(None, f"{ref}:{relative}: not UTF-8 text") from None
-            files.append(SourceFile(relative, text))
-    return sorted(files, key=lambda f: f.path)
+        if isinstance(item, git.Blob) and item.mode == _LINK_MODE:
+            item = committed.resolve(top, item)
+        if isinstance(item, git.Tree):
+            committed.read_tree(item, top)
+    return [SourceFile(path, text) for path, text in sorted(committed.files.items())]
 
 
 # What git leaves in its directory while an operation waits for the user, by operation.
