@@ -267,29 +267,23 @@ def _unfinished(exc: OSError) -> UserError:
     )
 
 
-def _write_durably(path: Path, content: bytes) -> None:
-    """Write and flush to the disk: the journal must hold once it is renamed into place."""
+def _write(path: str | Path, content: bytes, *, durable: bool = False) -> os.stat_result:
+    """Write a new file with plain system calls; `durable` flushes it to the disk."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
         view = memoryview(content)
         while view:
             view = view[os.write(descriptor, view) :]
-        os.fsync(descriptor)
+        if durable:
+            os.fsync(descriptor)
+        return os.fstat(descriptor)
     finally:
         os.close(descriptor)
 
 
 def _stage(path: str, content: bytes) -> Stamp:
-    # Plain system calls: one write, and a stamp that holds once the file is renamed into
-    # place (a rename keeps inode and mtime).
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(descriptor, view) :]
-        info = os.fstat(descriptor)
-    finally:
-        os.close(descriptor)
+    # The stamp holds once the file is renamed into place (a rename keeps inode and mtime).
+    info = _write(path, content)
     return Stamp(info.st_size, info.st_mtime_ns, info.st_ino, hashlib.sha256(content).digest())
 
 
@@ -399,7 +393,8 @@ def apply(root: Path, change: TreeChange, workers: int | None = None) -> dict[st
         count = workers if workers is not None else min(os.cpu_count() or 1, 4)
         stamps = _stage_all(jobs, count)
         journal = json.dumps({"writes": writes, "moves": moves, "removes": list(change.removed)})
-        _write_durably(root / JOURNAL_PENDING, journal.encode("utf-8"))
+        # Flushed: the journal must hold once it is renamed into place.
+        _write(root / JOURNAL_PENDING, journal.encode("utf-8"), durable=True)
     except BaseException as exc:
         shutil.rmtree(txn, ignore_errors=True)  # nothing visible has changed yet
         _prune_empty_dirs(root, [f"{TXN_FILES}/-"])
