@@ -439,7 +439,7 @@ def _template(document: Document, crds: dict[tuple[str, str], bool]) -> Resource
         raise UserError.at(
             document.source,
             f"Secret {namespace}/{name} holds plaintext data: commit a SealedSecret, an "
-            "ExternalSecret or a SOPS-encrypted object instead (or annotate "
+            "ExternalSecret or a Secret with every value encrypted by SOPS instead (or annotate "
             f'{secrets.ALLOW_PLAINTEXT_SECRET}: "true" to accept the risk)',
         )
     _check_workload(document, group, kind)

@@ -1,8 +1,8 @@
 """Keeping credentials out of git: plaintext Secrets and credential-looking values.
 
-A Secret with `data` or `stringData` is refused unless the object opts in with the
-annotation `hubless.io/allow-plaintext-secret: "true"`. SealedSecrets, ExternalSecrets
-and SOPS-encrypted objects are not Secrets and pass. ConfigMap data and container env
+A Secret with `data` or `stringData` is refused unless SOPS encrypted every value or the
+object opts in with the annotation `hubless.io/allow-plaintext-secret: "true"`.
+SealedSecrets and ExternalSecrets are not Secrets and pass. ConfigMap data and container env
 values that look like private keys or cloud credentials are warned about, unless the
 object carries `hubless.io/allow-credentials: "true"`.
 """
@@ -35,9 +35,32 @@ def _annotation(template: ResourceTemplate, name: str) -> bool:
     return isinstance(annotations, dict) and annotations.get(name) == "true"
 
 
+# A value SOPS encrypted: ENC[<cipher>,data:...,iv:...,tag:...,type:...].
+_SOPS_VALUE = re.compile(r"ENC\[[A-Z0-9_]+,data:[^\]]*\]")
+
+
+def sops_encrypted(body: dict[str, Any]) -> bool:
+    """A Secret as `sops --encrypt` writes it: its `sops` metadata (with the MAC that
+    Flux's decryption checks) and every value of `data` and `stringData` encrypted. One
+    value left plain (an `unencrypted_regex` that matched it) makes it a plaintext Secret."""
+    sops = body.get("sops")
+    if not isinstance(sops, dict) or not isinstance(sops.get("mac"), str):
+        return False
+    for section in ("data", "stringData"):
+        values = body.get(section) or {}
+        if not isinstance(values, dict):
+            return False
+        if not all(isinstance(v, str) and _SOPS_VALUE.fullmatch(v) for v in values.values()):
+            return False
+    return True
+
+
 def plaintext_secret(body: dict[str, Any]) -> bool:
-    """A core/v1 Secret carrying values, without the opt-in annotation."""
+    """A core/v1 Secret carrying values, not encrypted by SOPS, without the opt-in
+    annotation."""
     if body.get("apiVersion") != "v1" or body.get("kind") != "Secret":
+        return False
+    if sops_encrypted(body):
         return False
     annotations = (body.get("metadata") or {}).get("annotations") or {}
     if isinstance(annotations, dict) and annotations.get(ALLOW_PLAINTEXT_SECRET) == "true":

@@ -40,8 +40,73 @@ def test_secret_opt_in_and_empty_secrets_pass() -> None:
     sealed = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db, namespace: shop}\nspec: {encryptedData: {a: AgB}}\n"
     assert load_fleet([SourceFile("templates/s.yaml", sealed)]).templates
     sops = SECRET % ("", "data: {a: 'ENC[AES256_GCM,data:x]'}\nsops: {version: 3.8.1}\n")
-    # A SOPS-encrypted Secret is still a Secret with data: it must opt in like any other.
+    # `sops` metadata without the MAC that decryption checks is not SOPS's output.
     assert "holds plaintext data" in load_error("templates/s.yaml", sops)
+
+
+# As `sops --encrypt --age ... secret.yaml` writes it (values shortened).
+SOPS_SECRET = """apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+type: Opaque
+data:
+  password: ENC[AES256_GCM,data:Tr7o2Aw=,iv:1T5nB0Jm2nA=,tag:Qx8N0kq6VQ==,type:str]
+stringData:
+  user: ENC[AES256_GCM,data:cm9vdA==,iv:9aQw0Zk=,tag:3bPoYk1w==,type:str]
+sops:
+  age:
+  - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+    enc: |
+      -----BEGIN AGE ENCRYPTED FILE-----
+      YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBy
+      -----END AGE ENCRYPTED FILE-----
+  lastmodified: "2026-12-01T10:00:00Z"
+  mac: ENC[AES256_GCM,data:p4Q0bH3k=,iv:Zk9w1Q=,tag:8xv0Q==,type:str]
+  encrypted_regex: ^(data|stringData)$
+  version: 3.9.1
+"""
+
+
+def test_a_secret_encrypted_by_sops_is_rendered_as_it_is(tmp_path: Path) -> None:
+    policy = (
+        "apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\n"
+        "metadata: {name: all}\nspec:\n  resourceSelectors:\n  - {apiVersion: v1, kind: Secret}\n"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "policies/c.yaml": cluster_yaml("one"),
+            "policies/p.yaml": policy,
+            "templates/s.yaml": SOPS_SECRET,
+        },
+    )
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    import yaml
+
+    written = yaml.safe_load((tmp_path / "rendered/one/shop/secret_db.yaml").read_text())
+    assert written == yaml.safe_load(SOPS_SECRET)  # metadata and MAC kept for decryption
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (
+            "  user: ENC[AES256_GCM,data:cm9vdA==,iv:9aQw0Zk=,tag:3bPoYk1w==,type:str]",
+            "  user: root",
+        ),
+        ("  mac: ENC[AES256_GCM,data:p4Q0bH3k=,iv:Zk9w1Q=,tag:8xv0Q==,type:str]\n", ""),
+        ("sops:\n", "sops-not:\n"),
+    ],
+    ids=["a value left plain", "no mac", "no sops metadata"],
+)
+def test_a_secret_sops_did_not_fully_encrypt_is_refused(change: tuple[str, str]) -> None:
+    text = SOPS_SECRET.replace(*change)
+    assert text != SOPS_SECRET
+    assert load_error("templates/s.yaml", text).startswith(
+        "templates/s.yaml:1: error: Secret shop/db holds plaintext data: commit a SealedSecret, "
+        "an ExternalSecret or a Secret with every value encrypted by SOPS instead"
+    )
 
 
 def test_overrides_cannot_smuggle_plaintext_into_a_secret() -> None:
