@@ -8,6 +8,7 @@ from hubless.errors import Problem, Source
 from hubless.kubeschema import Catalog, Version, is_builtin_group, parse_version, schema_version
 from hubless.model import Fleet, ResourceKey
 from hubless.results import Compiled
+from hubless.secrets import sops_encrypted
 
 
 class Report(NamedTuple):
@@ -39,6 +40,9 @@ def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | N
         for rendered in compiled.objects.get(cluster.name, []):
             body = rendered.body
             source = sources.get(rendered.key)
+            if sops_encrypted(body):
+                # What the API server gets once Flux has decrypted it: no `sops` metadata.
+                body = {k: v for k, v in body.items() if k != "sops"}
             found = catalog.check(body, version)
             api_version, kind = str(body.get("apiVersion")), str(body.get("kind"))
             where = f"{rendered.key} on cluster {cluster.name} (Kubernetes {version})"

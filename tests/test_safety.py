@@ -72,10 +72,13 @@ def test_a_secret_encrypted_by_sops_is_rendered_as_it_is(tmp_path: Path) -> None
         "apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\n"
         "metadata: {name: all}\nspec:\n  resourceSelectors:\n  - {apiVersion: v1, kind: Secret}\n"
     )
+    # A cluster with a Kubernetes version: the Secret is validated as the API server gets
+    # it once Flux has decrypted it (without the `sops` metadata).
+    versioned = cluster_yaml("one").replace("status:", "status:\n  kubernetesVersion: v1.30.2", 1)
     write_tree(
         tmp_path,
         {
-            "policies/c.yaml": cluster_yaml("one"),
+            "policies/c.yaml": versioned,
             "policies/p.yaml": policy,
             "templates/s.yaml": SOPS_SECRET,
         },
