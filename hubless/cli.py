@@ -19,12 +19,20 @@ from hubless.commands import merge as merge_command
 from hubless.commands import render as render_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
+from hubless.repository import check_fleet_repository
+
+
+def _fleet_repository(context: click.Context, parameter: click.Parameter, repo: Path) -> Path:
+    check_fleet_repository(repo)
+    return repo
+
 
 _REPO = click.option(
     "--repo",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=Path("."),
     show_default=True,
+    callback=_fleet_repository,
     help="The fleet repository: holds policies/, templates/ and rendered/.",
 )
 

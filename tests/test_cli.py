@@ -133,3 +133,18 @@ def test_help_is_useful(tmp_path: Path) -> None:
     result = run_hubless("render", "--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "--check" in result.stdout and "rendered/" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["render"], ["render", "--check"], ["validate"], ["merge"]])
+def test_a_folder_that_is_not_a_fleet_repository_is_refused_and_left_alone(
+    tmp_path: Path, command: list[str]
+) -> None:
+    write_tree(tmp_path, {"templates/app.yaml": "apiVersion: v1\nkind: ConfigMap\n"})
+    inside = tmp_path / "templates"  # where a user might run it by mistake
+    result = run_hubless(*command, cwd=inside)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: {inside.resolve()} is not a fleet repository: it holds neither policies/ nor "
+        "templates/ (run hubless in the folder that holds them, or give --repo)\n"
+    )
+    assert sorted(p.name for p in inside.iterdir()) == ["app.yaml"]  # nothing created
