@@ -320,3 +320,42 @@ def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[
         for data, line in built
         if data is not None
     ]
+
+
+# JSON Schema's type names, and Python's for loaded values, in the words of YAML users.
+_SCHEMA_WORDS = {"object": "map", "array": "list", "string": "string", "integer": "integer",
+                 "number": "number", "boolean": "boolean", "null": "null"}  # fmt: skip
+
+
+def yaml_type(value: Any) -> str:
+    """What a loaded value is, as a YAML user says it: null, boolean, integer, number,
+    string, list or map."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "map"
+    return type(value).__name__
+
+
+def _a(word: str) -> str:
+    if word == "null":
+        return word
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def type_mismatch(expected: Any, value: Any) -> str:
+    """`must be an integer or null, not a string`: a schema's `type` (one name or a list)
+    against the value found, in YAML users' words."""
+    names = expected if isinstance(expected, list) else [expected]
+    wanted = " or ".join(_a(_SCHEMA_WORDS.get(str(n), str(n))) for n in names)
+    return f"must be {wanted}, not {_a(yaml_type(value))}"

@@ -21,6 +21,7 @@ import jsonschema
 from referencing import Registry, Resource
 
 from hubless import bootstrap
+from hubless.documents import type_mismatch
 from hubless.kinds import group_of
 from hubless.model import ResourceTemplate
 
@@ -140,7 +141,11 @@ class Catalog:
             validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))
         ):
             field = ".".join(str(part) for part in error.absolute_path) or "(object)"
-            message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+            if error.validator == "type":
+                message = type_mismatch(error.validator_value, error.instance)
+            else:
+                message = error.message
+            message = message if len(message) <= 200 else message[:197] + "..."
             problems.append(Problem(field, message))
             if len(problems) == _MAX_ERRORS:
                 break

@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 
-from hubless.documents import Document
+from hubless.documents import Document, type_mismatch
 from hubless.errors import Problem, Source
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -328,7 +328,7 @@ def _describe(error: jsonschema.ValidationError) -> tuple[list[Any], str]:
         options = ", ".join(repr(v) for v in expected if v)
         return path, f"{instance!r} is not one of {options}"
     if error.validator == "type":
-        return path, f"must be of type {expected}, not {type(instance).__name__}"
+        return path, type_mismatch(expected, instance)
     return path, error.message
 
 

@@ -277,7 +277,7 @@ def test_resource_selector_validation(change: str, message: str | None) -> None:
         ),
         ("[{key: k, operator: Exists}]", "[{operator: Equal}]", "must be Exists when key is empty"),
         ("[{key: k, operator: Exists}]", "[{key: k, operator: Lt}]", "is not one of"),
-        ("clusterNames: [a]", "clusterNames: a", "clusterNames: must be of type array, not str"),
+        ("clusterNames: [a]", "clusterNames: a", "clusterNames: must be a list, not a string"),
         ("exclude: [b]", "exlude: [b]", "unknown field (did you mean 'exclude'?)"),
     ],
 )

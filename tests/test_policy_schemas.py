@@ -42,7 +42,7 @@ def test_every_schema_problem_of_a_document_is_reported_with_line_and_path() -> 
         "replicaScheduling, spreadConstraints, workloadAffinity",
         "policies/p.yaml:12: error: spec.placement.clusterTolerations[0].operator: 'Lt' is not one of 'Equal', 'Exists'",
         "policies/p.yaml:14: error: spec.placement.spreadConstraints[0].maxGroups: -2 is less than the minimum of 0",
-        "policies/p.yaml:5: error: spec.priority: must be of type integer, not str",
+        "policies/p.yaml:5: error: spec.priority: must be an integer, not a string",
         "policies/p.yaml:8: error: spec.resourceSelectors[0].knd: unknown field (did you mean 'kind'?); "
         "known fields: apiVersion, kind, labelSelector, name, namespace",
         "policies/p.yaml:7: error: spec.resourceSelectors[0]: missing required field 'kind'",
@@ -85,3 +85,26 @@ def test_example_policies_satisfy_their_schemas(path: str) -> None:
         items = document.data["items"] if document.data.get("kind") == "List" else [document.data]
         for item in items:
             jsonschema.validate(item, SCHEMAS[item["kind"]])
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("null", "null"),
+        ("'3'", "a string"),
+        ("[1]", "a list"),
+        ("{a: 1}", "a map"),
+        ("true", "a boolean"),
+    ],
+)
+def test_type_errors_speak_yaml(value: str, found: str) -> None:
+    text = (
+        "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\n"
+        "metadata: {name: p, namespace: shop}\n"
+        f"spec:\n  priority: {value}\n  resourceSelectors: [{{apiVersion: v1, kind: ConfigMap}}]\n"
+    )
+    with pytest.raises(UserError) as caught:
+        load_fleet([SourceFile("policies/p.yaml", text)])
+    assert [str(p) for p in caught.value.problems] == [
+        f"policies/p.yaml:5: error: spec.priority: must be an integer, not {found}"
+    ]
