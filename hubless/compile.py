@@ -84,6 +84,8 @@ class Decided:
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
     warnings: tuple[Problem, ...]
     errors: tuple[Problem, ...]  # reported with materialize's, so one run lists them all
+    # placed nowhere because their policy names a scheduler hubless does not run
+    other_scheduler: tuple[tuple[ResourceKey, PropagationPolicy], ...] = ()
 
 
 def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
@@ -143,9 +145,11 @@ def _bind(
     if synced and _auto_propagated_namespace(template):
         targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
         return Decision(Binding(template.key, template.source, None, targets), NAMESPACE_SYNC)
-    if not contest or contest[0].policy.scheduler_name != "default-scheduler":
+    if not contest:
         return None
     policy = contest[0].policy
+    if policy.scheduler_name != "default-scheduler":
+        raise _OtherScheduler(policy)
     if policy.scheduler is not None:
         try:
             result = policy.scheduler.schedule(template, fleet.clusters)
@@ -267,6 +271,13 @@ def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> li
     return warnings
 
 
+class _OtherScheduler(Exception):
+    """The winning policy names a scheduler hubless does not run (spec.schedulerName)."""
+
+    def __init__(self, policy: PropagationPolicy) -> None:
+        self.policy = policy
+
+
 @dataclass(frozen=True)
 class _Bound:
     """One scheduling pass over the fleet."""
@@ -275,6 +286,8 @@ class _Bound:
     skipped: list[ResourceKey]  # templates Karmada never propagates
     errors: list[Problem]
     warnings: list[Problem]  # references propagateDeps could not follow
+    # templates whose policy names another scheduler: nothing places them
+    other_scheduler: dict[ResourceKey, PropagationPolicy]
 
 
 def _bind_all(
@@ -287,6 +300,7 @@ def _bind_all(
     bound: dict[ResourceKey, Decision] = {}
     skipped: list[ResourceKey] = []
     problems = Problems()
+    elsewhere: dict[ResourceKey, PropagationPolicy] = {}
     for template in fleet.templates:
         if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
             skipped.append(template.key)
@@ -296,10 +310,13 @@ def _bind_all(
         except UserError as exc:
             problems.extend(exc)
             continue
+        except _OtherScheduler as other:
+            elsewhere[template.key] = other.policy
+            continue
         if decision is not None:
             bound[template.key] = decision
     warnings = _follow_dependencies(fleet, bound)
-    return _Bound(bound, skipped, problems.errors, warnings)
+    return _Bound(bound, skipped, problems.errors, warnings, elsewhere)
 
 
 def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
@@ -351,6 +368,7 @@ def decide(
         tuple(bound.skipped),
         tuple(warnings),
         tuple(errors),
+        tuple(bound.other_scheduler.items()),
     )
 
 
@@ -375,7 +393,7 @@ def _recipes(
     for template in fleet.templates:
         decision = bound.decisions.get(template.key)
         if decision is None:
-            if template.key not in skipped:
+            if template.key not in skipped and template.key not in bound.other_scheduler:
                 unmatched.append(template.key)
             continue
         decisions.append(decision)
@@ -448,7 +466,14 @@ def materialize(
         if cluster.gitops and cluster.name in objects:
             objects[cluster.name].extend(_bootstrap_objects(cluster))
     problems.raise_if_any()
-    return Compiled(objects, decided.decisions, decided.unmatched, decided.skipped, tuple(warnings))
+    return Compiled(
+        objects,
+        decided.decisions,
+        decided.unmatched,
+        decided.skipped,
+        tuple(warnings),
+        decided.other_scheduler,
+    )
 
 
 # The API server refuses a ConfigMap or Secret over 1 MiB, and GitOps tools fail to apply

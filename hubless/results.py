@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from hubless.errors import Problem, Source
 from hubless.match import Contender
-from hubless.model import Binding, ResourceKey
+from hubless.model import Binding, PropagationPolicy, ResourceKey
 from hubless.overriders import Change
 from hubless.scheduler import Schedule
 
@@ -59,6 +59,8 @@ class Compiled:
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
     warnings: tuple[Problem, ...] = ()
+    # placed nowhere because their policy names a scheduler hubless does not run
+    other_scheduler: tuple[tuple[ResourceKey, PropagationPolicy], ...] = ()
 
     def decision_for(self, key: ResourceKey) -> Decision | None:
         return next((d for d in self.decisions if d.binding.resource == key), None)

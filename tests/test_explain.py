@@ -203,3 +203,41 @@ def test_inventory_warnings(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "cluster bare has no status.apiEnablements" in result.stderr
     assert "cluster bare is not Ready" in result.stderr
+
+
+OTHER_SCHEDULER = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  schedulerName: my-scheduler
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}]
+  placement: {}
+"""
+
+
+def test_a_policy_naming_another_scheduler_is_named_not_missed(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": CLUSTERS,
+            "policies/policies.yaml": OTHER_SCHEDULER,
+            "templates/web.yaml": DEPLOYMENT,
+        },
+    )
+    rendered = run_hubless("render", cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    warning = (
+        "policies/policies.yaml:1: warning: PropagationPolicy/shop/web matches "
+        "Deployment.apps/shop/web but names schedulerName 'my-scheduler': hubless runs only "
+        "Karmada's default-scheduler, so it goes to no cluster"
+    )
+    assert warning in rendered.stderr.splitlines()
+    assert "match no propagation policy" not in rendered.stderr
+    explained = run_hubless("explain", "Deployment/shop/web", "-o", "json", cwd=tmp_path)
+    data = json.loads(explained.stdout)
+    assert data["propagated"] is False
+    assert data["reason"] == (
+        "PropagationPolicy/shop/web (policies/policies.yaml:1) matches it but names "
+        "schedulerName 'my-scheduler': hubless runs only Karmada's default-scheduler"
+    )

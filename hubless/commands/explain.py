@@ -51,8 +51,14 @@ def report(
     decision: Decision | None = compiled.decision_for(template.key)
     result = _empty(template, decision)
     if decision is None:
+        other = dict(compiled.other_scheduler).get(template.key)
         if template.key in compiled.skipped:
             result["reason"] = "Karmada never propagates objects of this kind or namespace"
+        elif other is not None:
+            result["reason"] = (
+                f"{other.ref} ({other.source}) matches it but names schedulerName "
+                f"{other.scheduler_name!r}: hubless runs only Karmada's default-scheduler"
+            )
         else:
             result["reason"] = "no propagation policy matches it"
         for name in cluster_names:

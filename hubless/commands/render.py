@@ -30,6 +30,15 @@ def _waiting() -> None:
 
 def _note_unmatched(rendering: Rendering) -> None:
     assert rendering.compiled is not None
+    for key, policy in rendering.compiled.other_scheduler:
+        _print(
+            Problem.warning(
+                policy.source,
+                f"{policy.ref} matches {key} but names schedulerName "
+                f"{policy.scheduler_name!r}: hubless runs only Karmada's default-scheduler, so "
+                "it goes to no cluster",
+            )
+        )
     if rendering.compiled.unmatched:
         count = len(rendering.compiled.unmatched)
         noun = "template matches" if count == 1 else "templates match"
