@@ -26,6 +26,7 @@ from hubless.compile import compile_fleet, decide, materialize
 from hubless.dialects import inventory_warnings
 from hubless.errors import Problem, Source, UserError
 from hubless.git import sources_at
+from hubless.inventory import unknown_cluster_warnings
 from hubless.load import SourceFile, load_fleet, read_sources
 from hubless.model import Fleet
 from hubless.repository import RENDERED_DIR
@@ -60,7 +61,7 @@ def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore
     ):
         return Rendering(Strategy.UNCHANGED, TreeChange())
     fleet = load_fleet(files)
-    for warning in inventory_warnings(fleet):
+    for warning in [*inventory_warnings(fleet), *unknown_cluster_warnings(fleet)]:
         report(warning)
     record = read_record(repo)
     if not rebalance and stored is not None:
@@ -104,7 +105,7 @@ def compile_repo(
     compile it, nothing skipped."""
     if fleet is None:
         fleet = load_fleet(read_sources(repo))
-    for warning in inventory_warnings(fleet):
+    for warning in [*inventory_warnings(fleet), *unknown_cluster_warnings(fleet)]:
         report(warning)
     compiled = compile_fleet(
         fleet, _previous(read_record(repo)), rebalance=rebalance, until_stable=True, trace=trace
