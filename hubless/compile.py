@@ -86,6 +86,8 @@ class Decided:
     errors: tuple[Problem, ...]  # reported with materialize's, so one run lists them all
     # placed nowhere because their policy names a scheduler hubless does not run
     other_scheduler: tuple[tuple[ResourceKey, PropagationPolicy], ...] = ()
+    # placed nowhere because their policy waits for override policies (the warning says)
+    held: tuple[tuple[ResourceKey, Problem], ...] = ()
 
 
 def _auto_propagated_namespace(template: ResourceTemplate) -> bool:
@@ -150,6 +152,7 @@ def _bind(
     policy = contest[0].policy
     if policy.scheduler_name != "default-scheduler":
         raise _OtherScheduler(policy)
+    _check_dependent_overrides(policy, template, fleet)
     if policy.scheduler is not None:
         try:
             result = policy.scheduler.schedule(template, fleet.clusters)
@@ -271,6 +274,39 @@ def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> li
     return warnings
 
 
+def _check_dependent_overrides(
+    policy: PropagationPolicy, template: ResourceTemplate, fleet: Fleet
+) -> None:
+    """Karmada holds a policy's propagation until every OverridePolicy it names in
+    spec.dependentOverrides exists (ClusterOverridePolicies for a cluster-wide policy)."""
+    if not policy.dependent_overrides:
+        return
+    present = {
+        p.ref.name
+        for p in fleet.override_policies
+        if p.cluster_scoped == policy.cluster_scoped
+        and (policy.cluster_scoped or p.ref.namespace == policy.ref.namespace)
+    }
+    missing = [name for name in policy.dependent_overrides if name not in present]
+    if missing:
+        kind = "ClusterOverridePolicy" if policy.cluster_scoped else "OverridePolicy"
+        listed = ", ".join(repr(name) for name in missing)
+        raise _Held(
+            Problem.warning(
+                policy.source,
+                f"{policy.ref} waits for {kind} {listed} (spec.dependentOverrides), which does "
+                f"not exist: {template.key} goes to no cluster until it does, as in Karmada",
+            )
+        )
+
+
+class _Held(Exception):
+    """Karmada would hold the template's propagation (a warning says why)."""
+
+    def __init__(self, warning: Problem) -> None:
+        self.warning = warning
+
+
 class _OtherScheduler(Exception):
     """The winning policy names a scheduler hubless does not run (spec.schedulerName)."""
 
@@ -288,6 +324,8 @@ class _Bound:
     warnings: list[Problem]  # references propagateDeps could not follow
     # templates whose policy names another scheduler: nothing places them
     other_scheduler: dict[ResourceKey, PropagationPolicy]
+    # templates whose policy waits for override policies that do not exist, and why
+    held: dict[ResourceKey, Problem]
 
 
 def _bind_all(
@@ -301,6 +339,7 @@ def _bind_all(
     skipped: list[ResourceKey] = []
     problems = Problems()
     elsewhere: dict[ResourceKey, PropagationPolicy] = {}
+    held: dict[ResourceKey, Problem] = {}
     for template in fleet.templates:
         if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
             skipped.append(template.key)
@@ -313,10 +352,13 @@ def _bind_all(
         except _OtherScheduler as other:
             elsewhere[template.key] = other.policy
             continue
+        except _Held as waiting:
+            held[template.key] = waiting.warning
+            continue
         if decision is not None:
             bound[template.key] = decision
-    warnings = _follow_dependencies(fleet, bound)
-    return _Bound(bound, skipped, problems.errors, warnings, elsewhere)
+    warnings = [*held.values(), *_follow_dependencies(fleet, bound)]
+    return _Bound(bound, skipped, problems.errors, warnings, elsewhere, held)
 
 
 def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
@@ -369,6 +411,7 @@ def decide(
         tuple(warnings),
         tuple(errors),
         tuple(bound.other_scheduler.items()),
+        tuple(bound.held.items()),
     )
 
 
@@ -393,7 +436,11 @@ def _recipes(
     for template in fleet.templates:
         decision = bound.decisions.get(template.key)
         if decision is None:
-            if template.key not in skipped and template.key not in bound.other_scheduler:
+            if not (
+                template.key in skipped
+                or template.key in bound.other_scheduler
+                or template.key in bound.held
+            ):
                 unmatched.append(template.key)
             continue
         decisions.append(decision)
@@ -473,6 +520,7 @@ def materialize(
         decided.skipped,
         tuple(warnings),
         decided.other_scheduler,
+        decided.held,
     )
 
 

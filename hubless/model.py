@@ -181,6 +181,8 @@ class PropagationPolicy:
     priority: int = 0
     propagate_deps: bool = False
     scheduler_name: str = "default-scheduler"
+    # (Cluster)OverridePolicies that must exist before Karmada propagates what this selects
+    dependent_overrides: tuple[str, ...] = ()
     dialect: str = KARMADA
     scheduler: DialectScheduler | None = field(default=None, compare=False)
 

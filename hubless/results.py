@@ -61,6 +61,8 @@ class Compiled:
     warnings: tuple[Problem, ...] = ()
     # placed nowhere because their policy names a scheduler hubless does not run
     other_scheduler: tuple[tuple[ResourceKey, PropagationPolicy], ...] = ()
+    # placed nowhere because their policy waits for override policies (the warning says)
+    held: tuple[tuple[ResourceKey, Problem], ...] = ()
 
     def decision_for(self, key: ResourceKey) -> Decision | None:
         return next((d for d in self.decisions if d.binding.resource == key), None)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from hubless.compile import compile_fleet
 from hubless.errors import UserError
 from hubless.load import SourceFile, load_fleet
-from tests.conftest import cluster_yaml
+from tests.conftest import cluster_yaml, run_hubless, write_tree
 
 CONFIGMAP = """
 apiVersion: v1
@@ -136,3 +138,56 @@ def test_a_patch_that_cannot_apply_names_policy_rule_cluster_and_resource(bad: s
         "cannot override ConfigMap/shop/app for cluster two: "
     )
     assert "{" not in problem.message  # no dump of the whole object
+
+
+HELD_POLICY = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: web}]
+  dependentOverrides: [tune]
+  placement: {clusterAffinity: {clusterNames: [one]}}
+"""
+TUNE = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: tune, namespace: shop}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: web}]
+  overrideRules:
+  - overriders: {labelsOverrider: [{operator: add, value: {tuned: "yes"}}]}
+"""
+
+
+def test_a_policy_waits_for_its_dependent_overrides_as_in_karmada(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "policies/c.yaml": cluster_yaml("one"),
+            "policies/p.yaml": HELD_POLICY,
+            "templates/web.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: shop}\n",
+        },
+    )
+    held = run_hubless("render", cwd=tmp_path)
+    assert held.returncode == 0, held.stderr
+    warning = (
+        "policies/p.yaml:1: warning: PropagationPolicy/shop/web waits for OverridePolicy "
+        "'tune' (spec.dependentOverrides), which does not exist: ConfigMap/shop/web goes to no "
+        "cluster until it does, as in Karmada"
+    )
+    assert warning in held.stderr.splitlines()
+    assert "match no propagation policy" not in held.stderr
+    assert not (tmp_path / "rendered/one/shop").exists()
+    explained = json.loads(
+        run_hubless("explain", "ConfigMap/shop/web", "-o", "json", cwd=tmp_path).stdout
+    )
+    assert explained["reason"] == warning.split(": warning: ", 1)[1] + " (policies/p.yaml:1)"
+    write_tree(tmp_path, {"policies/tune.yaml": TUNE})  # the override policy arrives
+    placed = run_hubless("render", cwd=tmp_path)
+    assert placed.returncode == 0, placed.stderr
+    assert "dependentOverrides" not in placed.stderr
+    assert (tmp_path / "rendered/one/shop/configmap_web.yaml").read_text() == (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: shop\n"
+        "  labels:\n    tuned: 'yes'\n"
+    )

@@ -52,8 +52,11 @@ def report(
     result = _empty(template, decision)
     if decision is None:
         other = dict(compiled.other_scheduler).get(template.key)
+        held = dict(compiled.held).get(template.key)
         if template.key in compiled.skipped:
             result["reason"] = "Karmada never propagates objects of this kind or namespace"
+        elif held is not None:
+            result["reason"] = f"{held.message} ({held.source})"
         elif other is not None:
             result["reason"] = (
                 f"{other.ref} ({other.source}) matches it but names schedulerName "

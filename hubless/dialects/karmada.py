@@ -531,6 +531,7 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
             for s in selectors
         ),
         scheduler_name=spec.text("schedulerName", default="default-scheduler"),
+        dependent_overrides=spec.strings("dependentOverrides"),
     )
 
 
