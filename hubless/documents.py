@@ -263,7 +263,7 @@ class _Builder:
             return
         if frame.key is _NO_KEY:
             if isinstance(value, dict | list):
-                raise self.error(line, "a mapping key must be a scalar")
+                raise self.error(line, "a map key must be a scalar")
             frame.key = _MERGE if merge_key else _key_text(value)
             frame.key_line = line
             return
@@ -284,9 +284,7 @@ class _Builder:
                 sources = value if isinstance(value, list) else [value]
                 for source in sources:
                     if not isinstance(source, dict):
-                        raise self.error(
-                            line, "a merge key '<<' needs a mapping or a list of mappings"
-                        )
+                        raise self.error(line, "a merge key '<<' needs a map or a list of maps")
                     for key, item in source.items():
                         container.setdefault(key, item)
         if self.track_lines:
@@ -351,6 +349,11 @@ def _a(word: str) -> str:
     if word == "null":
         return word
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def a_yaml_type(value: Any) -> str:
+    """`a string`, `an integer`, `null`: what a value is, with its article."""
+    return _a(yaml_type(value))
 
 
 def type_mismatch(expected: Any, value: Any) -> str:

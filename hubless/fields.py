@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hubless.documents import Document
+from hubless.documents import Document, a_yaml_type
 from hubless.errors import Source, UserError
 
 
@@ -62,7 +62,7 @@ class Fields:
                 raise self.error(None, f"missing required field {key!r}")
             return default
         if not isinstance(value, str):
-            raise self.error(key, f"must be a string, not {_type_name(value)}")
+            raise self.error(key, f"must be a string, not {a_yaml_type(value)}")
         return value
 
     def enum(self, key: str, choices: Iterable[str], *, default: str = "") -> str:
@@ -78,7 +78,7 @@ class Fields:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(key, f"must be an integer, not {_type_name(value)}")
+            raise self.error(key, f"must be an integer, not {a_yaml_type(value)}")
         return value
 
     def flag(self, key: str, *, default: bool = False) -> bool:
@@ -86,7 +86,7 @@ class Fields:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.error(key, f"must be true or false, not {_type_name(value)}")
+            raise self.error(key, f"must be true or false, not {a_yaml_type(value)}")
         return value
 
     def section(self, key: str) -> Fields | None:
@@ -94,7 +94,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise self.error(key, f"must be a mapping, not {_type_name(value)}")
+            raise self.error(key, f"must be a map, not {a_yaml_type(value)}")
         return Fields(self.document, value, self.child_path(key))
 
     def string_map(self, key: str) -> dict[str, str]:
@@ -103,7 +103,7 @@ class Fields:
             return {}
         for name, value in child.mapping.items():
             if not isinstance(value, str):
-                raise child.error(name, f"must be a string, not {_type_name(value)}")
+                raise child.error(name, f"must be a string, not {a_yaml_type(value)}")
         return dict(child.mapping)
 
     def items(self, key: str) -> list[Any]:
@@ -111,7 +111,7 @@ class Fields:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.error(key, f"must be a list, not {_type_name(value)}")
+            raise self.error(key, f"must be a list, not {a_yaml_type(value)}")
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
@@ -126,7 +126,7 @@ class Fields:
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 raise self.at_index(key, index).error(
-                    None, f"must be a mapping, not {_type_name(item)}"
+                    None, f"must be a map, not {a_yaml_type(item)}"
                 )
             yield Fields(self.document, item, f"{self.child_path(key)}[{index}]")
 
@@ -136,17 +136,3 @@ class Fields:
         line = self.document.line_of(items, index)
         stand_in = Document({}, Source(self.document.source.path, line))
         return Fields(stand_in, {}, f"{self.child_path(key)}[{index}]")
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "null"

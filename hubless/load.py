@@ -304,7 +304,7 @@ def _generate(file: SourceFile, context: dict[str, Any]) -> str:
 def _header(document: Document) -> tuple[str, str]:
     data = document.data
     if not isinstance(data, dict):
-        raise UserError.at(document.source, "a document must be a mapping (a Kubernetes object)")
+        raise UserError.at(document.source, "a document must be a map (a Kubernetes object)")
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not api_version:
         raise UserError.at(document.source, "missing apiVersion")

@@ -95,7 +95,7 @@ class Flaw(NamedTuple):
 
 def _shown(value: Any) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return "a map"
     if isinstance(value, list) and len(value) > 3:
         return "a list"
     return json.dumps(value)
@@ -121,7 +121,7 @@ def flaws(group: str, kind: str, body: dict[str, Any]) -> list[Flaw]:
     steps = _POD_TEMPLATES.get((group, kind))
     if steps is not None and mapping_at(body, steps) is None:
         where = ".".join(steps)
-        found.append(Flaw(steps, f"{kind} has no pod template: {where} must be a mapping"))
+        found.append(Flaw(steps, f"{kind} has no pod template: {where} must be a map"))
     return found
 
 
@@ -154,7 +154,7 @@ def mapping_at(body: dict[str, Any], steps: Iterable[str]) -> dict[str, Any] | N
 
 
 def pod_spec(group: str, kind: str, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The pod spec of a kind Karmada's interpreter reads one from, when it is a mapping."""
+    """The pod spec of a kind Karmada's interpreter reads one from, when it is a map."""
     steps = _INTERPRETED.get((group, kind))
     return mapping_at(body, steps) if steps is not None else None
 

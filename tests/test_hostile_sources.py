@@ -303,8 +303,7 @@ def test_workload_errors_fail_the_render_and_validate(repo: Path) -> None:
     )  # fmt: skip
     expected = [
         "templates/d.yaml:5: error: spec.replicas must be an integer from 0 to 2147483647, not -3",
-        "templates/e.yaml:4: error: Deployment has no pod template: spec.template must be a "
-        "mapping",
+        "templates/e.yaml:4: error: Deployment has no pod template: spec.template must be a map",
     ]
     assert refused(render(repo)) == expected
     validate = subprocess.run(
@@ -334,7 +333,7 @@ def test_a_workload_needs_a_pod_template(
     kind: str, api: str, spec: str, line: int, field: str
 ) -> None:
     assert load_error(workload(kind, spec, api)) == [
-        f"templates/w.yaml:{line}: error: {kind} has no pod template: {field} must be a mapping"
+        f"templates/w.yaml:{line}: error: {kind} has no pod template: {field} must be a map"
     ]
 
 
@@ -342,7 +341,7 @@ def test_a_workload_without_a_spec_has_no_pod_template() -> None:
     sources = workload("Deployment", "")
     sources[1] = SourceFile(sources[1].path, sources[1].text.replace("spec:\n", ""))
     assert load_error(sources) == [
-        "templates/w.yaml:2: error: Deployment has no pod template: spec.template must be a mapping"
+        "templates/w.yaml:2: error: Deployment has no pod template: spec.template must be a map"
     ]
 
 

@@ -39,7 +39,7 @@ def convert(repo: Path, out: Path) -> int:
             continue
         for document in parsed:
             if not isinstance(document.data, dict):
-                problems.add(document.source, "a document must be a mapping (a Kubernetes object)")
+                problems.add(document.source, "a document must be a map (a Kubernetes object)")
                 continue
             items = document.data.get("items")
             if document.data.get("kind") == "List" and isinstance(items, list):

@@ -123,7 +123,7 @@ def unwrap(document: Document, configs: Mapping[str, TypeConfig]) -> FederatedOb
         raise top.error("kind", f"propagation of {federated_kind} is Disabled ({config.source})")
     template = spec.raw("template") or {}
     if not isinstance(template, dict):
-        raise spec.error("template", "must be a mapping")
+        raise spec.error("template", "must be a map")
     api_version, kind, namespaced = _target(federated_kind, template, configs)
     if not api_version:
         raise top.error(
