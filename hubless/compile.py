@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from hubless import bootstrap, kinds, workloads
 from hubless.dependencies import Resolver, references, union_clusters
 from hubless.dialects import dialect_for
-from hubless.errors import Problem, Problems, UserError
+from hubless.errors import Problem, Problems, UserError, grouped_by_cluster
 from hubless.match import OverridePolicyIndex, rank_propagation_policies
 from hubless.model import (
     DIVIDED,
@@ -512,6 +512,7 @@ def materialize(
     for cluster in fleet.clusters:
         if cluster.gitops and cluster.name in objects:
             objects[cluster.name].extend(_bootstrap_objects(cluster))
+    problems.items = grouped_by_cluster(problems.items)
     problems.raise_if_any()
     return Compiled(
         objects,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -75,3 +76,40 @@ class Problems:
         errors = self.errors
         if errors:
             raise UserError(errors)
+
+
+_FOR_CLUSTER = re.compile(r"for cluster ([a-z0-9][-a-z0-9.]*)")
+
+
+def grouped_by_cluster(problems: Iterable[Problem]) -> list[Problem]:
+    """One message per problem: the same problem on several clusters (an override rule that
+    fails on each) becomes one line naming them all, where the first stood."""
+    grouped: dict[tuple[Source | None, str, str], list[str]] = {}
+    order: list[tuple[Source | None, str, str]] = []
+    for problem in problems:
+        found = list(_FOR_CLUSTER.finditer(problem.message))
+        if len(found) != 1:
+            key = (problem.source, problem.severity, problem.message)
+            cluster = ""
+        else:
+            match = found[0]
+            key = (
+                problem.source,
+                problem.severity,
+                problem.message[: match.start()] + "\0" + problem.message[match.end() :],
+            )
+            cluster = match.group(1)
+        if key not in grouped:
+            grouped[key] = []
+            order.append(key)
+        if cluster and cluster not in grouped[key]:
+            grouped[key].append(cluster)
+    result = []
+    for key in order:
+        source, severity, message = key
+        clusters = grouped[key]
+        if "\0" in message:
+            noun = "cluster" if len(clusters) == 1 else "clusters"
+            message = message.replace("\0", f"for {noun} {', '.join(clusters)}")
+        result.append(Problem(source, message, severity))
+    return result

@@ -191,3 +191,40 @@ def test_a_policy_waits_for_its_dependent_overrides_as_in_karmada(tmp_path: Path
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: shop\n"
         "  labels:\n    tuned: 'yes'\n"
     )
+
+
+FAILING_EVERYWHERE = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {name: broken}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+  overrideRules:
+  - overriders:
+      plaintext: [{path: /data/missing, operator: replace, value: x}]
+"""
+
+
+def test_a_rule_failing_on_many_clusters_is_one_message(tmp_path: Path) -> None:
+    everywhere = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: all}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+"""
+    write_tree(
+        tmp_path,
+        {
+            "policies/c.yaml": "---\n".join(cluster_yaml(n) for n in ("east", "north", "west")),
+            "policies/p.yaml": everywhere,
+            "policies/o.yaml": FAILING_EVERYWHERE,
+            "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\ndata: {a: b}\n",
+        },
+    )
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1, errors
+    assert "for clusters east, north, west: " in errors[0]
+    assert errors[0].startswith("policies/o.yaml:8: error: ClusterOverridePolicy/broken ")
