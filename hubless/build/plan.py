@@ -19,7 +19,7 @@ from hubless.build.reuse import Digests, render_changed_clusters
 from hubless.build.state.hashes import disk_digest, tree_digest
 from hubless.build.state.manifest import Manifest, read_manifest
 from hubless.build.state.paths import MANIFEST
-from hubless.build.state.record import PlacementRecord, Previous, read_record, record_at
+from hubless.build.state.record import PlacementRecord, previous_of, read_record, record_at
 from hubless.build.state.transaction import TreeChange, compare
 from hubless.build.tree import desired_tree
 from hubless.compile import compile_fleet, decide, materialize
@@ -69,7 +69,7 @@ def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore
             rendering = shortcut(rendered, fleet, sources, stored, record)
             if rendering is not None:
                 return rendering
-    decided = decide(fleet, _previous(record), rebalance=rebalance, until_stable=True)
+    decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided)
     for warning in compiled.warnings:
         report(warning)
@@ -81,10 +81,6 @@ def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore
     )
     tree[MANIFEST] = manifest.to_bytes()
     return Rendering(Strategy.FULL, compare(rendered, tree), compiled, fleet)
-
-
-def _previous(record: PlacementRecord | None) -> Previous:
-    return record.previous if record is not None else {}
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ def compile_repo(
     for warning in [*inventory_warnings(fleet), *unknown_cluster_warnings(fleet)]:
         report(warning)
     compiled = compile_fleet(
-        fleet, _previous(read_record(repo)), rebalance=rebalance, until_stable=True, trace=trace
+        fleet, previous_of(read_record(repo)), rebalance=rebalance, until_stable=True, trace=trace
     )
     return Compilation(fleet, compiled)
 
@@ -118,7 +114,7 @@ def tree_at(repo: Path, ref: str) -> dict[str, bytes]:
     try:
         files: list[SourceFile] = sources_at(repo, ref)
         fleet = load_fleet(files)
-        compiled = compile_fleet(fleet, _previous(record_at(repo, ref)), until_stable=True)
+        compiled = compile_fleet(fleet, previous_of(record_at(repo, ref)), until_stable=True)
         return desired_tree(compiled)
     except UserError as exc:
         # Name the revision, so a broken base is not mistaken for the work tree.

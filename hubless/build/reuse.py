@@ -27,7 +27,7 @@ from hubless.build.result import Rendering, Strategy
 from hubless.build.state.hashes import digest_of, hashing
 from hubless.build.state.manifest import Manifest
 from hubless.build.state.paths import MANIFEST, cluster_of
-from hubless.build.state.record import PlacementRecord
+from hubless.build.state.record import PlacementRecord, previous_of
 from hubless.build.state.transaction import compare_paths
 from hubless.build.tree import desired_tree
 from hubless.compile import Decided, decide, materialize
@@ -178,8 +178,7 @@ def render_changed_clusters(
         if stored.template_bodies.get(str(t.key)) != bodies[str(t.key)]
     )
     with hashing(rendered) as hashed:
-        previous = record.previous if record is not None else {}
-        decided = decide(fleet, previous, until_stable=True)
+        decided = decide(fleet, previous_of(record), until_stable=True)
         digests = Digests.of(decided)
         cluster_digests = digests.clusters()
         reused = {

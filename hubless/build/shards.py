@@ -25,7 +25,7 @@ from hubless.build.reuse import Digests
 from hubless.build.state.hashes import remember, tree_digest
 from hubless.build.state.lock import locked
 from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS, cluster_of, is_meta
-from hubless.build.state.record import read_record
+from hubless.build.state.record import previous_of, read_record
 from hubless.build.state.transaction import TreeChange, apply, compare
 from hubless.build.tree import desired_tree
 from hubless.compile import decide, materialize
@@ -221,9 +221,7 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     fleet = load_fleet(files)
     own = members((c.name for c in fleet.clusters), index, count)
     record = read_record(repo)
-    decided = decide(
-        fleet, record.previous if record else {}, rebalance=rebalance, until_stable=True
-    )
+    decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided, own)
     tree = desired_tree(compiled)
     # The digests cover the whole fleet (every shard decides everything): the merge keeps them.

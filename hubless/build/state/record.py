@@ -186,6 +186,11 @@ def _entry(item: dict[str, Any]) -> RecordEntry:
     )
 
 
+def previous_of(record: PlacementRecord | None) -> Previous:
+    """The placement a render starts from: the record's, or none on a first render."""
+    return record.previous if record is not None else {}
+
+
 def read_record(repo: Path) -> PlacementRecord | None:
     """The last placement record: the work tree's, else the committed one, else none."""
     relative = f"{RENDERED_DIR}/{RECORD}"
