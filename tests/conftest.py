@@ -15,6 +15,25 @@ from hubless.documents import parse_documents
 from hubless.serialize import dump
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _git_identity() -> None:
+    """Tests commit with git: give them an identity and no user or system configuration.
+
+    A fresh machine has no user.name, and a developer's configuration (commit signing,
+    hooks, init.defaultBranch) must not change what the tests see.
+    """
+    os.environ.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "hubless tests",
+            "GIT_AUTHOR_EMAIL": "tests@hubless.invalid",
+            "GIT_COMMITTER_NAME": "hubless tests",
+            "GIT_COMMITTER_EMAIL": "tests@hubless.invalid",
+        }
+    )
+
+
 def write_tree(root: Path, files: Mapping[str, str]) -> None:
     for relative, text in files.items():
         path = root / relative
