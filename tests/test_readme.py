@@ -25,3 +25,14 @@ def test_a_readme_example_prints_what_it_shows(command: str, shown: str) -> None
     result = run_hubless(*shlex.split(command)[1:], cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout == shown
+
+
+def test_ci_runs_the_readme_quick_start() -> None:
+    """CI installs and tests exactly as the README's quick start says."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    (tests,) = [line for line in quick_start.splitlines() if "pytest" in line]
+    commands = [command.strip() for command in tests.split("#", 1)[0].split("&&")]
+    assert commands == ["python3 tools/install.py dev", ".venv/bin/python -m pytest"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci.index(commands[0]) < ci.index(commands[1])
