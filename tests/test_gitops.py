@@ -269,9 +269,17 @@ def test_bootstrap_output_is_schema_valid(tmp_path: Path, flavour: str) -> None:
         assert spec["source"]["path"] == "rendered/beta" and spec["source"]["directory"] == {
             "recurse": True
         }
-        assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+        # allowEmpty: auto-sync prunes the last objects of a folder emptied to its marker.
+        assert spec["syncPolicy"]["automated"] == {
+            "prune": True,
+            "selfHeal": True,
+            "allowEmpty": True,
+        }
         annotations = documents[0]["metadata"]["annotations"]
         assert annotations == {"argocd.argoproj.io/manifest-generate-paths": "/rendered/beta"}
+    if flavour == "central":
+        automated = documents[0]["spec"]["template"]["spec"]["syncPolicy"]["automated"]
+        assert automated == {"prune": True, "selfHeal": True, "allowEmpty": True}
     if flavour == "flux":
         assert (
             documents[1]["spec"]["path"] == "./rendered/beta"
