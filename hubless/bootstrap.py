@@ -2,10 +2,14 @@
 
 Argo CD: an Application in directory mode (recurse), syncing automatically with prune and
 self-heal and server-side apply, its manifest-generate-paths annotation set to the
-cluster's folder so other clusters' commits do not refresh it. Flux: a GitRepository
-whose `ignore` trims the artifact to the cluster's folder, and a Kustomization (prune,
-wait). For a central Argo CD that pushes: an ApplicationSet with a git directory
-generator over rendered/*, one Application per cluster folder, destination by name.
+cluster's folder so other clusters' commits do not refresh it. It allows an empty sync:
+otherwise auto-sync refuses a sync that would prune every live object, and a cluster whose
+folder was emptied (only its marker left, hubless.build.layout) would keep its last
+objects. Flux: a GitRepository whose `ignore` trims the artifact to the cluster's folder,
+and a Kustomization (prune, wait); Flux builds a folder without manifests to nothing and
+prunes, so it needs no option. For a central Argo CD that pushes: an ApplicationSet with
+a git directory generator over rendered/*, one Application per cluster folder,
+destination by name.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ REPO_URL_ANNOTATION = "hubless.io/repo-url"
 REVISION_ANNOTATION = "hubless.io/revision"
 NAME = "hubless-fleet"
 _SYNC_POLICY = {
-    "automated": {"prune": True, "selfHeal": True},
+    "automated": {"prune": True, "selfHeal": True, "allowEmpty": True},
     "syncOptions": ["ServerSideApply=true"],
 }
 
@@ -152,7 +156,13 @@ _SOURCE = _obj(
 )
 _SYNC = _obj(
     {
-        "automated": _obj({"prune": {"type": "boolean"}, "selfHeal": {"type": "boolean"}}),
+        "automated": _obj(
+            {
+                "prune": {"type": "boolean"},
+                "selfHeal": {"type": "boolean"},
+                "allowEmpty": {"type": "boolean"},
+            }
+        ),
         "syncOptions": {"type": "array", "items": _STR},
     }
 )

@@ -54,7 +54,8 @@ def test_render_summary(tmp_path: Path) -> None:
     small_fleet(tmp_path)
     result = run_hubless("render", "--repo", str(tmp_path), cwd=tmp_path.parent)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "rendered 2 clusters, 2 objects: 5 files added, 0 changed, 0 removed\n"
+    # Files: 2 objects, each cluster folder's marker, the record, its .gitignore, the manifest.
+    assert result.stdout == "rendered 2 clusters, 2 objects: 7 files added, 0 changed, 0 removed\n"
 
 
 @pytest.mark.parametrize(

@@ -190,8 +190,9 @@ def test_render_commit(fleet_repo: tuple[Path, git.Repo]) -> None:
     assert result.returncode == 0, result.stderr
     assert "committed" in result.stdout
     message = repository.head.commit.message
-    assert message.splitlines()[0] == "hubless: render 3 clusters (+3 ~0 -0)"
-    assert message.splitlines()[2:] == ["alpha: +1 ~0 -0", "beta: +1 ~0 -0", "gamma: +1 ~0 -0"]
+    # Each new cluster folder: its ConfigMap and its marker.
+    assert message.splitlines()[0] == "hubless: render 3 clusters (+6 ~0 -0)"
+    assert message.splitlines()[2:] == ["alpha: +2 ~0 -0", "beta: +2 ~0 -0", "gamma: +2 ~0 -0"]
     files = sorted(repository.head.commit.stats.files)
     assert all(str(f).startswith("rendered/") for f in files) and "notes.txt" not in files
     assert "notes.txt" in repository.git.diff("--cached", "--name-only")  # still staged
@@ -268,9 +269,17 @@ def test_bootstrap_output_is_schema_valid(tmp_path: Path, flavour: str) -> None:
         assert spec["source"]["path"] == "rendered/beta" and spec["source"]["directory"] == {
             "recurse": True
         }
-        assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+        # allowEmpty: auto-sync prunes the last objects of a folder emptied to its marker.
+        assert spec["syncPolicy"]["automated"] == {
+            "prune": True,
+            "selfHeal": True,
+            "allowEmpty": True,
+        }
         annotations = documents[0]["metadata"]["annotations"]
         assert annotations == {"argocd.argoproj.io/manifest-generate-paths": "/rendered/beta"}
+    if flavour == "central":
+        automated = documents[0]["spec"]["template"]["spec"]["syncPolicy"]["automated"]
+        assert automated == {"prune": True, "selfHeal": True, "allowEmpty": True}
     if flavour == "flux":
         assert (
             documents[1]["spec"]["path"] == "./rendered/beta"

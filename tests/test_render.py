@@ -213,10 +213,14 @@ def test_rerender_touches_nothing_and_prunes_what_went_away(tmp_path: Path) -> N
         ".hubless/lock",
         ".hubless/manifest.json",
     } == {
+        "batch/.hubless-cluster",
         "batch/_cluster/namespace_shop.yaml",
+        "dev/.hubless-cluster",
         "dev/_cluster/namespace_shop.yaml",
+        "east/.hubless-cluster",
         "east/_cluster/namespace_shop.yaml",
         "east/shop/deployment.apps_web.yaml",
+        "west/.hubless-cluster",
         "west/_cluster/namespace_shop.yaml",
     }
     # Untouched files keep their modification time.

@@ -1,4 +1,5 @@
-"""The files rendered/ should hold for a compiled fleet: one per object, and the record.
+"""The files rendered/ should hold for a compiled fleet: one per object, each cluster
+folder's marker, and the record.
 
 Each cluster's folder is written independently, so large fleets are serialized in
 parallel processes; the result does not depend on how the work was split.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from hubless.build.layout import key_path, object_path
+from hubless.build.layout import key_path, marker_files, object_path
 from hubless.build.state.paths import GITIGNORE, GITIGNORE_TEXT, RECORD
 from hubless.build.state.record import PlacementRecord
 from hubless.errors import Problem, Problems, UserError
@@ -140,7 +141,8 @@ def meta_files(record: PlacementRecord) -> dict[str, bytes]:
 
 def desired_tree(compiled: Compiled, workers: int | None = None) -> dict[str, bytes]:
     """Every file rendered/ should hold for `compiled`, but the manifest, by path
-    relative to rendered/."""
+    relative to rendered/. Each cluster built, objects or none, gets its folder's marker."""
     files = meta_files(PlacementRecord.of(compiled.decisions))
+    files.update(marker_files(compiled.objects))
     files.update(cluster_files(compiled, workers))
     return files

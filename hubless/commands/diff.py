@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from hubless.build.layout import is_marker
 from hubless.build.plan import compile_repo, tree_at
 from hubless.build.state.paths import cluster_of, is_meta
 from hubless.build.tree import desired_tree
@@ -46,8 +47,8 @@ def _unified(path: str, before: bytes | None, after: bytes | None) -> str:
 def compare(base: dict[str, bytes], head: dict[str, bytes]) -> list[ClusterChange]:
     changes: dict[str, ClusterChange] = {}
     for path in sorted(set(base) | set(head)):
-        if is_meta(path):
-            continue
+        if is_meta(path) or is_marker(path):
+            continue  # not objects
         before, after = base.get(path), head.get(path)
         if before == after:
             continue

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from hubless.build.layout import CLUSTER_SCOPED_DIR, key_path, object_path
+from hubless.build.layout import (
+    CLUSTER_MARKER,
+    CLUSTER_MARKER_TEXT,
+    CLUSTER_SCOPED_DIR,
+    is_marker,
+    key_path,
+    marker_files,
+    marker_path,
+    object_path,
+)
 from hubless.errors import UserError
 from hubless.model import ResourceKey
 
@@ -150,3 +159,17 @@ def test_key_path_is_where_the_template_s_own_object_goes(key: ResourceKey) -> N
     # Whatever the version, the object of a template with this key is at key_path.
     api_version = f"{key.group}/v1beta1" if key.group else "v1"
     assert key_path(key) == object_path(body(api_version, key.kind, key.name, key.namespace))
+
+
+def test_the_marker_sits_at_the_top_of_the_cluster_folder_where_no_object_can() -> None:
+    assert marker_files(["east", "west"]) == {
+        "east/.hubless-cluster": CLUSTER_MARKER_TEXT,
+        "west/.hubless-cluster": CLUSTER_MARKER_TEXT,
+    }
+    assert marker_path("east") == "east/.hubless-cluster" and is_marker("east/.hubless-cluster")
+    # An object is always inside a namespace or _cluster folder, even one named like it.
+    named_alike = object_path(body("v1", "ConfigMap", ".hubless-cluster", "shop"))
+    assert not is_marker(f"east/{named_alike}")
+    assert not is_marker(".hubless/placement.json")
+    # No consumer reads it as manifests: no .yaml, .yml, .json or .jsonnet extension.
+    assert not CLUSTER_MARKER.endswith((".yaml", ".yml", ".json", ".jsonnet"))

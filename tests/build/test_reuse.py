@@ -184,6 +184,7 @@ def test_a_new_cluster_is_made_and_the_others_are_kept(
     assert folders(after) - folders(before) == {"west-3"}
     west3 = {p for p in after if p.startswith("west-3/")}
     assert west3 == {
+        "west-3/.hubless-cluster",
         "west-3/_cluster/namespace_shop.yaml",
         "west-3/shop/configmap_settings.yaml",
     }
@@ -418,6 +419,7 @@ def test_the_unchanged_clusters_are_reused_and_only_the_others_built(tmp_path: P
     assert rendering.compiled is not None
     assert set(rendering.compiled.objects) == {"west-3"}
     assert {p for p in rendering.change.added} == {
+        "west-3/.hubless-cluster",
         "west-3/_cluster/namespace_shop.yaml",
         "west-3/shop/configmap_settings.yaml",
     }

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from hubless.build import tree
+from hubless.build.layout import CLUSTER_MARKER_TEXT
 from hubless.build.state.record import PlacementRecord
 from hubless.build.tree import cluster_files, desired_tree, meta_files
 from hubless.errors import Source, UserError
@@ -92,11 +93,15 @@ def test_meta_files_are_the_gitignore_and_the_record() -> None:
     }
 
 
-def test_desired_tree_is_the_meta_files_and_every_object() -> None:
+def test_desired_tree_is_the_meta_files_every_folder_s_marker_and_every_object() -> None:
     record = PlacementRecord.of(FLEET.decisions).text().encode()
     assert desired_tree(FLEET) == {
         ".hubless/.gitignore": b"hashes\nhashes.tmp\nlock\nshards/\ntxn/\n",
         ".hubless/placement.json": record,
+        # Every cluster built has its folder, the one that receives nothing too.
+        "east/.hubless-cluster": CLUSTER_MARKER_TEXT,
+        "west/.hubless-cluster": CLUSTER_MARKER_TEXT,
+        "empty/.hubless-cluster": CLUSTER_MARKER_TEXT,
         **FILES,
     }
 
