@@ -84,7 +84,8 @@ def _select_by_cluster(
         if count == len(candidates):
             raise NotEnoughRoom(wanted, room)
         # Only `count` of them may be chosen: their total is not the room.
-        limit = f"{wanted} on at most {count} clusters (the cluster spread constraint's maxGroups)"
+        clusters = "1 cluster" if count == 1 else f"{count} clusters"
+        limit = f"{wanted} on at most {clusters} (the cluster spread constraint's maxGroups)"
         raise NotEnoughRoom(limit, room, total=False)
     return chosen
 
