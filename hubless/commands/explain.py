@@ -195,6 +195,9 @@ def _scheduled(
                 entry["filter"], entry["reason"] = rejection.filter, rejection.reason
         elif rejection is not None:
             entry = _cluster(name, False, None, rejection.filter, rejection.reason, [])
+        elif name in attempt.selected:  # selected by a schedule that succeeded
+            withdrawn = "assigned 0 replicas: a workload is withdrawn"
+            entry = _cluster(name, False, 0, None, withdrawn, [])
         else:
             entry = _cluster(name, False, None, None, _unselected(name, schedule, feasible), [])
         candidate = feasible.get(name)
@@ -213,8 +216,6 @@ def _unselected(name: str, schedule: Schedule, feasible: Mapping[str, Candidate]
         return "passed the filters, but scheduling failed"
     if schedule.kept:
         return "passes the filters, not in the kept placement"
-    if name in schedule.decisive.selected:
-        return "assigned 0 replicas: a workload is withdrawn"
     return "not selected by spreadConstraints"
 
 
