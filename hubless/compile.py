@@ -379,6 +379,23 @@ def _bind_all(
     return _Bound(bound, skipped, problems.errors, warnings, elsewhere, held)
 
 
+def _scheduled_first(first: _Bound, last: _Bound) -> _Bound:
+    """`last` with the first pass's schedule where a later pass only kept what the first
+    pass scheduled: that schedule says how the placement was made from the real previous
+    one (the later pass would say "kept since the last render", which it was not)."""
+    decisions = dict(last.decisions)
+    for key, decision in last.decisions.items():
+        earlier = first.decisions.get(key)
+        if (
+            decision.schedule is not None
+            and decision.schedule.kept
+            and earlier is not None
+            and earlier.binding == decision.binding
+        ):
+            decisions[key] = dataclasses.replace(decision, schedule=earlier.schedule)
+    return dataclasses.replace(last, decisions=decisions)
+
+
 def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
     """The decisions as the next render will read them back from the record."""
     return {
@@ -410,7 +427,7 @@ def decide(
     (for explain: a render does not need it)."""
     previous = previous or {}
     memo = ScheduleMemo()
-    bound = _bind_all(fleet, previous, rebalance, memo, trace)
+    first = bound = _bind_all(fleet, previous, rebalance, memo, trace)
     errors = list(bound.errors)
     for _ in range(2 if until_stable and not errors else 0):
         current = placements(bound.decisions.values())
@@ -419,6 +436,8 @@ def decide(
         previous = current
         bound = _bind_all(fleet, previous, False, memo, trace)
         errors.extend(bound.errors)
+    if bound is not first:
+        bound = _scheduled_first(first, bound)
     warnings = [w for t in fleet.templates for w in credential_warnings(t)]
     warnings.extend(bound.warnings)
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)

@@ -332,6 +332,38 @@ def test_a_kept_placement_still_shows_each_filter_verdict(tmp_path: Path) -> Non
     ]
 
 
+def test_before_a_render_explain_shows_the_scheduling_not_a_kept_placement(
+    tmp_path: Path,
+) -> None:
+    # Nothing rendered yet: the placement is made now. (A render schedules twice to reach
+    # a fixed point; the second pass keeps the first's placement, which is no previous one.)
+    repo = divided_fleet(tmp_path, 6)
+    lines = [
+        "Deployment.apps/shop/web  (templates/web.yaml:1)",
+        POLICY_LINE,
+        "replicas: 6 per template, DynamicWeight",
+        "division: 6 divided by available replicas",
+        "clusters:",
+        "  a  yes, 4 replicas scheduled [weight 8, room for 8 (by cpu)]",
+        "  b  yes, 2 replicas scheduled [weight 4, room for 4 (by memory)]",
+        TAINTED,
+        DEV,
+    ]
+    assert run_hubless("explain", "Deployment/shop/web", cwd=repo).stdout.splitlines() == lines
+    # After a render, a scale up to 9 divides the 3 more by room (a, b, a) and adds them.
+    render(repo, check=False)
+    divided_fleet(repo, 9)
+    lines[2:4] = [
+        "replicas: 9 per template, DynamicWeight",
+        "division: scale up from 6: 3 more divided by available replicas",
+    ]
+    lines[5:7] = [
+        "  a  yes, 6 replicas scheduled [weight 8, room for 8 (by cpu)]",
+        "  b  yes, 3 replicas scheduled [weight 4, room for 4 (by memory)]",
+    ]
+    assert run_hubless("explain", "Deployment/shop/web", cwd=repo).stdout.splitlines() == lines
+
+
 def test_a_kept_placement_tells_kept_clusters_from_feasible_ones(tmp_path: Path) -> None:
     repo = divided_fleet(tmp_path, 6)
     render(repo, check=False)
