@@ -41,11 +41,12 @@ from hubless.results import (
     DEPENDENCY,
     NAMESPACE_SYNC,
     Compiled,
+    CompileError,
     Decision,
     RenderedObject,
     RuleRef,
 )
-from hubless.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
+from hubless.scheduler import ScheduleError, ScheduleInput, Unschedulable, keep, schedule
 from hubless.scheduler.core import ScheduleMemo
 from hubless.scheduler.division import divide_replicas
 from hubless.secrets import credential_warnings, plaintext_secret
@@ -129,7 +130,10 @@ def _keep_reason(
     inventory = {cluster.name for cluster in fleet.clusters}
     if any(name not in inventory for name in last.clusters):
         return ""
-    return "placement and replicas unchanged since the last render, and its clusters all exist"
+    return (
+        "its placement and replicas are unchanged since the last render and every cluster "
+        "it is on still exists"
+    )
 
 
 def _bind(
@@ -138,6 +142,7 @@ def _bind(
     previous: Mapping[ResourceKey, PreviousPlacement],
     rebalance: bool,
     memo: ScheduleMemo,
+    trace: bool = False,
 ) -> Decision | None:
     contest = rank_propagation_policies(template, fleet.propagation_policies)
     _one_dialect(template, [c.policy for c in contest], "propagation")
@@ -191,14 +196,14 @@ def _bind(
     try:
         if kept:
             targets = tuple(TargetCluster(n, r) for n, r in sorted(last.clusters.items()))
-            result = Schedule(
-                targets, last.affinity_name, request.placement.replica_scheduling.strategy, (), kept
-            )
+            result = keep(request, fleet.clusters, targets, kept, memo, verdicts=trace)
         else:
             result = schedule(request, fleet.clusters, memo)
-    except ScheduleError as exc:
-        raise UserError.at(
-            policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"
+    except Unschedulable as exc:
+        binding = Binding(template.key, template.source, policy.ref, (), replicas)
+        failed = Decision(binding, str(policy.ref), tuple(contest), exc.schedule)
+        raise _Unschedulable(
+            Problem(policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"), failed
         ) from None
     binding = Binding(
         template.key,
@@ -300,6 +305,14 @@ def _check_dependent_overrides(
         )
 
 
+class _Unschedulable(UserError):
+    """Scheduling failed: the error, and the failed decision for explain (no clusters)."""
+
+    def __init__(self, problem: Problem, decision: Decision) -> None:
+        super().__init__([problem])
+        self.decision = decision
+
+
 class _Held(Exception):
     """Karmada would hold the template's propagation (a warning says why)."""
 
@@ -333,6 +346,7 @@ def _bind_all(
     previous: Mapping[ResourceKey, PreviousPlacement],
     rebalance: bool,
     memo: ScheduleMemo,
+    trace: bool = False,
 ) -> _Bound:
     """Every template's decision: policy, schedule, dependencies."""
     bound: dict[ResourceKey, Decision] = {}
@@ -345,7 +359,11 @@ def _bind_all(
             skipped.append(template.key)
             continue
         try:
-            decision = _bind(template, fleet, previous, rebalance, memo)
+            decision = _bind(template, fleet, previous, rebalance, memo, trace)
+        except _Unschedulable as exc:
+            problems.extend(exc)
+            bound[template.key] = exc.decision  # placed nowhere; the error stops the render
+            continue
         except UserError as exc:
             problems.extend(exc)
             continue
@@ -359,6 +377,23 @@ def _bind_all(
             bound[template.key] = decision
     warnings = [*held.values(), *_follow_dependencies(fleet, bound)]
     return _Bound(bound, skipped, problems.errors, warnings, elsewhere, held)
+
+
+def _scheduled_first(first: _Bound, last: _Bound) -> _Bound:
+    """`last` with the first pass's schedule where a later pass only kept what the first
+    pass scheduled: that schedule says how the placement was made from the real previous
+    one (the later pass would say "kept since the last render", which it was not)."""
+    decisions = dict(last.decisions)
+    for key, decision in last.decisions.items():
+        earlier = first.decisions.get(key)
+        if (
+            decision.schedule is not None
+            and decision.schedule.kept
+            and earlier is not None
+            and earlier.binding == decision.binding
+        ):
+            decisions[key] = dataclasses.replace(decision, schedule=earlier.schedule)
+    return dataclasses.replace(last, decisions=decisions)
 
 
 def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
@@ -379,6 +414,7 @@ def decide(
     *,
     rebalance: bool = False,
     until_stable: bool = False,
+    trace: bool = False,
 ) -> Decided:
     """Every decision over the whole fleet, and each template's recipe.
 
@@ -386,18 +422,22 @@ def decide(
     Divided workloads from scratch (Karmada's WorkloadRebalancer). `until_stable`
     schedules again, with the result as the previous placement, until the result no
     longer changes (at most twice more), so that what is written is a fixed point: the
-    next render from the same sources decides the same."""
+    next render from the same sources decides the same. `trace` also records what the
+    filters and the estimator say of every cluster for placements kept without scheduling
+    (for explain: a render does not need it)."""
     previous = previous or {}
     memo = ScheduleMemo()
-    bound = _bind_all(fleet, previous, rebalance, memo)
+    first = bound = _bind_all(fleet, previous, rebalance, memo, trace)
     errors = list(bound.errors)
     for _ in range(2 if until_stable and not errors else 0):
         current = placements(bound.decisions.values())
         if current == previous:
             break
         previous = current
-        bound = _bind_all(fleet, previous, False, memo)
+        bound = _bind_all(fleet, previous, False, memo, trace)
         errors.extend(bound.errors)
+    if bound is not first:
+        bound = _scheduled_first(first, bound)
     warnings = [w for t in fleet.templates for w in credential_warnings(t)]
     warnings.extend(bound.warnings)
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
@@ -513,8 +553,7 @@ def materialize(
         if cluster.gitops and cluster.name in objects:
             objects[cluster.name].extend(_bootstrap_objects(cluster))
     problems.items = grouped_by_cluster(problems.items)
-    problems.raise_if_any()
-    return Compiled(
+    compiled = Compiled(
         objects,
         decided.decisions,
         decided.unmatched,
@@ -523,6 +562,9 @@ def materialize(
         decided.other_scheduler,
         decided.held,
     )
+    if problems.errors:
+        raise CompileError(problems.errors, compiled)
+    return compiled
 
 
 # The API server refuses a ConfigMap or Secret over 1 MiB, and GitOps tools fail to apply
@@ -763,5 +805,5 @@ def compile_fleet(
     trace: bool = False,
 ) -> Compiled:
     """Every decision and every cluster's objects: `decide`, then `materialize` all."""
-    decided = decide(fleet, previous, rebalance=rebalance, until_stable=until_stable)
+    decided = decide(fleet, previous, rebalance=rebalance, until_stable=until_stable, trace=trace)
     return materialize(decided, trace=trace)

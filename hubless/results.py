@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from hubless.errors import Problem, Source
+from hubless.errors import Problem, Source, UserError
 from hubless.match import Contender
 from hubless.model import Binding, PropagationPolicy, ResourceKey
 from hubless.overriders import Change
@@ -66,3 +66,12 @@ class Compiled:
 
     def decision_for(self, key: ResourceKey) -> Decision | None:
         return next((d for d in self.decisions if d.binding.resource == key), None)
+
+
+class CompileError(UserError):
+    """The errors of a compile, with what it decided and built despite them: explain
+    shows why a template went nowhere (a failed schedule's verdicts) before the errors."""
+
+    def __init__(self, problems: list[Problem], compiled: Compiled) -> None:
+        super().__init__(problems)
+        self.compiled = compiled

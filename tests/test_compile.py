@@ -58,9 +58,10 @@ def test_until_stable_reaches_a_fixed_point(
 ) -> None:
     fleet = load(tmp_path, divided_files())
     stable = decide(fleet, previous, until_stable=True)
-    # The next render, starting from what this one decided, decides the same.
+    # The next render, starting from what this one decided, decides the same (it keeps
+    # the placement, where this one may say how it scheduled it).
     again = decide(fleet, placements(stable.decisions))
-    assert again.decisions == stable.decisions
+    assert [d.binding for d in again.decisions] == [d.binding for d in stable.decisions]
     assert decide(fleet, placements(stable.decisions), until_stable=True) == again
 
 
@@ -133,15 +134,23 @@ def test_errors_of_decide_and_materialize_are_reported_together(tmp_path: Path) 
     scheduling = (
         "policies/other.yaml:1: error: PropagationPolicy/shop/other cannot schedule "
         "ConfigMap/shop/other: 3 feasible clusters, fewer than the cluster spread "
-        "constraint's minGroups 9"
+        "constraint's minGroups 9; excluded: batch (TaintToleration: taint "
+        "dedicated=batch:NoSchedule is not tolerated)"
     )
     assert [str(p) for p in decided.errors] == [scheduling]
-    # The other decisions are made all the same.
-    assert {str(d.binding.resource) for d in decided.decisions} == {
+    # The other decisions are made all the same, and the failed one places nothing.
+    decisions = {str(d.binding.resource): d for d in decided.decisions}
+    assert set(decisions) == {
+        "ConfigMap/shop/other",
         "ConfigMap/shop/web",
         "Deployment.apps/shop/web",
         "Namespace/shop",
     }
+    failed = decisions["ConfigMap/shop/other"]
+    assert failed.binding.clusters == ()
+    assert failed.schedule is not None and failed.schedule.error == (
+        "3 feasible clusters, fewer than the cluster spread constraint's minGroups 9"
+    )
     with pytest.raises(UserError) as caught:
         materialize(decided)
     assert [str(p) for p in caught.value.problems] == [

@@ -202,7 +202,29 @@ def test_aggregated_scale_up_prefers_clusters_already_used() -> None:
 def test_not_enough_capacity_names_wanted_and_found() -> None:
     with pytest.raises(ScheduleError) as caught:
         run(divided(weights=DYNAMIC), three(), 20)
-    assert str(caught.value) == "clusters can take 15 more replicas, 20 are needed (a=10, b=5, c=0)"
+    # Each cluster's room is its free cpu over 1 cpu per replica; c has none left.
+    assert str(caught.value) == (
+        "not enough room: 20 replicas wanted, room for 15: a 10 (cpu), b 5 (cpu), c 0 (no cpu left)"
+    )
+
+
+def test_not_enough_room_on_a_scale_up_names_the_more_replicas_wanted() -> None:
+    with pytest.raises(ScheduleError) as caught:
+        run(divided(weights=DYNAMIC), three(), 25, previous={"a": 4, "b": 2})
+    # 19 more on top of the 6 placed; the room is what the clusters can still take.
+    assert str(caught.value) == (
+        "not enough room: 19 more replicas wanted (scale up from 6 to 25), room for 15: "
+        "a 10 (cpu), b 5 (cpu), c 0 (no cpu left)"
+    )
+
+
+def test_not_enough_room_on_a_fresh_schedule_counts_the_running_replicas() -> None:
+    with pytest.raises(ScheduleError) as caught:
+        run(divided(weights=DYNAMIC), three(), 25, previous={"a": 4, "b": 2}, fresh=True)
+    assert str(caught.value) == (
+        "not enough room: 25 replicas wanted, room for 21: "
+        "a 10 (cpu) + 4 running, b 5 (cpu) + 2 running, c 0 (no cpu left)"
+    )
 
 
 # --- properties ---------------------------------------------------------------------------
@@ -454,5 +476,5 @@ def test_unschedulable_divided_workload_is_an_error() -> None:
         compile_fleet(load_fleet(sources(policy, big)))
     assert str(caught.value) == (
         "policies/p.yaml:1: error: ClusterPropagationPolicy/all cannot schedule Deployment.apps/default/web: "
-        "clusters can take 200 more replicas, 500 are needed (a=100, b=100)"
+        "not enough room: 500 replicas wanted, room for 200: a 100 (cpu), b 100 (cpu)"
     )

@@ -1,12 +1,14 @@
 """`hubless explain KIND/[NAMESPACE/]NAME`: why a resource is (not) on each cluster.
 
 Everything reported comes from the decisions `compile_fleet` recorded while compiling,
-the same run `hubless render` makes; nothing is recomputed here.
+the same run `hubless render` makes; nothing is recomputed here. When that run fails, what
+it decided is explained all the same, then the errors are reported.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,9 @@ from hubless.build.plan import compile_repo
 from hubless.errors import UserError
 from hubless.load import load_fleet, read_sources
 from hubless.model import ResourceTemplate
-from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, Decision
+from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, CompileError, Decision
 from hubless.scheduler import Schedule
+from hubless.scheduler.candidates import Candidate
 
 
 def _find(templates: tuple[ResourceTemplate, ...], target: str) -> ResourceTemplate:
@@ -51,19 +54,7 @@ def report(
     decision: Decision | None = compiled.decision_for(template.key)
     result = _empty(template, decision)
     if decision is None:
-        other = dict(compiled.other_scheduler).get(template.key)
-        held = dict(compiled.held).get(template.key)
-        if template.key in compiled.skipped:
-            result["reason"] = "Karmada never propagates objects of this kind or namespace"
-        elif held is not None:
-            result["reason"] = f"{held.message} ({held.source})"
-        elif other is not None:
-            result["reason"] = (
-                f"{other.ref} ({other.source}) matches it but names schedulerName "
-                f"{other.scheduler_name!r}: hubless runs only Karmada's default-scheduler"
-            )
-        else:
-            result["reason"] = "no propagation policy matches it"
+        result["reason"] = _unplaced(compiled, template)
         for name in cluster_names:
             result["clusters"].append(_cluster(name, False, None, None, result["reason"], []))
         return result
@@ -96,7 +87,40 @@ def report(
             )
     else:
         _scheduled(result, decision, decision.schedule, cluster_names, overrides)
+    if not decision.binding.clusters:
+        result["propagated"] = False
+        result["reason"] = _nowhere(decision)
     return result
+
+
+def _unplaced(compiled: Compiled, template: ResourceTemplate) -> str:
+    """Why a template without a decision goes nowhere."""
+    other = dict(compiled.other_scheduler).get(template.key)
+    held = dict(compiled.held).get(template.key)
+    if template.key in compiled.skipped:
+        return "Karmada never propagates objects of this kind or namespace"
+    if held is not None:
+        return f"{held.message} ({held.source})"
+    if other is not None:
+        return (
+            f"{other.ref} ({other.source}) matches it but names schedulerName "
+            f"{other.scheduler_name!r}: hubless runs only Karmada's default-scheduler"
+        )
+    return "no propagation policy matches it"
+
+
+def _nowhere(decision: Decision) -> str:
+    """Why a decided template is on no cluster."""
+    schedule = decision.schedule
+    if schedule is None:
+        return "no workload that needs it runs on any cluster"
+    if schedule.error and any(a.term for a in schedule.attempts):
+        return "scheduling failed: no clusterAffinities term could schedule it"
+    if schedule.error:
+        return f"scheduling failed: {schedule.error}"
+    if schedule.decisive.fits_nowhere:
+        return "no cluster passed the filters (Karmada clears the placement)"
+    return "no cluster was assigned a replica"
 
 
 def _empty(template: ResourceTemplate, decision: Decision | None) -> dict[str, Any]:
@@ -151,9 +175,10 @@ def _scheduled(
     result["replicas"] = decision.binding.replicas
     result["strategy"] = schedule.strategy
     result["affinityTerm"] = schedule.affinity_name or None
-    result["affinityAttempts"] = [
-        {"term": a.term, "error": a.error or None} for a in schedule.attempts if a.term
-    ]
+    if not schedule.kept:  # a kept placement tried no term
+        result["affinityAttempts"] = [
+            {"term": a.term, "error": a.error or None} for a in schedule.attempts if a.term
+        ]
     attempt = schedule.decisive
     result["division"] = attempt.how or None
     result["kept"] = schedule.kept or None
@@ -162,34 +187,36 @@ def _scheduled(
     feasible = {c.name: c for c in attempt.candidates}
     weights = dict(attempt.weights)
     for name in cluster_names:
+        rejection = rejected.get(name)
         if name in targets:
             replicas = targets[name] if decision.binding.replicas else None
-            result["clusters"].append(
-                _cluster(name, True, replicas, None, None, list(overrides.get(name, ())))
-            )
-        elif name in rejected:
-            r = rejected[name]
-            result["clusters"].append(_cluster(name, False, None, r.filter, r.reason, []))
-        elif name in feasible and attempt.error:
-            result["clusters"].append(_cluster(name, False, None, None, attempt.error, []))
-        elif name in feasible and name in attempt.selected:
-            result["clusters"].append(
-                _cluster(name, False, 0, None, "assigned 0 replicas: a workload is withdrawn", [])
-            )
-        elif name in feasible:
-            result["clusters"].append(
-                _cluster(name, False, None, None, "not selected by spreadConstraints", [])
-            )
-        elif schedule.kept:
-            result["clusters"].append(
-                _cluster(name, False, None, None, "not in the kept placement", [])
-            )
-        entry = result["clusters"][-1]
+            entry = _cluster(name, True, replicas, None, None, list(overrides.get(name, ())))
+            if rejection is not None:  # kept there, though the filters reject it now
+                entry["filter"], entry["reason"] = rejection.filter, rejection.reason
+        elif rejection is not None:
+            entry = _cluster(name, False, None, rejection.filter, rejection.reason, [])
+        elif name in attempt.selected:  # selected by a schedule that succeeded
+            withdrawn = "assigned 0 replicas: a workload is withdrawn"
+            entry = _cluster(name, False, 0, None, withdrawn, [])
+        else:
+            entry = _cluster(name, False, None, None, _unselected(name, schedule, feasible), [])
         candidate = feasible.get(name)
         if candidate is not None and decision.binding.replicas:
             entry["capacity"] = {"replicas": candidate.allocatable, "limitedBy": candidate.limit}
         if name in weights:
             entry["weight"] = weights[name]
+        result["clusters"].append(entry)
+
+
+def _unselected(name: str, schedule: Schedule, feasible: Mapping[str, Candidate]) -> str:
+    """Why a cluster no filter rejected is not in the placement."""
+    if name not in feasible:
+        return "not selected"
+    if schedule.error:
+        return "passed the filters, but scheduling failed"
+    if schedule.kept:
+        return "passes the filters, not in the kept placement"
+    return "not selected by spreadConstraints"
 
 
 def _cluster(
@@ -211,6 +238,11 @@ def _cluster(
 
 
 def _text(data: dict[str, Any]) -> str:
+    return "\n".join([*_about(data), *_placement(data), *_scheduling(data), *_verdicts(data)])
+
+
+def _about(data: dict[str, Any]) -> list[str]:
+    """The resource, and whether and how it is propagated at all."""
     resource = data["resource"]
     group = kinds.group_of(resource["apiVersion"])
     kind = f"{resource['kind']}.{group}" if group else resource["kind"]
@@ -226,6 +258,12 @@ def _text(data: dict[str, Any]) -> str:
         lines.append("also needed (propagateDeps) by:")
     for need in data["requiredBy"]:
         lines.append(f"  {need['resource']} on {', '.join(need['clusters']) or 'no cluster'}")
+    return lines
+
+
+def _placement(data: dict[str, Any]) -> list[str]:
+    """The policy that won, and those that lost."""
+    lines = []
     for policy in data["policies"]:
         if policy["outcome"] == "won":
             lines.append(
@@ -234,18 +272,29 @@ def _text(data: dict[str, Any]) -> str:
             )
         else:
             lines.append(f"  also matched: {policy['policy']}: lost, {policy['outcome']}")
+    return lines
+
+
+def _scheduling(data: dict[str, Any]) -> list[str]:
+    """Replicas, strategy, a kept placement, the division and the affinity terms tried."""
+    lines = []
     if data["strategy"] and data["replicas"]:
         lines.append(f"replicas: {data['replicas']} per template, {data['strategy']}")
     elif data["strategy"]:
         lines.append(f"replicas: none (not a workload), {data['strategy']}")
     if data["kept"]:
-        lines.append(f"kept the previous placement: {data['kept']}")
+        lines.append(f"kept the previous placement because {data['kept']}")
     if data["division"]:
         lines.append(f"division: {data['division']}")
     for attempt in data["affinityAttempts"]:
         outcome = f"failed: {attempt['error']}" if attempt["error"] else "scheduled"
         lines.append(f"clusterAffinities term {attempt['term']!r}: {outcome}")
-    lines.append("clusters:")
+    return lines
+
+
+def _verdicts(data: dict[str, Any]) -> list[str]:
+    """Each cluster's verdict, with its room and the changes overrides made there."""
+    lines = ["clusters:"]
     width = max((len(c["name"]) for c in data["clusters"]), default=0)
     for cluster in data["clusters"]:
         if cluster["selected"]:
@@ -253,6 +302,8 @@ def _text(data: dict[str, Any]) -> str:
             if cluster["replicas"] is not None:
                 count = cluster["replicas"]
                 detail += f", {count} replica{'' if count == 1 else 's'} scheduled"
+            if cluster["filter"]:
+                detail += f", kept although {cluster['filter']}: {cluster['reason']}"
             detail += _capacity(cluster)
             if cluster["overrides"]:
                 detail += "; overrides: " + ", ".join(o["rule"] for o in cluster["overrides"])
@@ -264,7 +315,7 @@ def _text(data: dict[str, Any]) -> str:
             for change in override["changes"]:
                 before, after = _short(change["before"]), _short(change["after"])
                 lines.append(f"  {'':<{width}}    {change['path']}: {before} -> {after}")
-    return "\n".join(lines)
+    return lines
 
 
 def _short(value: Any) -> str:
@@ -292,10 +343,18 @@ def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int
         if cluster not in names:
             raise UserError.at(None, f"no cluster {cluster!r} in the inventory")
         names = [cluster]
-    compiled = compile_repo(repo, fleet=fleet, trace=True).compiled
+    failed: CompileError | None = None
+    try:
+        compiled = compile_repo(repo, fleet=fleet, trace=True).compiled
+    except CompileError as exc:
+        # Explain what was decided all the same (a failed schedule's verdicts included),
+        # then fail with the errors, as a render would.
+        compiled, failed = exc.compiled, exc
     data = report(compiled, template, names)
     if output == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
         click.echo(_text(data))
+    if failed is not None:
+        raise failed
     return 0

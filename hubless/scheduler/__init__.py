@@ -1,6 +1,6 @@
 """Karmada's scheduler, run offline: filter -> score -> select -> assign replicas."""
 
-from hubless.scheduler.core import Attempt, Rejection, Schedule, schedule
+from hubless.scheduler.core import Attempt, Rejection, Schedule, Unschedulable, keep, schedule
 from hubless.scheduler.errors import ScheduleError
 from hubless.scheduler.input import ScheduleInput
 
@@ -10,5 +10,7 @@ __all__ = [
     "Schedule",
     "ScheduleError",
     "ScheduleInput",
+    "Unschedulable",
+    "keep",
     "schedule",
 ]

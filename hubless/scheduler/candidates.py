@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from hubless.model import Cluster
+from hubless.scheduler.errors import Room
 
 
 class Candidate(NamedTuple):
@@ -20,6 +21,11 @@ class Candidate(NamedTuple):
     @property
     def name(self) -> str:
         return self.cluster.name
+
+    def room(self, *, with_current: bool = False) -> Room:
+        """Its room for messages; `with_current` when its current replicas count as room."""
+        current = self.available - self.allocatable if with_current else 0
+        return Room(self.name, self.allocatable, self.limit, current)
 
 
 def sort_key(candidate: Candidate) -> tuple[int, int, int, str]:

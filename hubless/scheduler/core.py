@@ -14,7 +14,7 @@ from typing import NamedTuple
 from hubless.model import Cluster, TargetCluster
 from hubless.scheduler.candidates import Candidate, sort_key
 from hubless.scheduler.division import merge
-from hubless.scheduler.errors import ScheduleError
+from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
 from hubless.scheduler.estimator import available_replicas
 from hubless.scheduler.filters import FILTERS
 from hubless.scheduler.input import ScheduleInput
@@ -55,12 +55,38 @@ class Schedule:
     affinity_name: str
     strategy: str
     attempts: tuple[Attempt, ...]
-    kept: str = ""  # why the previous placement was kept without scheduling, if it was
+    # why the previous placement was kept without scheduling, if it was; its one attempt
+    # then holds what the filters and the estimator say of each cluster now
+    kept: str = ""
+    error: str = ""  # why scheduling failed (no clusters then), if it did
 
     @property
     def decisive(self) -> Attempt:
         """The attempt whose result stands (the last one tried)."""
         return self.attempts[-1] if self.attempts else Attempt(self.affinity_name)
+
+
+class Unschedulable(ScheduleError):
+    """Scheduling failed where Karmada keeps the old result and reports an event: the
+    message names each cluster the filters excluded and why; `schedule` holds every
+    attempt, for explain."""
+
+    def __init__(self, message: str, schedule: Schedule) -> None:
+        super().__init__(message)
+        self.schedule = schedule
+
+
+_LISTED = 10  # excluded clusters a message names; explain lists them all
+
+
+def _failure(attempt: Attempt) -> str:
+    """An attempt's error with each cluster the filters excluded and why."""
+    if not attempt.rejected:
+        return attempt.error
+    shown = [f"{r.cluster} ({r.filter}: {r.reason})" for r in attempt.rejected[:_LISTED]]
+    if len(attempt.rejected) > _LISTED:
+        shown.append(f"and {len(attempt.rejected) - _LISTED} more")
+    return f"{attempt.error}; excluded: {', '.join(shown)}"
 
 
 def _overflow_order(request: ScheduleInput, cluster: Cluster) -> int:
@@ -96,9 +122,9 @@ def _assign(request: ScheduleInput, selected: list[Candidate]) -> Division:
         if remaining <= 0:
             break
     if remaining > 0:
-        raise ScheduleError(
-            f"the overflow tiers can take {request.replicas - remaining} of "
-            f"{request.replicas} replicas"
+        raise NotEnoughRoom(
+            f"{replicas_wanted(request.replicas)} over the affinity and its overflowAffinities",
+            [c.room(with_current=True) for c in selected],
         )
     return Division(result, weights, "; ".join(hows))
 
@@ -148,14 +174,15 @@ def _filter(
     return feasible, rejected
 
 
-def _attempt(
-    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None = None
-) -> tuple[Attempt, list[TargetCluster] | None]:
+def _evaluate(
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None
+) -> Attempt:
+    """Filter and estimate: each cluster's verdict, and the feasible ones' room in
+    Karmada's order. An error when no cluster passes."""
     term = request.term.name if request.term is not None else ""
     feasible, rejected = _filter(request, clusters, memo)
     if not feasible:
-        return Attempt(term, tuple(rejected), error="no cluster passed the filters"), None
-
+        return Attempt(term, tuple(rejected), error="no cluster passed the filters")
     available = available_replicas(feasible, request.replicas, request.requirements)
     candidates = sorted(
         (
@@ -171,7 +198,16 @@ def _attempt(
         ),
         key=sort_key,
     )
-    base = Attempt(term, tuple(rejected), tuple(candidates))
+    return Attempt(term, tuple(rejected), tuple(candidates))
+
+
+def _attempt(
+    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None = None
+) -> tuple[Attempt, list[TargetCluster] | None]:
+    base = _evaluate(request, clusters, memo)
+    if base.error:
+        return base, None
+    candidates = list(base.candidates)
     try:
         selected = select_clusters(request.placement, candidates, request.replicas)
         if not selected:
@@ -193,7 +229,7 @@ def _attempt(
 def schedule(
     request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None = None
 ) -> Schedule:
-    """Schedule one resource template. Raises ScheduleError when Karmada would fail it
+    """Schedule one resource template. Raises Unschedulable when Karmada would fail it
     without clearing the placement; a FitError (no cluster fits) yields no clusters.
 
     `memo`, shared by the templates of one compile, keeps results: templates of one policy
@@ -232,7 +268,8 @@ def _schedule(
         if targets is None:
             if attempt.fits_nowhere:
                 return Schedule((), "", strategy, (attempt,))
-            raise ScheduleError(attempt.error)
+            failed = Schedule((), "", strategy, (attempt,), error=attempt.error)
+            raise Unschedulable(_failure(attempt), failed)
         return Schedule(tuple(targets), "", strategy, (attempt,))
 
     names = [term.name for term in terms]
@@ -248,6 +285,31 @@ def _schedule(
     first = attempts[0]
     if first.fits_nowhere:  # the first failure was "no cluster fits": cleared
         return Schedule((), request.previous_affinity, strategy, tuple(attempts))
-    raise ScheduleError(
-        "; ".join(f"clusterAffinities term {a.term!r}: {a.error}" for a in attempts)
+    error = "; ".join(f"clusterAffinities term {a.term!r}: {a.error}" for a in attempts)
+    failed = Schedule((), request.previous_affinity, strategy, tuple(attempts), error=error)
+    raise Unschedulable(
+        "; ".join(f"clusterAffinities term {a.term!r}: {_failure(a)}" for a in attempts), failed
     )
+
+
+def keep(
+    request: ScheduleInput,
+    clusters: Sequence[Cluster],
+    targets: tuple[TargetCluster, ...],
+    reason: str,
+    memo: ScheduleMemo | None = None,
+    *,
+    verdicts: bool = True,
+) -> Schedule:
+    """The previous placement kept as it is (Karmada does not reschedule it). With
+    `verdicts`, also what the filters and the estimator say of every cluster now, under
+    the clusterAffinities term that placement used: keeping it does not make them untrue."""
+    strategy = strategy_name(request)
+    if not verdicts:
+        return Schedule(targets, request.previous_affinity, strategy, (), kept=reason)
+    terms = request.placement.cluster_affinities
+    term = next((t for t in terms if t.name == request.previous_affinity), None)
+    if term is None and terms:
+        term = terms[0]
+    attempt = _evaluate(dataclasses.replace(request, term=term), clusters, memo)
+    return Schedule(targets, request.previous_affinity, strategy, (attempt,), kept=reason)

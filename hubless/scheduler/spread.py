@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from hubless.model import DIVIDED, DUPLICATED, WEIGHTED, Placement, SpreadConstraint
 from hubless.scheduler.candidates import Candidate, sort_key
-from hubless.scheduler.errors import ScheduleError
+from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
 from hubless.scheduler.groups import Group, select_groups
 
 _WEIGHT_UNIT = 1000  # group scores count available replicas first, cluster scores second
@@ -79,7 +79,14 @@ def _select_by_cluster(
             chosen[position], rest[best] = rest[best], chosen[position]
         position -= 1
     if sum(c.available for c in chosen) < need_replicas:
-        raise ScheduleError(f"not enough available replicas when selecting {count} clusters")
+        wanted = replicas_wanted(need_replicas)
+        room = [c.room(with_current=True) for c in candidates]
+        if count == len(candidates):
+            raise NotEnoughRoom(wanted, room)
+        # Only `count` of them may be chosen: their total is not the room.
+        clusters = "1 cluster" if count == 1 else f"{count} clusters"
+        limit = f"{wanted} on at most {clusters} (the cluster spread constraint's maxGroups)"
+        raise NotEnoughRoom(limit, room, total=False)
     return chosen
 
 

@@ -17,7 +17,7 @@ from hubless.model import (
 )
 from hubless.scheduler.candidates import Candidate
 from hubless.scheduler.division import divide_replicas, merge
-from hubless.scheduler.errors import ScheduleError
+from hubless.scheduler.errors import NotEnoughRoom, Room, replicas_wanted
 from hubless.scheduler.input import ScheduleInput
 from hubless.selectors import cluster_matches
 
@@ -63,23 +63,17 @@ def _sorted_desc(weights: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return sorted(weights, key=lambda item: -item[1])
 
 
-def _not_enough(wanted: int, weights: list[tuple[str, int]]) -> ScheduleError:
-    capacity = ", ".join(f"{name}={replicas}" for name, replicas in sorted(weights))
-    total = sum(replicas for _, replicas in weights)
-    return ScheduleError(
-        f"clusters can take {total} more replicas, {wanted} are needed ({capacity})"
-    )
-
-
 def _divide(
     strategy: str,
     wanted: int,
-    weights: list[tuple[str, int]],
+    room: Sequence[Room],
     prior: set[str],
+    wanted_text: str,
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Karmada's dynamicDivideReplicas over (cluster, weight) in Karmada's order."""
+    """Karmada's dynamicDivideReplicas: `wanted` divided by each cluster's room."""
+    weights = _sorted_desc([(r.cluster, r.replicas + r.current) for r in room])
     if sum(w for _, w in weights) < wanted:
-        raise _not_enough(wanted, weights)
+        raise NotEnoughRoom(wanted_text, room)
     if strategy == AGGREGATED:
         # Clusters that already run replicas first, then the fewest clusters that fit.
         weights = [w for w in weights if w[0] in prior] + [w for w in weights if w[0] not in prior]
@@ -107,21 +101,25 @@ def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     wanted = request.replicas
     prior = {n for n, r in scheduled.items() if r > 0}
     if request.fresh:
-        weights = [(c.name, c.allocatable + scheduled.get(c.name, 0)) for c in clusters]
-        divided, used = _divide(strategy, wanted, _sorted_desc(weights), set())
+        room = [c.room(with_current=True) for c in clusters]
+        divided, used = _divide(strategy, wanted, room, set(), replicas_wanted(wanted))
         how = f"rescheduled: {wanted} divided by available plus current replicas"
         return Division(divided, used, how)
     if assigned > wanted:
-        divided, used = _divide(strategy, wanted, _sorted_desc(list(scheduled.items())), set())
+        # The current replicas are the weights; they hold more than is wanted.
+        room = [Room(n, r, "current replicas") for n, r in scheduled.items()]
+        divided, used = _divide(strategy, wanted, room, set(), replicas_wanted(wanted))
         how = f"scale down from {assigned}: {wanted} divided by the current replicas"
         return Division(divided, used, how)
     if assigned < wanted:
-        weights = _sorted_desc([(c.name, c.allocatable) for c in clusters])
-        divided, used = _divide(strategy, wanted - assigned, weights, prior)
+        more = wanted - assigned
+        text = replicas_wanted(wanted)
         if assigned:
-            how = (
-                f"scale up from {assigned}: {wanted - assigned} more divided by available replicas"
-            )
+            text = f"{replicas_wanted(more, more=True)} (scale up from {assigned} to {wanted})"
+        room = [c.room() for c in clusters]
+        divided, used = _divide(strategy, more, room, prior, text)
+        if assigned:
+            how = f"scale up from {assigned}: {more} more divided by available replicas"
         else:
             how = f"{wanted} divided by available replicas"
         return Division(merge(scheduled, divided), used, how)
