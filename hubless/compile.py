@@ -674,7 +674,10 @@ def _identity_problem(
     if group in _CONTROL_GROUPS or dialect_for(api_version, kind):
         return f"{kind} is a control object: put it in {POLICIES_DIR}/", (_API_VERSION, _KIND)
     type_parts = (_API_VERSION, _KIND, _NAMESPACE)
-    if kinds.is_namespaced(group, kind, namespace is not None, crds):
+    namespaced = kinds.scope(group, kind, crds)
+    if namespaced is None:
+        return kinds.unknown_scope(group, kind), (_API_VERSION, _KIND)
+    if namespaced:
         if namespace is None:
             return f"{kind} is namespaced and needs metadata.namespace", type_parts
     elif namespace is not None:
