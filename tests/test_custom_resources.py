@@ -9,6 +9,7 @@ docs/userguide/cicd/working-with-flux.md).
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,159 @@ def objects(text: str) -> list[dict[str, Any]]:
     return [d.data for d in parse_documents(text, "expected.yaml")]
 
 
-# --- the scope of a kind ------------------------------------------------------------------
+# --- a CRD placed by the render serves its API ------------------------------------------
+
+
+def guestbook_fleet(repo: Path) -> None:
+    """Karmada's samples/guestbook on local-up-karmada's three members, which do not serve
+    the Guestbook API yet: its CRD is propagated to member1 in the same render."""
+    write_tree(
+        repo,
+        {
+            "policies/clusters.yaml": clusters_yaml(
+                member("member1"), member("member2"), member("member3")
+            ),
+            "policies/guestbooks-clusterpropagationpolicy.yaml": fixture(
+                "guestbooks-clusterpropagationpolicy.yaml"
+            ),
+            "policies/guestbooks-propagationpolicy.yaml": fixture(
+                "guestbooks-propagationpolicy.yaml"
+            ),
+            "policies/guestbooks-overridepolicy.yaml": fixture("guestbooks-overridepolicy.yaml"),
+            "templates/guestbooks-crd.yaml": fixture("guestbooks-crd.yaml"),
+            "templates/guestbook.yaml": fixture("guestbook.yaml"),
+        },
+    )
+
+
+def test_karmada_guestbook_goes_with_its_crd(tmp_path: Path) -> None:
+    guestbook_fleet(tmp_path)
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
+    (crd,) = objects(fixture("guestbooks-crd.yaml"))
+    # What Karmada's member1 holds once the CRD is served: the namespace Karmada's API
+    # server defaulted, then the OverridePolicy's two plaintext patches.
+    guestbook = {
+        "apiVersion": "webapp.my.domain/v1",
+        "kind": "Guestbook",
+        "metadata": {
+            "name": "guestbook-sample",
+            "namespace": "default",
+            "annotations": {"OverridePolicy": "test"},
+        },
+        "spec": {"size": 4, "configMapName": "test", "alias": "Name"},
+    }
+    assert read_rendered(tmp_path) == {
+        "member1/_cluster/customresourcedefinition.apiextensions.k8s.io_guestbooks.webapp.my.domain.yaml": crd,
+        "member1/default/guestbook.webapp.my.domain_guestbook-sample.yaml": guestbook,
+    }
+
+
+def test_explain_says_which_crd_serves_the_api(tmp_path: Path) -> None:
+    guestbook_fleet(tmp_path)
+    result = run_hubless("explain", "Guestbook/default/guestbook-sample", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Guestbook.webapp.my.domain/default/guestbook-sample  (templates/guestbook.yaml:1)",
+        "policy: PropagationPolicy/default/example-policy "
+        "(policies/guestbooks-propagationpolicy.yaml:1), priority 0, matched by kind only",
+        "replicas: none (not a workload), Duplicated",
+        "API webapp.my.domain/v1 Guestbook: served by CustomResourceDefinition "
+        "guestbooks.webapp.my.domain placed on member1 by this render",
+        "division: not a workload",
+        "clusters:",
+        "  member1  yes; overrides: OverridePolicy/default/guestbook-sample[0]",
+        '             /metadata/annotations: (absent) -> {"OverridePolicy": "test"}',
+        "             /spec/size: 2 -> 4",
+        # Karmada's filter order: APIEnablement first; the CRD is on member1 only.
+        "  member2  no: APIEnablement: webapp.my.domain/v1 Guestbook is not in "
+        "status.apiEnablements (API disabled)",
+        "  member3  no: APIEnablement: webapp.my.domain/v1 Guestbook is not in "
+        "status.apiEnablements (API disabled)",
+    ]
+    data = json.loads(
+        run_hubless(
+            "explain", "Guestbook/default/guestbook-sample", "-o", "json", cwd=tmp_path
+        ).stdout
+    )
+    assert data["apiFromRender"] == [
+        {"cluster": "member1", "customResourceDefinition": "guestbooks.webapp.my.domain"}
+    ]
+
+
+def test_a_crd_serves_only_its_served_versions_where_it_is_placed(tmp_path: Path) -> None:
+    """v1 is served and v2 is not; the CRD goes to east only, west serves v1 itself."""
+    crd = """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.example.com}
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {kind: Widget, plural: widgets}
+          versions:
+          - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+          - {name: v2, served: false, storage: false, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+        ---
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: one, namespace: default}
+        ---
+        apiVersion: example.com/v2
+        kind: Widget
+        metadata: {name: two, namespace: default}
+    """
+    policies = """
+        apiVersion: policy.karmada.io/v1alpha1
+        kind: ClusterPropagationPolicy
+        metadata: {name: crd}
+        spec:
+          resourceSelectors:
+          - {apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition}
+          placement: {clusterAffinity: {clusterNames: [east]}}
+        ---
+        apiVersion: policy.karmada.io/v1alpha1
+        kind: PropagationPolicy
+        metadata: {name: widgets, namespace: default}
+        spec:
+          resourceSelectors:
+          - {apiVersion: example.com/v1, kind: Widget}
+          - {apiVersion: example.com/v2, kind: Widget}
+          placement: {}
+    """
+    west_apis = {**COMMON_APIS, "example.com/v1": ("Widget",)}
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": clusters_yaml(
+                member("east"), member("west", west_apis), member("north")
+            ),
+            "policies/policies.yaml": policies,
+            "templates/widgets.yaml": crd,
+        },
+    )
+    result = run_hubless("render", "--no-validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(read_rendered(tmp_path)) == [
+        "east/_cluster/customresourcedefinition.apiextensions.k8s.io_widgets.example.com.yaml",
+        "east/default/widget.example.com_one.yaml",
+        "west/default/widget.example.com_one.yaml",
+    ]
+    # v2 is not served anywhere; north gets neither version: one warning per object.
+    assert result.stderr.splitlines()[:2] == [
+        "templates/widgets.yaml:12: warning: Widget.example.com/default/one does not go to "
+        "cluster north, which PropagationPolicy/default/widgets otherwise selects: "
+        "example.com/v1 Widget is not in its status.apiEnablements and no "
+        "CustomResourceDefinition this render places there serves it",
+        "templates/widgets.yaml:16: warning: Widget.example.com/default/two does not go to "
+        "clusters east, north, west, which PropagationPolicy/default/widgets otherwise "
+        "selects: example.com/v2 Widget is not in their status.apiEnablements and no "
+        "CustomResourceDefinition this render places there serves it",
+    ]
+
+
+# --- the warning when a missing API alone keeps an object off a cluster ------------------
 
 FLUX_APIS = {
     **COMMON_APIS,
@@ -222,6 +375,50 @@ def test_karmada_flux_guide_places_its_objects_in_the_default_namespace(tmp_path
         }
     assert read_rendered(tmp_path) == expected
 
+
+def test_a_missing_api_that_alone_keeps_an_object_off_a_cluster_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    """member3 lacks Flux; `tainted` lacks it too but its taint also keeps the objects off;
+    `bare` reports no APIs at all, which its own warning says."""
+    taint = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}
+    flux_fleet(
+        tmp_path,
+        "member1, member3, tainted, bare",
+        member("bare", apis=None),
+        member("member1", FLUX_APIS),
+        member("member3"),
+        member("tainted", taints=(taint,)),
+    )
+    result = run_hubless("render", "--no-validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    tail = (
+        "which PropagationPolicy/default/{policy} otherwise selects: {api} is not in its "
+        "status.apiEnablements and no CustomResourceDefinition this render places there serves it"
+    )
+    expected = [
+        "policies/clusters.yaml:1: warning: cluster bare has no status.apiEnablements, so no "
+        "policy can place anything on it",
+        *(
+            f"templates/flux.yaml:{line}: warning: {key} does not go to cluster member3, "
+            + tail.format(policy=policy, api=api)
+            for line, key, policy, api in (
+                (1, "HelmRepository.source.toolkit.fluxcd.io/default/podinfo", "helm-repo",
+                 "source.toolkit.fluxcd.io/v1 HelmRepository"),
+                (9, "HelmRelease.helm.toolkit.fluxcd.io/default/podinfo", "helm-release",
+                 "helm.toolkit.fluxcd.io/v2 HelmRelease"),
+                (23, "GitRepository.source.toolkit.fluxcd.io/default/podinfo", "kust-git",
+                 "source.toolkit.fluxcd.io/v1 GitRepository"),
+                (33, "Kustomization.kustomize.toolkit.fluxcd.io/default/podinfo-dev",
+                 "kust-release", "kustomize.toolkit.fluxcd.io/v1 Kustomization"),
+            )
+        ),
+    ]  # fmt: skip
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert sorted(warnings) == sorted(expected)
+
+
+# --- the scope of a kind ------------------------------------------------------------------
 
 SCOPE_POLICY = """
 apiVersion: policy.karmada.io/v1alpha1
@@ -438,3 +635,31 @@ def test_an_override_that_makes_a_kind_of_unknown_scope_fails(tmp_path: Path) ->
         "scope: add its CustomResourceDefinition to templates/ (a CRD no policy selects goes "
         "to no cluster)"
     ]
+
+
+def test_adding_only_a_custom_resource_renders_as_a_full_render(tmp_path: Path) -> None:
+    """Where its CRD goes decides where it may go: a render of the changed templates alone
+    must not schedule it without the CRD."""
+    # Enough other templates that one new template is rendered on its own.
+    others = {
+        f"templates/cm{n}.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm{n}}}\n"
+        for n in range(12)
+    }
+    repo, fresh = tmp_path / "repo", tmp_path / "fresh"
+    for root in (repo, fresh):
+        guestbook_fleet(root)
+        write_tree(root, others)
+        # A patch to /metadata could rename an object, which no partial render risks.
+        (root / "policies/guestbooks-overridepolicy.yaml").unlink()
+    source = repo / "templates/guestbook.yaml"
+    text = source.read_text()
+    source.unlink()
+    first = run_hubless("render", cwd=repo)
+    assert first.returncode == 0, first.stderr
+    source.write_text(text)
+    again = run_hubless("render", cwd=repo)
+    assert again.returncode == 0, again.stderr
+    assert run_hubless("render", cwd=fresh).returncode == 0
+    rendered = read_rendered(repo)
+    assert rendered == read_rendered(fresh)
+    assert "member1/default/guestbook.webapp.my.domain_guestbook-sample.yaml" in rendered
