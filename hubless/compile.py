@@ -14,10 +14,16 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from hubless import bootstrap, kinds, workloads
+from hubless import bootstrap, crds, kinds, workloads
 from hubless.dependencies import Resolver, references, union_clusters
 from hubless.dialects import dialect_for
 from hubless.errors import Problem, Problems, UserError, grouped_by_cluster
+from hubless.installed_apis import (
+    ServedByRender,
+    enabled_by_render,
+    missing_api_warning,
+    served_by_render,
+)
 from hubless.match import OverridePolicyIndex, rank_propagation_policies
 from hubless.model import (
     DIVIDED,
@@ -142,6 +148,7 @@ def _bind(
     previous: Mapping[ResourceKey, PreviousPlacement],
     rebalance: bool,
     memo: ScheduleMemo,
+    served: ServedByRender,
     trace: bool = False,
 ) -> Decision | None:
     contest = rank_propagation_policies(template, fleet.propagation_policies)
@@ -180,6 +187,7 @@ def _bind(
     requirements = workloads.replica_requirements(group, kind, body)
     last = previous.get(template.key, PreviousPlacement())
     placement = policy.placement
+    served_here = served.get((template.api_version, kind), {})
     request = ScheduleInput(
         resource=template.key,
         api_version=template.api_version,
@@ -191,6 +199,7 @@ def _bind(
         previous=dict(last.clusters),
         previous_affinity=last.affinity_name,
         fresh=rebalance,
+        served_here=frozenset(served_here),
     )
     kept = _keep_reason(request, last, placement, fleet)
     try:
@@ -217,7 +226,14 @@ def _bind(
         if request.is_workload and placement.replica_scheduling.type == DIVIDED
         else "",
     )
-    return Decision(binding, str(policy.ref), tuple(contest), result, policy.propagate_deps)
+    return Decision(
+        binding,
+        str(policy.ref),
+        tuple(contest),
+        result,
+        policy.propagate_deps,
+        api_from_render=enabled_by_render(template.api_version, kind, fleet.clusters, served_here),
+    )
 
 
 def _one_dialect(
@@ -348,34 +364,60 @@ def _bind_all(
     memo: ScheduleMemo,
     trace: bool = False,
 ) -> _Bound:
-    """Every template's decision: policy, schedule, dependencies."""
+    """Every template's decision: policy, schedule, dependencies.
+
+    CRDs are decided first: where they go serves their APIs to the resources of their
+    kinds (hubless.installed_apis)."""
     bound: dict[ResourceKey, Decision] = {}
     skipped: list[ResourceKey] = []
     problems = Problems()
     elsewhere: dict[ResourceKey, PropagationPolicy] = {}
     held: dict[ResourceKey, Problem] = {}
-    for template in fleet.templates:
-        if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
-            skipped.append(template.key)
-            continue
-        try:
-            decision = _bind(template, fleet, previous, rebalance, memo, trace)
-        except _Unschedulable as exc:
-            problems.extend(exc)
-            bound[template.key] = exc.decision  # placed nowhere; the error stops the render
-            continue
-        except UserError as exc:
-            problems.extend(exc)
-            continue
-        except _OtherScheduler as other:
-            elsewhere[template.key] = other.policy
-            continue
-        except _Held as waiting:
-            held[template.key] = waiting.warning
-            continue
-        if decision is not None:
+    no_api: dict[ResourceKey, Problem] = {}
+    by_name = {cluster.name: cluster for cluster in fleet.clusters}
+    is_crd = [crds.is_crd(t.api_version, t.kind) for t in fleet.templates]
+    crd_templates = [t for t, crd in zip(fleet.templates, is_crd, strict=True) if crd]
+    served: ServedByRender = {}
+    for crds_now in (True, False):
+        for template, crd in zip(fleet.templates, is_crd, strict=True):
+            if crd != crds_now:
+                continue
+            if kinds.skipped_by_karmada(template.group, template.kind, template.namespace):
+                skipped.append(template.key)
+                continue
+            try:
+                decision = _bind(template, fleet, previous, rebalance, memo, served, trace)
+            except _Unschedulable as exc:
+                problems.extend(exc)
+                bound[template.key] = exc.decision  # placed nowhere; the error stops the render
+                continue
+            except UserError as exc:
+                problems.extend(exc)
+                continue
+            except _OtherScheduler as other:
+                elsewhere[template.key] = other.policy
+                continue
+            except _Held as waiting:
+                held[template.key] = waiting.warning
+                continue
+            if decision is None:
+                continue
             bound[template.key] = decision
-    warnings = [*held.values(), *_follow_dependencies(fleet, bound)]
+            if decision.schedule is not None and decision.binding.policy is not None:
+                warning = missing_api_warning(
+                    template, decision.binding.policy, decision.schedule, by_name
+                )
+                if warning is not None:
+                    no_api[template.key] = warning
+        if crds_now:
+            served = served_by_render(
+                (t, bound[t.key].binding) for t in crd_templates if t.key in bound
+            )
+    warnings = [
+        *(held[t.key] for t in fleet.templates if t.key in held),
+        *(no_api[t.key] for t in fleet.templates if t.key in no_api),
+        *_follow_dependencies(fleet, bound),
+    ]
     return _Bound(bound, skipped, problems.errors, warnings, elsewhere, held)
 
 
@@ -716,7 +758,10 @@ def _identity_problem(
     if group in _CONTROL_GROUPS or dialect_for(api_version, kind):
         return f"{kind} is a control object: put it in {POLICIES_DIR}/", (_API_VERSION, _KIND)
     type_parts = (_API_VERSION, _KIND, _NAMESPACE)
-    if kinds.is_namespaced(group, kind, namespace is not None, crds):
+    namespaced = kinds.scope(group, kind, crds)
+    if namespaced is None:
+        return kinds.unknown_scope(group, kind), (_API_VERSION, _KIND)
+    if namespaced:
         if namespace is None:
             return f"{kind} is namespaced and needs metadata.namespace", type_parts
     elif namespace is not None:

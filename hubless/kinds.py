@@ -6,8 +6,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hubless.crds import declared
+from hubless.known_kinds import KNOWN_SCOPES
+
 # Built-in cluster-scoped kinds, by (API group, kind). Custom kinds take their scope from
-# a CustomResourceDefinition in templates/.
+# a CustomResourceDefinition in templates/, or from hubless.known_kinds.
 BUILTIN_CLUSTER_SCOPED = frozenset(
     [
         ("", "Namespace"),
@@ -121,31 +124,41 @@ def crd_scopes(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], bo
     """(group, kind) -> namespaced?, from the CustomResourceDefinitions among `objects`."""
     scopes: dict[tuple[str, str], bool] = {}
     for obj in objects:
-        if obj.get("kind") != "CustomResourceDefinition":
-            continue
-        if group_of(str(obj.get("apiVersion", ""))) != "apiextensions.k8s.io":
-            continue
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            continue
-        names = spec.get("names")
-        kind = names.get("kind") if isinstance(names, dict) else None
-        if isinstance(kind, str) and isinstance(spec.get("group"), str):
-            scopes[(spec["group"], kind)] = spec.get("scope") != "Cluster"
+        found = declared(obj)
+        if found is not None:
+            scopes[(found.group, found.kind)] = found.namespaced
     return scopes
 
 
-def is_namespaced(
-    group: str, kind: str, has_namespace: bool, crds: Mapping[tuple[str, str], bool]
-) -> bool:
-    """Built-in tables first, then CRDs; an unknown kind is namespaced iff it names one."""
+def scope(group: str, kind: str, crds: Mapping[tuple[str, str], bool]) -> bool | None:
+    """Whether a kind is namespaced: the built-in tables, then the CRDs of templates/ (a
+    user's CRD is the authority), then the kinds hubless knows; None when none says."""
     if (group, kind) in BUILTIN_CLUSTER_SCOPED:
         return False
     if (group, kind) in BUILTIN_NAMESPACED:
         return True
     if (group, kind) in crds:
         return crds[(group, kind)]
-    return has_namespace
+    return KNOWN_SCOPES.get((group, kind))
+
+
+def unknown_scope(group: str, kind: str) -> str:
+    """Why an object of a kind whose scope() is None cannot be read."""
+    where = f"group {group}" if group else "the core group"
+    return (
+        f"kind {kind} of {where} is not a built-in kind, no CustomResourceDefinition in "
+        "templates/ declares it, and hubless does not know its scope: add its "
+        "CustomResourceDefinition to templates/ (a CRD no policy selects goes to no cluster)"
+    )
+
+
+def is_namespaced(
+    group: str, kind: str, has_namespace: bool, crds: Mapping[tuple[str, str], bool]
+) -> bool:
+    """scope(), or for a kind it does not know, whether the object names a namespace: for
+    converters, whose output the loader reads again (and refuses such kinds)."""
+    known = scope(group, kind, crds)
+    return has_namespace if known is None else known
 
 
 def skipped_by_karmada(group: str, kind: str, namespace: str) -> bool:

@@ -22,7 +22,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from hubless import kinds, secrets, workloads
-from hubless.dialects import DIALECTS, dialect_for, template_dialect_for
+from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
 from hubless.documents import Document, parse_documents
 from hubless.errors import Problems, Source, UserError
 from hubless.model import (
@@ -421,7 +421,11 @@ def _template(document: Document, crds: dict[tuple[str, str], bool]) -> Resource
     namespace = metadata.get("namespace")
     if namespace is not None and (not isinstance(namespace, str) or not namespace):
         raise UserError.at(document.source, "metadata.namespace must be a non-empty string")
-    if kinds.is_namespaced(group, kind, namespace is not None, crds):
+    namespaced = kinds.scope(group, kind, crds)
+    if namespaced is None:
+        where = Source(document.source.path, document.line_of(body, "kind"))
+        raise UserError.at(where, kinds.unknown_scope(group, kind))
+    if namespaced:
         if namespace is None:
             namespace = "default"
             items = list(metadata.items())
@@ -491,7 +495,11 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
     for file in template_files:
         template_documents.extend(_file_documents(file, context, problems))
 
-    crds = kinds.crd_scopes(d.data for d in template_documents if isinstance(d.data, dict))
+    # A CRD of templates/ is the authority on its kind's scope; then what another dialect's
+    # objects declare (a Kubefed FederatedTypeConfig's target type).
+    crds = declared_scopes(policies.inputs) | kinds.crd_scopes(
+        d.data for d in template_documents if isinstance(d.data, dict)
+    )
     wrapped: dict[str, list[Document]] = {}  # another dialect's objects, by dialect
     plain: list[ResourceTemplate] = []
     for document in template_documents:

@@ -29,6 +29,8 @@ class Decision:
     # (workload, its clusters) for every propagateDeps workload that needs this object
     required_by: tuple[tuple[ResourceKey, tuple[str, ...]], ...] = ()
     replicas_by_overrides: bool = False  # another dialect's overrides write the replicas
+    # (cluster, CRD name) where only a CRD this render places there serves its API
+    api_from_render: tuple[tuple[str, str], ...] = ()
 
 
 class RuleRef(NamedTuple):

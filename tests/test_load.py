@@ -70,7 +70,7 @@ def test_namespaced_objects_default_to_the_default_namespace() -> None:
     assert template.body["metadata"] == {"name": "c", "namespace": "default", "labels": {}}
 
 
-def test_scope_comes_from_builtins_then_crds_then_the_object() -> None:
+def test_scope_comes_from_builtins_then_crds_then_the_known_kinds() -> None:
     fleet = load_fleet(
         files(
             templates__x_yaml="""
@@ -82,13 +82,29 @@ def test_scope_comes_from_builtins_then_crds_then_the_object() -> None:
                   scope: Namespaced
                   names: {kind: Widget, plural: widgets}
                 ---
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: scaledobjects.keda.sh}
+                spec:
+                  group: keda.sh
+                  scope: Cluster
+                  names: {kind: ScaledObject, plural: scaledobjects}
+                ---
                 apiVersion: example.com/v1
                 kind: Widget
                 metadata: {name: w}
                 ---
-                apiVersion: other.io/v1
-                kind: Gadget
-                metadata: {name: g}
+                apiVersion: keda.sh/v1alpha1
+                kind: ScaledObject
+                metadata: {name: s}
+                ---
+                apiVersion: cert-manager.io/v1
+                kind: ClusterIssuer
+                metadata: {name: ci}
+                ---
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata: {name: hr}
                 ---
                 apiVersion: rbac.authorization.k8s.io/v1
                 kind: ClusterRole
@@ -97,7 +113,15 @@ def test_scope_comes_from_builtins_then_crds_then_the_object() -> None:
         )
     )
     scopes = {t.name: t.namespace for t in fleet.templates}
-    assert scopes == {"widgets.example.com": "", "w": "default", "g": "", "r": ""}
+    assert scopes == {
+        "widgets.example.com": "",
+        "scaledobjects.keda.sh": "",
+        "w": "default",
+        "s": "",  # the CRD in templates/ wins over the published (Namespaced) one
+        "ci": "",
+        "hr": "default",
+        "r": "",
+    }
 
 
 def test_cluster_scoped_object_with_a_namespace_is_an_error() -> None:

@@ -26,11 +26,11 @@ spec:
 """
 
 
-def widget_policy(name: str, kinds: str, clusters: str) -> str:
+def widget_policy(name: str, kinds: str, clusters: str, api: str = "example.com/v1") -> str:
     return (
         "apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\n"
         f"metadata: {{name: {name}}}\nspec:\n  resourceSelectors:\n"
-        + "".join(f"  - {{apiVersion: example.com/v1, kind: {kind}}}\n" for kind in kinds.split())
+        + "".join(f"  - {{apiVersion: {api}, kind: {kind}}}\n" for kind in kinds.split())
         + f"  placement: {{clusterAffinity: {{clusterNames: [{clusters}]}}}}\n"
     )
 
@@ -59,7 +59,11 @@ WHERE = "ClusterOverridePolicy/move overrideRules[1]: cannot override ConfigMap/
 
 
 def fleet(tmp_path: Path, patch: str | None = None, **templates: str) -> None:
-    apis = {**COMMON_APIS, "example.com/v1": ("Widget", "WIDGET")}
+    apis = {
+        **COMMON_APIS,
+        "example.com/v1": ("Widget", "WIDGET"),
+        "helm.toolkit.fluxcd.io/v2": ("HelmRelease", "HELMRELEASE"),
+    }
     files = {
         "policies/clusters.yaml": cluster_yaml("one", apis=apis)
         + "---\n"
@@ -194,8 +198,22 @@ def test_renaming_onto_another_object_names_the_rule_and_both_templates(tmp_path
     ]
 
 
-def widget(kind: str) -> str:
-    return f"apiVersion: example.com/v1\nkind: {kind}\nmetadata: {{name: w, namespace: shop}}\n"
+def widget(kind: str, api: str = "example.com/v1") -> str:
+    return f"apiVersion: {api}\nkind: {kind}\nmetadata: {{name: w, namespace: shop}}\n"
+
+
+def crd(group: str, kind: str, plural: str) -> str:
+    """A CRD no policy selects: it only says that `kind` is namespaced."""
+    return (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        f"metadata: {{name: {plural}.{group}}}\n"
+        f"spec: {{group: {group}, scope: Namespaced, names: {{kind: {kind}, plural: {plural}}}}}\n"
+    )
+
+
+WIDGET_CRDS = (
+    crd("example.com", "Widget", "widgets") + "---\n" + crd("example.com", "WIDGET", "bigwidgets")
+)
 
 
 COLLISION = (
@@ -206,14 +224,14 @@ COLLISION = (
 
 
 def test_kinds_that_differ_only_in_case_name_both_templates(tmp_path: Path) -> None:
-    fleet(tmp_path, a=widget("WIDGET"), b=widget("Widget"))
+    fleet(tmp_path, a=widget("WIDGET"), b=widget("Widget"), crds=WIDGET_CRDS)
     write_tree(tmp_path, {"policies/widgets.yaml": widget_policy("w", "Widget WIDGET", "one")})
     assert render_error(tmp_path) == [COLLISION]
 
 
 def test_kinds_that_differ_only_in_case_are_refused_wherever_they_go(tmp_path: Path) -> None:
     # On different clusters today; they would meet as soon as the placement changed.
-    fleet(tmp_path, a=widget("WIDGET"), b=widget("Widget"))
+    fleet(tmp_path, a=widget("WIDGET"), b=widget("Widget"), crds=WIDGET_CRDS)
     upper, lower = widget_policy("upper", "WIDGET", "one"), widget_policy("lower", "Widget", "two")
     write_tree(tmp_path, {"policies/widgets.yaml": upper + "---\n" + lower})
     assert render_error(tmp_path) == [COLLISION]
@@ -221,15 +239,27 @@ def test_kinds_that_differ_only_in_case_are_refused_wherever_they_go(tmp_path: P
 
 def test_a_new_kind_differing_only_in_case_is_refused_by_a_quick_render(tmp_path: Path) -> None:
     # Rendering only the changed templates must not miss the file they share with another.
-    fleet(tmp_path, b=widget("Widget"))
-    write_tree(tmp_path, {"policies/widgets.yaml": widget_policy("w", "Widget WIDGET", "one")})
+    # The new template's kind is one hubless knows (a kind of a CRD in templates/ is never
+    # rendered alone: where its CRD goes matters), the other's comes from its CRD.
+    api = "helm.toolkit.fluxcd.io/v2"
+    upper = crd("helm.toolkit.fluxcd.io", "HELMRELEASE", "bighelmreleases")
+    fleet(tmp_path, b=widget("HELMRELEASE", api), crds=upper)
+    write_tree(
+        tmp_path,
+        {"policies/widgets.yaml": widget_policy("w", "HelmRelease HELMRELEASE", "one", api)},
+    )
     for index in range(20):  # enough templates that one new one is a small change
         write_tree(tmp_path, {f"templates/m{index}.yaml": configmap(f"m{index}")})
     assert run_hubless("render", cwd=tmp_path).returncode == 0
-    write_tree(tmp_path, {"templates/a.yaml": widget("WIDGET")})
+    write_tree(tmp_path, {"templates/a.yaml": widget("HelmRelease", api)})
     result = run_hubless("render", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert [line for line in result.stderr.splitlines() if "error: " in line] == [COLLISION]
+    assert [line for line in result.stderr.splitlines() if "error: " in line] == [
+        "templates/a.yaml:1: error: HelmRelease.helm.toolkit.fluxcd.io/shop/w and "
+        "HELMRELEASE.helm.toolkit.fluxcd.io/shop/w (templates/b.yaml:1) would be the same file, "
+        "shop/helmrelease.helm.toolkit.fluxcd.io_w.yaml, on any cluster that gets both (file "
+        "names are lower case): rename one"
+    ]
 
 
 LIMIT = 1024 * 1024

@@ -11,7 +11,7 @@ APIS = {
     "policy/v1beta1": ("PodDisruptionBudget",),
     "policy/v1": ("PodDisruptionBudget",),
     "example.com/v1": ("Widget",),
-    "other.io/v1": ("Gadget",),
+    "monitoring.coreos.com/v1": ("ServiceMonitor",),
 }
 
 
@@ -32,7 +32,7 @@ spec:
   - {apiVersion: policy/v1beta1, kind: PodDisruptionBudget}
   - {apiVersion: policy/v1, kind: PodDisruptionBudget}
   - {apiVersion: example.com/v1, kind: Widget}
-  - {apiVersion: other.io/v1, kind: Gadget}
+  - {apiVersion: monitoring.coreos.com/v1, kind: ServiceMonitor}
   - {apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition}
 """
 GOOD = """
@@ -129,11 +129,12 @@ def test_render_validates_by_default_and_writes_nothing_on_failure(tmp_path: Pat
 
 
 def test_unknown_kinds_and_unversioned_clusters_are_reported(tmp_path: Path) -> None:
-    gadget = "apiVersion: other.io/v1\nkind: Gadget\nmetadata: {name: g, namespace: shop}\n"
-    result = run_hubless("validate", cwd=repo(tmp_path, GOOD, gadget))
+    # A kind hubless knows the scope of, with no CRD in templates/ to check it against.
+    monitor = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: g, namespace: shop}\n"
+    result = run_hubless("validate", cwd=repo(tmp_path, GOOD, monitor))
     assert result.returncode == 0
     assert (
-        "warning: other.io/v1 Gadget has no schema (no CustomResourceDefinition in templates/): not validated on one"
+        "warning: monitoring.coreos.com/v1 ServiceMonitor has no schema (no CustomResourceDefinition in templates/): not validated on one"
         in result.stderr
     )
     unversioned = repo(

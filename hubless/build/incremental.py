@@ -2,9 +2,10 @@
 
 When the policies and the cluster inventory are as the last render left them, rendered/
 still holds exactly what it wrote, and the changed templates stand alone (no
-propagateDeps anywhere, no Namespace or CRD among them, no override that could rename an
-object), only those templates are scheduled and rendered again: the files of their old
-placement are replaced by those of their new one and the record entries are swapped.
+propagateDeps anywhere, no Namespace, CRD or resource of a CRD in templates/ among them, no
+override that could rename an object), only those templates are scheduled and rendered
+again: the files of their old placement are replaced by those of their new one and the
+record entries are swapped.
 The result is byte for byte what a full render writes (tested).
 """
 
@@ -25,6 +26,7 @@ from hubless.build.state.record import PlacementRecord
 from hubless.build.state.transaction import compare_paths
 from hubless.build.tree import cluster_files
 from hubless.compile import Decided, decide, materialize
+from hubless.kinds import crd_scopes
 from hubless.model import Fleet, Overriders, ResourceTemplate
 
 _RENAMING_PATHS = ("/metadata/name", "/metadata/namespace", "/kind", "/apiVersion", "/metadata")
@@ -114,6 +116,9 @@ def render_changed_templates(
     templates = [t for t in fleet.templates if str(t.key) in changed]
     if any((t.group, t.kind) in _GLOBAL_KINDS for t in templates):
         return None
+    declared = crd_scopes(t.body for t in fleet.templates)
+    if any((t.group, t.kind) in declared for t in templates):
+        return None  # where its CRD goes serves its API there (hubless.installed_apis)
     if _shares_a_file(fleet, templates):
         return None  # the full render names the two templates
     hashes = disk_hashes(rendered)

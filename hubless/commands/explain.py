@@ -71,6 +71,10 @@ def report(
     result["requiredBy"] = [
         {"resource": str(key), "clusters": list(clusters)} for key, clusters in decision.required_by
     ]
+    result["apiFromRender"] = [
+        {"cluster": cluster, "customResourceDefinition": crd}
+        for cluster, crd in decision.api_from_render
+    ]
     overrides = _overrides(compiled, template)
     targets = {t.name: t.replicas for t in decision.binding.clusters}
     if decision.via == NAMESPACE_SYNC:
@@ -144,6 +148,7 @@ def _empty(template: ResourceTemplate, decision: Decision | None) -> dict[str, A
         "division": None,
         "kept": None,
         "requiredBy": [],
+        "apiFromRender": [],
         "clusters": [],
     }
 
@@ -282,6 +287,7 @@ def _scheduling(data: dict[str, Any]) -> list[str]:
         lines.append(f"replicas: {data['replicas']} per template, {data['strategy']}")
     elif data["strategy"]:
         lines.append(f"replicas: none (not a workload), {data['strategy']}")
+    lines.extend(_api_from_render(data))
     if data["kept"]:
         lines.append(f"kept the previous placement because {data['kept']}")
     if data["division"]:
@@ -316,6 +322,19 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
                 before, after = _short(change["before"]), _short(change["after"])
                 lines.append(f"  {'':<{width}}    {change['path']}: {before} -> {after}")
     return lines
+
+
+def _api_from_render(data: dict[str, Any]) -> list[str]:
+    """A line per CRD that serves the resource's API where its clusters do not report it."""
+    by_crd: dict[str, list[str]] = {}
+    for entry in data["apiFromRender"]:
+        by_crd.setdefault(entry["customResourceDefinition"], []).append(entry["cluster"])
+    resource = data["resource"]
+    return [
+        f"API {resource['apiVersion']} {resource['kind']}: served by CustomResourceDefinition "
+        f"{crd} placed on {', '.join(clusters)} by this render"
+        for crd, clusters in sorted(by_crd.items())
+    ]
 
 
 def _short(value: Any) -> str:

@@ -5,6 +5,9 @@ Assembly runs in the order listed here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from hubless.dialects import karmada, kubeadmiral, kubefed
 from hubless.dialects.base import Dialect
 from hubless.errors import Problem
@@ -23,6 +26,7 @@ DIALECTS: tuple[Dialect, ...] = (
         kubefed.parse,
         template_groups=kubefed.TEMPLATE_GROUPS,
         assemble=kubefed.assemble,
+        declared_scopes=kubefed.declared_scopes,
     ),
     Dialect(
         kubeadmiral.DIALECT,
@@ -50,6 +54,14 @@ def template_dialect_for(group: str) -> Dialect | None:
 
 
 _BY_NAME = {dialect.name: dialect for dialect in DIALECTS}
+
+
+def declared_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
+    """(group, kind) -> namespaced?, as the dialects' own objects of policies/ declare it."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for dialect in DIALECTS:
+        scopes.update(dialect.declared_scopes(inputs))
+    return scopes
 
 
 def inventory_warnings(fleet: Fleet) -> list[Problem]:

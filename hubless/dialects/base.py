@@ -57,6 +57,10 @@ def unready_cluster_warnings(cluster: Cluster) -> list[Problem]:
     ]
 
 
+def no_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Dialect:
     """One dialect's front end, as the loader calls it."""
@@ -68,3 +72,5 @@ class Dialect:
     assemble: Assemble | None = None
     # what about one of its clusters will surprise a user (it receives nothing, ...)
     cluster_warnings: Callable[[Cluster], list[Problem]] = unready_cluster_warnings
+    # (group, kind) -> namespaced?, for kinds its parsed inputs declare (as a CRD would)
+    declared_scopes: Callable[[Sequence[Any]], dict[tuple[str, str], bool]] = no_scopes

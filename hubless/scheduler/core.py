@@ -16,7 +16,7 @@ from hubless.scheduler.candidates import Candidate, sort_key
 from hubless.scheduler.division import merge
 from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
 from hubless.scheduler.estimator import available_replicas
-from hubless.scheduler.filters import FILTERS
+from hubless.scheduler.filters import FILTERS, api_enablement
 from hubless.scheduler.input import ScheduleInput
 from hubless.scheduler.spread import select_clusters
 from hubless.scheduler.strategies import Division, assign_replicas, strategy_name
@@ -29,6 +29,10 @@ class Rejection(NamedTuple):
     cluster: str
     filter: str
     reason: str
+    # APIEnablement rejected it and every other filter passes it: only the missing API
+    # keeps the resource off. (APIEnablement comes first; after its rejection the other
+    # filters run to tell, after any other's they do not.)
+    only_api: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ def _filter(
         request.kind,
         request.is_workload,
         frozenset(request.previous),
+        request.served_here,
         id(clusters),
     )
     found = memo.filters.get(key) if memo is not None else None
@@ -165,7 +170,12 @@ def _filter(
         for name, check in FILTERS:
             reason = check(request, cluster)
             if reason is not None:
-                rejected.append(Rejection(cluster.name, name, reason))
+                only_api = name == api_enablement.NAME and all(
+                    other(request, cluster) is None
+                    for other_name, other in FILTERS
+                    if other_name != name
+                )
+                rejected.append(Rejection(cluster.name, name, reason, only_api))
                 break
         else:
             feasible.append(cluster)
@@ -250,6 +260,7 @@ def schedule(
         request.previous_affinity,
         id(request.term),
         request.fresh,
+        request.served_here,
         id(clusters),
     )
     found = memo.schedules.get(key)

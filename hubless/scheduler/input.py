@@ -21,3 +21,5 @@ class ScheduleInput:
     previous_affinity: str = ""  # the clusterAffinities term the last placement used
     term: AffinityTerm | None = None  # the clusterAffinities term being tried
     fresh: bool = False  # a requested full reschedule (Karmada's WorkloadRebalancer)
+    # clusters on which this render places a CRD that serves the resource's API
+    served_here: frozenset[str] = frozenset()

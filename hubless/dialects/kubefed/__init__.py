@@ -16,6 +16,12 @@ objects), `assemble` (scheduling, overrides, assembly), `planner` (the RSP plann
 """
 
 from hubless.dialects.kubefed.assemble import assemble
-from hubless.dialects.kubefed.policies import DIALECT, KINDS, TEMPLATE_GROUPS, parse
+from hubless.dialects.kubefed.policies import (
+    DIALECT,
+    KINDS,
+    TEMPLATE_GROUPS,
+    declared_scopes,
+    parse,
+)
 
-__all__ = ["DIALECT", "KINDS", "TEMPLATE_GROUPS", "assemble", "parse"]
+__all__ = ["DIALECT", "KINDS", "TEMPLATE_GROUPS", "assemble", "declared_scopes", "parse"]

@@ -4,7 +4,9 @@ ReplicaSchedulingPreference, read into the model or into inputs of Kubefed's ass
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hubless.dialects.kubefed.planner import (
     ReplicaSchedulingSpec,
@@ -55,6 +57,15 @@ class TypeConfig:
     namespaced: bool
     propagation: bool
     source: Source
+
+
+def declared_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
+    """(group, kind) -> namespaced?, of the target types FederatedTypeConfigs declare."""
+    return {
+        (item.api_version.rpartition("/")[0], item.kind): item.namespaced
+        for item in inputs
+        if isinstance(item, TypeConfig)
+    }
 
 
 @dataclass(frozen=True)

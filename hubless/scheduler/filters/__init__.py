@@ -19,7 +19,7 @@ from hubless.scheduler.input import ScheduleInput
 Filter = Callable[[ScheduleInput, Cluster], "str | None"]
 
 FILTERS: tuple[tuple[str, Filter], ...] = (
-    ("APIEnablement", api_enablement.check),
+    (api_enablement.NAME, api_enablement.check),
     ("TaintToleration", taint_toleration.check),
     ("ClusterAffinity", cluster_affinity.check),
     ("SpreadConstraint", spread_constraint.check),
