@@ -3,11 +3,14 @@ self-heal and Flux's reconcile leave the autoscaler's count alone."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hubless.build.plan import plan_render
+from hubless.build.result import Strategy
 from hubless.commands.render import render
 from tests.conftest import COMMON_APIS, cluster_yaml, read_rendered, write_tree
 
@@ -322,3 +325,44 @@ spec:
         "spec.replicas of Deployment.apps/shop/web on cluster east, where an autoscaler keeps "
         "its replicas: not written"
     ) in capsys.readouterr().err.splitlines()
+
+
+@pytest.mark.parametrize("change", ["add hpa", "remove hpa", "add workload", "edit workload"])
+def test_every_render_strategy_follows_the_hpa(tmp_path: Path, change: str) -> None:
+    # Many unrelated templates, so that one changed template is a small change that the
+    # incremental strategies would take if nothing stopped them.
+    before = files(deployment_yaml(3), hpa_clusters="east")
+    if change.startswith("add"):  # its policy is there: only a template is added
+        del before["templates/hpa.yaml" if change == "add hpa" else "templates/web.yaml"]
+    for index in range(12):
+        before[f"templates/many/cm{index}.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm{index}, namespace: shop}}\n"
+        )
+    before["policies/cm.yaml"] = policy("ConfigMap", "v1", "east, west")
+    repo = tmp_path / "repo"
+    write_tree(repo, before)
+    assert render(repo, check=False) == 0
+    if change == "add hpa":
+        write_tree(repo, {"templates/hpa.yaml": HPA})
+    elif change == "remove hpa":
+        (repo / "templates/hpa.yaml").unlink()
+    elif change == "add workload":  # the HPA was waiting for it
+        write_tree(repo, {"templates/web.yaml": deployment_yaml(3)})
+    else:
+        # Its entries (clusters, replicas, rules) stay as they were: only its body changes.
+        write_tree(repo, {"templates/web.yaml": deployment_yaml(3, image="web:2")})
+    full = tmp_path / "full"
+    shutil.copytree(repo, full)
+    (full / "rendered/.hubless/manifest.json").unlink()  # no shortcut: a full render
+    assert plan_render(repo).strategy is not Strategy.TEMPLATES
+    assert render(repo, check=False) == 0
+    assert render(full, check=False) == 0
+    rendered = read_rendered(repo)
+    assert rendered == read_rendered(full)
+    image = "web:2" if change == "edit workload" else "web:1"
+    east = None if change != "remove hpa" else 3
+    assert rendered[DEPLOYMENT_PATH.format("east")] == deployment(east, image=image)
+    assert rendered[DEPLOYMENT_PATH.format("west")] == deployment(3, image=image)
+    assert (repo / "rendered/.hubless/manifest.json").read_bytes() == (
+        full / "rendered/.hubless/manifest.json"
+    ).read_bytes()
