@@ -3,6 +3,7 @@ self-heal and Flux's reconcile leave the autoscaler's count alone."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from hubless.build.plan import plan_render
 from hubless.build.result import Strategy
 from hubless.commands.render import render
-from tests.conftest import COMMON_APIS, cluster_yaml, read_rendered, write_tree
+from tests.conftest import COMMON_APIS, cluster_yaml, read_rendered, run_hubless, write_tree
 
 APIS = {
     **COMMON_APIS,
@@ -325,6 +326,22 @@ spec:
         "spec.replicas of Deployment.apps/shop/web on cluster east, where an autoscaler keeps "
         "its replicas: not written"
     ) in capsys.readouterr().err.splitlines()
+
+
+def test_explain_says_what_keeps_the_replicas(tmp_path: Path) -> None:
+    write_tree(tmp_path, files(deployment_yaml(3), hpa_clusters="east"))
+    text = run_hubless("explain", "Deployment/shop/web", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.splitlines()[-2:] == [
+        "  east  yes, 3 replicas scheduled (spec.replicas not written: kept by "
+        "HorizontalPodAutoscaler.autoscaling/shop/web) [room for 0 (by no status.resourceSummary)]",
+        "  west  yes, 3 replicas scheduled [room for 0 (by no status.resourceSummary)]",
+    ]
+    data = json.loads(
+        run_hubless("explain", "Deployment/shop/web", "-o", "json", cwd=tmp_path).stdout
+    )
+    kept = {c["name"]: c.get("replicasKeptBy") for c in data["clusters"]}
+    assert kept == {"east": ["HorizontalPodAutoscaler.autoscaling/shop/web"], "west": None}
 
 
 @pytest.mark.parametrize("change", ["add hpa", "remove hpa", "add workload", "edit workload"])

@@ -96,7 +96,22 @@ def report(
             )
     else:
         _scheduled(result, decision, decision.schedule, cluster_names, overrides)
+    _replicas_kept(result, compiled, template)
     return result
+
+
+def _replicas_kept(result: dict[str, Any], compiled: Compiled, template: ResourceTemplate) -> None:
+    """On the clusters where the object's spec.replicas is not written, what keeps its
+    replicas there: the autoscalers that scale it, or Karmada's retain-replicas label."""
+    kept = {
+        cluster: list(rendered.replicas_kept_by)
+        for cluster, objects in compiled.objects.items()
+        for rendered in objects
+        if rendered.key == template.key and rendered.replicas_kept_by
+    }
+    for entry in result["clusters"]:
+        if entry["name"] in kept:
+            entry["replicasKeptBy"] = kept[entry["name"]]
 
 
 def _empty(template: ResourceTemplate, decision: Decision | None) -> dict[str, Any]:
@@ -253,6 +268,9 @@ def _text(data: dict[str, Any]) -> str:
             if cluster["replicas"] is not None:
                 count = cluster["replicas"]
                 detail += f", {count} replica{'' if count == 1 else 's'} scheduled"
+            if "replicasKeptBy" in cluster:
+                keepers = " and ".join(cluster["replicasKeptBy"])
+                detail += f" (spec.replicas not written: kept by {keepers})"
             detail += _capacity(cluster)
             if cluster["overrides"]:
                 detail += "; overrides: " + ", ".join(o["rule"] for o in cluster["overrides"])
