@@ -75,7 +75,7 @@ def _clusters(names: Iterable[str]) -> str:
     return ("cluster " if len(listed) == 1 else "clusters ") + ", ".join(listed)
 
 
-def scalers_text(by_cluster: Mapping[str, tuple[ResourceKey, ...]]) -> str:
+def _scalers_text(by_cluster: Mapping[str, tuple[ResourceKey, ...]]) -> str:
     """`HorizontalPodAutoscaler.autoscaling/shop/web on clusters a, b`, one part per set of
     autoscalers."""
     groups: dict[tuple[ResourceKey, ...], list[str]] = {}
@@ -98,7 +98,7 @@ def divided_warning(
     if retained:
         where = f"it carries {RETAIN_REASON}: spec.replicas is left out on every cluster"
     else:
-        where = f"it is scaled by {scalers_text(scaled)}: spec.replicas is left out there"
+        where = f"it is scaled by {_scalers_text(scaled)}: spec.replicas is left out there"
     return Problem.warning(
         source,
         f"{workload} is Divided, but {where}, and its division does not apply (an "
