@@ -14,10 +14,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from hubless import bootstrap, crds, kinds, workloads
+from hubless import autoscaling, bootstrap, crds, kinds, workloads
 from hubless.dependencies import Resolver, references, union_clusters
 from hubless.dialects import dialect_for
-from hubless.errors import Problem, Problems, UserError, grouped_by_cluster
+from hubless.errors import Problem, Problems, Source, UserError, grouped_by_cluster
 from hubless.installed_apis import (
     ServedByRender,
     enabled_by_render,
@@ -32,6 +32,7 @@ from hubless.model import (
     Cluster,
     Fleet,
     OverridePolicy,
+    Overriders,
     Placement,
     PreviousPlacement,
     PropagationPolicy,
@@ -78,6 +79,11 @@ class Recipe:
     revises_replicas: bool  # each cluster's copy gets that cluster's replicas
     completions: Mapping[str, int]  # a Divided Job's completions, by cluster
     placed: tuple[Placed, ...]  # in the binding's cluster order
+    # an autoscaler, or Karmada's retain-replicas label, may own its spec.replicas: a
+    # Deployment, ReplicaSet or StatefulSet placed by Karmada's rules (hubless.autoscaling)
+    autoscalable: bool = False
+    # cluster -> the autoscalers rendered there that scale it
+    scaled_by: Mapping[str, tuple[ResourceKey, ...]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -484,6 +490,7 @@ def decide(
     warnings.extend(bound.warnings)
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
     errors.extend(recipe_errors)
+    warnings.extend(_autoscaling_warnings(recipes))
     return Decided(
         fleet,
         tuple(decisions),
@@ -548,9 +555,98 @@ def _recipes(
                 cached = rules_cache[cache_key] = (rules, owned_paths(rules, template.kind))
             placed.append(Placed(target, *cached))
         recipes.append(
-            Recipe(template, decision, revises, _job_completions(template, decision), tuple(placed))
+            Recipe(
+                template,
+                decision,
+                revises,
+                _job_completions(template, decision),
+                tuple(placed),
+                workloads.autoscalable(template.group, template.kind)
+                and not decision.replicas_by_overrides,
+            )
         )
-    return decisions, recipes, unmatched, problems.errors
+    return decisions, _with_autoscalers(recipes, clusters), unmatched, problems.errors
+
+
+def _with_autoscalers(recipes: list[Recipe], clusters: Mapping[str, Cluster]) -> list[Recipe]:
+    """The recipes, each autoscalable workload's with the autoscalers that scale it on
+    each of its clusters: those rendered onto the same cluster, after their overrides."""
+    scaled: dict[tuple[str, ResourceKey], set[ResourceKey]] = {}
+    for recipe in recipes:
+        template = recipe.template
+        if not autoscaling.is_autoscaler(template.group, template.kind):
+            continue
+        # Clusters with the same rules see the same target; most autoscalers have none.
+        by_rules: dict[tuple[tuple[int, int], ...], ResourceKey | None] = {}
+        for target, rules, owned in recipe.placed:
+            rules_id = tuple((id(policy), rule.index) for policy, rule in rules)
+            if rules_id not in by_rules:
+                by_rules[rules_id] = _overridden_scale_target(
+                    template, rules, owned, clusters[target.name]
+                )
+            workload = by_rules[rules_id]
+            if workload is not None:
+                scaled.setdefault((target.name, workload), set()).add(template.key)
+    targeted = {workload for _, workload in scaled}
+    found = []
+    for recipe in recipes:
+        key = recipe.template.key
+        if recipe.autoscalable and key in targeted:
+            scalers = {
+                target.name: tuple(sorted(scaled[(target.name, key)]))
+                for target, _, _ in recipe.placed
+                if (target.name, key) in scaled
+            }
+            recipe = dataclasses.replace(recipe, scaled_by=scalers)
+        found.append(recipe)
+    return found
+
+
+def _overridden_scale_target(
+    template: ResourceTemplate, rules: Rules, owned: Owned | None, cluster: Cluster
+) -> ResourceKey | None:
+    """What an autoscaler scales on a cluster, its overrides applied."""
+    body = template.body
+    if rules:
+        try:
+            body, _ = apply_overrides(own_copy(body, owned), rules, cluster, template.key)
+        except UserError:
+            return None  # materialize reports it
+    return autoscaling.scale_target(template.group, template.kind, body)
+
+
+def _autoscaling_warnings(recipes: Iterable[Recipe]) -> list[Problem]:
+    """Where an autoscaler keeps a workload's replicas: a Divided workload's division does
+    not apply there, and override rules setting spec.replicas are not written."""
+    warnings = []
+    for recipe in recipes:
+        template = recipe.template
+        # The template's label: one that overrides add on some clusters goes unwarned.
+        retained = autoscaling.retains_replicas(template.body)
+        if not recipe.autoscalable or not (retained or recipe.scaled_by):
+            continue
+        schedule = recipe.decision.schedule
+        divided = schedule is not None and schedule.strategy != DUPLICATED
+        if divided and recipe.decision.binding.replicas > 0:
+            warnings.append(
+                autoscaling.divided_warning(
+                    template.key, template.source, recipe.scaled_by, retained
+                )
+            )
+        setting: dict[tuple[str, Source], list[str]] = {}  # (rule, overrider line) -> clusters
+        for target, rules, _ in recipe.placed:
+            if not retained and target.name not in recipe.scaled_by:
+                continue
+            for policy, rule in rules:
+                if not isinstance(rule.overriders, Overriders):
+                    continue
+                for overrider in rule.overriders.plaintext:
+                    if overrider.path == "/spec/replicas" and overrider.operator != "remove":
+                        label = f"{policy.ref} overrideRules[{rule.index}]"
+                        setting.setdefault((label, overrider.source), []).append(target.name)
+        for (label, source), names in setting.items():
+            warnings.append(autoscaling.override_warning(template.key, label, source, names))
+    return warnings
 
 
 def materialize(
@@ -707,6 +803,14 @@ def _build(
         body, applied, moved_by = _override_identity(template, body, rules, cluster, steps, crds)
     else:
         body, applied = apply_overrides(body, rules, cluster, template.key, steps)
+    kept_by: tuple[str, ...] = ()
+    if recipe.autoscalable:
+        kept_by = tuple(str(s) for s in recipe.scaled_by.get(target.name, ()))
+        if autoscaling.retains_replicas(body):
+            kept_by += (autoscaling.RETAIN_REASON,)
+        if kept_by:
+            # Whatever the template, the division or an override says: the autoscaler's.
+            body = workloads.without_replicas(body)
     if plaintext_secret(body):
         raise UserError.at(
             template.source,
@@ -714,7 +818,9 @@ def _build(
             f"{target.name}; plaintext Secrets do not go to rendered/",
         )
     recorded = tuple((rule, tuple(found)) for rule, found in steps or ())
-    return RenderedObject(template.key, body, tuple(applied), recorded, template.source, moved_by)
+    return RenderedObject(
+        template.key, body, tuple(applied), recorded, template.source, moved_by, kept_by
+    )
 
 
 def _may_change_identity(owned: Owned | None) -> bool:

@@ -50,6 +50,9 @@ class RenderedObject:
     source: Source | None = None  # its template's; None for a cluster's bootstrap objects
     # the last rule that changed its group, kind, namespace or name (None: its template's)
     moved_by: RuleRef | None = None
+    # what keeps its replicas on its cluster, so that spec.replicas is not written: the
+    # autoscalers that scale it there, or Karmada's retain-replicas label
+    replicas_kept_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

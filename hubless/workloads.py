@@ -254,3 +254,18 @@ def revise_replicas(group: str, kind: str, body: dict[str, Any], replicas: int) 
         spec["replicas"] = replicas
     elif (group, kind) == _JOB and "parallelism" in spec:
         spec["parallelism"] = replicas
+
+
+def autoscalable(group: str, kind: str) -> bool:
+    """Whether an autoscaler can own this kind's `spec.replicas`: the kinds whose replicas
+    are scheduled (a Job's parallelism is not scaled through spec.replicas)."""
+    return (group, kind) in _REPLICA_KINDS
+
+
+def without_replicas(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` without `spec.replicas`, as a new object sharing the rest (the copy's spec may
+    be an override's own value, which must not change)."""
+    spec = _spec(body)
+    if spec is None or "replicas" not in spec:
+        return body
+    return {**body, "spec": {k: v for k, v in spec.items() if k != "replicas"}}

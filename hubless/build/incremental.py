@@ -3,9 +3,9 @@
 When the policies and the cluster inventory are as the last render left them, rendered/
 still holds exactly what it wrote, and the changed templates stand alone (no
 propagateDeps anywhere, no Namespace, CRD or resource of a CRD in templates/ among them, no
-override that could rename an object), only those templates are scheduled and rendered
-again: the files of their old placement are replaced by those of their new one and the
-record entries are swapped.
+override that could rename an object, no autoscaler among them or beside a workload among
+them), only those templates are scheduled and rendered again: the files of their old
+placement are replaced by those of their new one and the record entries are swapped.
 The result is byte for byte what a full render writes (tested).
 """
 
@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
+from hubless import autoscaling, workloads
 from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.layout import key_path
 from hubless.build.result import Rendering, Strategy
@@ -43,6 +44,20 @@ def _renames(fleet: Fleet) -> bool:
             if any(path.startswith(_RENAMING_PATHS) for path in paths):
                 return True
     return False
+
+
+def _autoscaling_involved(fleet: Fleet, changed: list[ResourceTemplate]) -> bool:
+    """Whether a change may alter which workloads an autoscaler scales: a changed
+    autoscaler (its targets are other templates), or a changed workload in a namespace
+    with an autoscaler (rendering it alone would not see that autoscaler)."""
+    if any(autoscaling.is_autoscaler(t.group, t.kind) for t in changed):
+        return True
+    namespaces = {
+        t.namespace for t in fleet.templates if autoscaling.is_autoscaler(t.group, t.kind)
+    }
+    return any(
+        workloads.autoscalable(t.group, t.kind) and t.namespace in namespaces for t in changed
+    )
 
 
 def _shares_a_file(fleet: Fleet, changed: list[ResourceTemplate]) -> bool:
@@ -119,6 +134,8 @@ def render_changed_templates(
     declared = crd_scopes(t.body for t in fleet.templates)
     if any((t.group, t.kind) in declared for t in templates):
         return None  # where its CRD goes serves its API there (hubless.installed_apis)
+    if _autoscaling_involved(fleet, templates):
+        return None
     if _shares_a_file(fleet, templates):
         return None  # the full render names the two templates
     hashes = disk_hashes(rendered)
@@ -127,6 +144,8 @@ def render_changed_templates(
     stale_keys = {k for k in record.entries if str(k) in changed | removed}
     if any((k.group, k.kind) in _GLOBAL_KINDS for k in stale_keys):
         return None
+    if any(autoscaling.is_autoscaler(k.group, k.kind) for k in stale_keys):
+        return None  # a removed autoscaler's targets change too
     previous = record.previous
     decided = decide(
         dataclasses.replace(fleet, templates=tuple(templates)), previous, until_stable=True

@@ -2,10 +2,10 @@
 
 A cluster's objects follow from its own Cluster object, and for each template placed on
 it: the template's body, the replicas (and Job completions) it gets there, whether its
-replicas are revised, and the override rules that apply. A change to one cluster's
-inventory entry or one override policy leaves most clusters' digests as they were; a
-render that finds the digest unchanged (and the templates on it unchanged) keeps the
-cluster's files as the last render wrote them.
+replicas are revised, the override rules that apply, and the autoscalers there that keep
+its replicas. A change to one cluster's inventory entry or one override policy leaves most
+clusters' digests as they were; a render that finds the digest unchanged (and the
+templates on it unchanged) keeps the cluster's files as the last render wrote them.
 
 Two digests are kept: per cluster, everything above but the template bodies (those are
 tracked per template, so an edited template does not mark every cluster it is on); and per
@@ -41,6 +41,7 @@ class Entry(NamedTuple):
     completions: int  # -1: none
     revises_replicas: bool
     rules: str | None  # rules_digest; None: not known
+    scaled_by: tuple[str, ...] = ()  # the autoscalers that keep its replicas there
 
 
 def _spelled(entry: Entry) -> bytes:
@@ -93,7 +94,10 @@ class Digests:
                 if rules_id == "":
                     rules_id = rules_ids[id(rules)] = rules_digest(rules)
                 completions = recipe.completions.get(target.name, -1)
-                entry = Entry(target.replicas, completions, recipe.revises_replicas, rules_id)
+                scaled_by = tuple(str(k) for k in recipe.scaled_by.get(target.name, ()))
+                entry = Entry(
+                    target.replicas, completions, recipe.revises_replicas, rules_id, scaled_by
+                )
                 digests.add(key, target.name, entry)
         return digests
 

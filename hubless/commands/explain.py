@@ -94,6 +94,7 @@ def report(
     if not decision.binding.clusters:
         result["propagated"] = False
         result["reason"] = _nowhere(decision)
+    _replicas_kept(result, compiled, template)
     return result
 
 
@@ -125,6 +126,20 @@ def _nowhere(decision: Decision) -> str:
     if schedule.decisive.fits_nowhere:
         return "no cluster passed the filters (Karmada clears the placement)"
     return "no cluster was assigned a replica"
+
+
+def _replicas_kept(result: dict[str, Any], compiled: Compiled, template: ResourceTemplate) -> None:
+    """On the clusters where the object's spec.replicas is not written, what keeps its
+    replicas there: the autoscalers that scale it, or Karmada's retain-replicas label."""
+    kept = {
+        cluster: list(rendered.replicas_kept_by)
+        for cluster, objects in compiled.objects.items()
+        for rendered in objects
+        if rendered.key == template.key and rendered.replicas_kept_by
+    }
+    for entry in result["clusters"]:
+        if entry["name"] in kept:
+            entry["replicasKeptBy"] = kept[entry["name"]]
 
 
 def _empty(template: ResourceTemplate, decision: Decision | None) -> dict[str, Any]:
@@ -310,6 +325,9 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
                 detail += f", {count} replica{'' if count == 1 else 's'} scheduled"
             if cluster["filter"]:
                 detail += f", kept although {cluster['filter']}: {cluster['reason']}"
+            if "replicasKeptBy" in cluster:
+                keepers = " and ".join(cluster["replicasKeptBy"])
+                detail += f" (spec.replicas not written: kept by {keepers})"
             detail += _capacity(cluster)
             if cluster["overrides"]:
                 detail += "; overrides: " + ", ".join(o["rule"] for o in cluster["overrides"])
