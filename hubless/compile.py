@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from hubless import bootstrap, kinds, workloads
 from hubless.dependencies import Resolver, references, union_clusters
 from hubless.dialects import dialect_for
-from hubless.errors import Problem, Problems, UserError, grouped_by_cluster
+from hubless.errors import Problem, Problems, Source, UserError, grouped_by_cluster
 from hubless.match import OverridePolicyIndex, rank_propagation_policies
 from hubless.model import (
     DIVIDED,
@@ -42,8 +42,10 @@ from hubless.results import (
     NAMESPACE_SYNC,
     Compiled,
     Decision,
+    Oversized,
     RenderedObject,
     RuleRef,
+    TemplateWarning,
 )
 from hubless.scheduler import Schedule, ScheduleError, ScheduleInput, schedule
 from hubless.scheduler.core import ScheduleMemo
@@ -82,7 +84,7 @@ class Decided:
     recipes: tuple[Recipe, ...]
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
-    warnings: tuple[Problem, ...]
+    warnings: tuple[TemplateWarning, ...]
     errors: tuple[Problem, ...]  # reported with materialize's, so one run lists them all
     # placed nowhere because their policy names a scheduler hubless does not run
     other_scheduler: tuple[tuple[ResourceKey, PropagationPolicy], ...] = ()
@@ -232,10 +234,10 @@ def _one_dialect(
             )
 
 
-def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> list[Problem]:
+def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> list[TemplateWarning]:
     """Send what propagateDeps workloads reference to the workloads' clusters; warn of
     references to objects that are not there."""
-    warnings: list[Problem] = []
+    warnings: list[TemplateWarning] = []
     resolver = Resolver(fleet.templates)
     required: dict[ResourceKey, dict[ResourceKey, tuple[str, ...]]] = {}
     for template in fleet.templates:
@@ -247,13 +249,12 @@ def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> li
             found = resolver.resolve(template.namespace, reference)
             if not found:
                 what = reference.name or dict(reference.labels)
-                warnings.append(
-                    Problem.warning(
-                        template.source,
-                        f"{template.key} uses {reference.kind} {template.namespace}/{what}, "
-                        "which is not in templates/ (skipped, as Karmada does)",
-                    )
+                warning = Problem.warning(
+                    template.source,
+                    f"{template.key} uses {reference.kind} {template.namespace}/{what}, "
+                    "which is not in templates/ (skipped, as Karmada does)",
                 )
+                warnings.append(TemplateWarning(template.key, warning))
             for dependency in found:
                 required.setdefault(dependency.key, {})[template.key] = clusters
     templates = {t.key: t for t in fleet.templates}
@@ -321,7 +322,7 @@ class _Bound:
     decisions: dict[ResourceKey, Decision]  # by template, for the templates placed
     skipped: list[ResourceKey]  # templates Karmada never propagates
     errors: list[Problem]
-    warnings: list[Problem]  # references propagateDeps could not follow
+    warnings: list[TemplateWarning]  # held templates, references propagateDeps could not follow
     # templates whose policy names another scheduler: nothing places them
     other_scheduler: dict[ResourceKey, PropagationPolicy]
     # templates whose policy waits for override policies that do not exist, and why
@@ -357,7 +358,10 @@ def _bind_all(
             continue
         if decision is not None:
             bound[template.key] = decision
-    warnings = [*held.values(), *_follow_dependencies(fleet, bound)]
+    warnings = [
+        *(TemplateWarning(key, warning) for key, warning in held.items()),
+        *_follow_dependencies(fleet, bound),
+    ]
     return _Bound(bound, skipped, problems.errors, warnings, elsewhere, held)
 
 
@@ -398,7 +402,7 @@ def decide(
         previous = current
         bound = _bind_all(fleet, previous, False, memo)
         errors.extend(bound.errors)
-    warnings = [w for t in fleet.templates for w in credential_warnings(t)]
+    warnings = [TemplateWarning(t.key, w) for t in fleet.templates for w in credential_warnings(t)]
     warnings.extend(bound.warnings)
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
     errors.extend(recipe_errors)
@@ -487,6 +491,7 @@ def materialize(
     problems.items.extend(decided.errors)
     crds = kinds.crd_scopes(t.body for t in fleet.templates if t.kind == "CustomResourceDefinition")
     warnings = list(decided.warnings)
+    found: list[Oversized] = []
     for recipe in decided.recipes:
         template = recipe.template
         known: Bounds | None = None
@@ -508,7 +513,9 @@ def materialize(
             if size:
                 oversized[target.name] = size
         if oversized:
-            warnings.append(_oversize_warning(template, oversized))
+            found.extend(Oversized(template.key, c, size) for c, size in oversized.items())
+            warning = oversize_warning(str(template.key), template.source, oversized)
+            warnings.append(TemplateWarning(template.key, warning))
     for cluster in fleet.clusters:
         if cluster.gitops and cluster.name in objects:
             objects[cluster.name].extend(_bootstrap_objects(cluster))
@@ -522,6 +529,7 @@ def materialize(
         tuple(warnings),
         decided.other_scheduler,
         decided.held,
+        tuple(found),
     )
 
 
@@ -588,13 +596,15 @@ def _oversize(body: dict[str, Any], known: Bounds) -> int:
     return size if size > OBJECT_SIZE_LIMIT else 0
 
 
-def _oversize_warning(template: ResourceTemplate, sizes: Mapping[str, int]) -> Problem:
+def oversize_warning(resource: str, source: Source | None, sizes: Mapping[str, int]) -> Problem:
+    """One warning for a template's objects over the limit (`resource`: its key), by
+    cluster: their file sizes."""
     largest = max(sizes.values())
     amount = f"{largest:,} bytes" if min(sizes.values()) == largest else f"up to {largest:,} bytes"
     where = ("cluster " if len(sizes) == 1 else "clusters ") + ", ".join(sorted(sizes))
     return Problem.warning(
-        template.source,
-        f"{template.key} is {amount} as YAML on {where}: over the API server's 1 MiB limit "
+        source,
+        f"{resource} is {amount} as YAML on {where}: over the API server's 1 MiB limit "
         f"for an object ({OBJECT_SIZE_LIMIT:,} bytes), Argo CD or Flux will fail to apply it",
     )
 
