@@ -43,7 +43,7 @@ def _bootstrap_namespaces(fleet: Fleet) -> dict[str, set[str]]:
 
 def namespace_warnings(paths: Collection[str], fleet: Fleet) -> tuple[Problem, ...]:
     """One warning per namespace that some clusters hold objects in but get no Namespace
-    for, naming those clusters, at the first template (in source order) placed in it on
+    for, naming those clusters, at the first template (by path and line) placed in it on
     one of them. `paths` are every file of rendered/ after the render."""
     used: dict[str, set[str]] = {}  # cluster -> namespaces with a folder
     created: dict[str, set[str]] = {}  # cluster -> namespaces with a Namespace object
@@ -67,23 +67,20 @@ def namespace_warnings(paths: Collection[str], fleet: Fleet) -> tuple[Problem, .
                 missing.setdefault(namespace, []).append(cluster)
     warnings = []
     for namespace, clusters in sorted(missing.items()):
-        source = next(
-            (
-                t.source
-                for t in fleet.templates
-                if t.namespace == namespace
-                and any(f"{c}/{key_path(t.key)}" in paths for c in clusters)
-            ),
-            None,
-        )
+        placed = [
+            t.source
+            for t in fleet.templates
+            if t.namespace == namespace and any(f"{c}/{key_path(t.key)}" in paths for c in clusters)
+        ]
         noun = "cluster" if len(clusters) == 1 else "clusters"
         warnings.append(
             Problem.warning(
-                source,
-                f"namespace {namespace} holds objects on {noun} {', '.join(clusters)} but no "
-                f"Namespace {namespace} is rendered there: Argo CD and Flux fail to apply them "
-                "unless it already exists (Argo CD's CreateNamespace=true creates only an "
-                "Application's destination namespace; a Flux Kustomization creates none)",
+                min(placed) if placed else None,  # the first by path and line
+                f"objects in namespace {namespace} go to {noun} {', '.join(clusters)}, which "
+                f"get no Namespace {namespace}: Argo CD and Flux fail to apply them unless it "
+                "already exists there (Argo CD's CreateNamespace=true creates only an "
+                "Application's destination namespace; a Flux Kustomization creates none); "
+                "add a Namespace template",
             )
         )
     return tuple(warnings)

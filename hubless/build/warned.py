@@ -7,8 +7,8 @@ the inventory and policies (worked out again on every render that loads them), a
 (replaced when that template is compiled again; an object over the size limit also by
 cluster), the output tree (namespaces, worked out again over the final tree), and the
 kinds validation could not check (by cluster). Printed: the inventory's and policies'
-warnings, then each template's in source order, then the namespaces', then validation's,
-then how many templates no policy matches.
+warnings, then each template's (in the fleet's order of templates), then the namespaces',
+then validation's, then how many templates no policy matches.
 """
 
 from __future__ import annotations
