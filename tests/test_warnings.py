@@ -250,3 +250,48 @@ def test_every_render_says_what_a_full_render_says(tmp_path: Path, name: str) ->
     assert fixed == cold(repo, scratch)
     assert fixed != full  # that warning is gone
     assert hubless(repo) == fixed
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "an object over the size limit",
+        "a custom kind without a schema",
+        "a credential in a ConfigMap",
+    ],
+)
+def test_a_merge_of_shards_says_what_one_render_says(tmp_path: Path, name: str) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, CASES[name].files)
+    runner = CliRunner()
+    for index in (1, 2):
+        shard = runner.invoke(cli, ["render", "--repo", str(repo), "--shard", f"{index}/2"])
+        assert shard.exit_code == 0, shard.output
+    merged = runner.invoke(cli, ["merge", "--repo", str(repo)])
+    assert merged.exit_code == 0, merged.output
+    full = cold(repo, tmp_path / "cold")
+    assert merged.stderr == full
+    assert strategy(repo) is Strategy.UNCHANGED
+    assert hubless(repo) == full
+
+
+def test_validation_s_warnings_follow_this_render_s_options(tmp_path: Path) -> None:
+    """They depend on --kube-version-default and --no-validate, which are not inputs: a
+    render with nothing to do still says what a full render with its options says."""
+    repo, scratch = tmp_path / "repo", tmp_path / "cold"
+    write_tree(repo, CASES["a custom kind without a schema"].files)
+    hubless(repo)
+    said = {}
+    for options in (["--kube-version-default", "1.30"], ["--no-validate"], []):
+        assert strategy(repo) is Strategy.UNCHANGED
+        said[options[0] if options else ""] = hubless(repo, *options)
+        assert said[options[0] if options else ""] == cold(repo, scratch, *options)
+        assert hubless(repo, "--check", *options) == cold(repo, scratch, *options)
+    # With a version every cluster is validated, and the Widget cannot be; without one,
+    # no cluster is; without validation, nothing is said.
+    assert said["--kube-version-default"] == (
+        "warning: example.com/v1 Widget has no schema (no CustomResourceDefinition in "
+        "templates/): not validated on east, west\n"
+    )
+    assert said["--no-validate"] == ""
+    assert said[""].count("has no status.kubernetesVersion") == 2

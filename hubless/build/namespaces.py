@@ -21,7 +21,7 @@ from collections.abc import Collection
 from hubless import bootstrap
 from hubless.build.layout import CLUSTER_SCOPED_DIR, key_path
 from hubless.build.state.paths import is_meta
-from hubless.errors import Problem
+from hubless.errors import Problem, Source
 from hubless.model import Fleet, ResourceKey
 
 
@@ -65,17 +65,23 @@ def namespace_warnings(paths: Collection[str], fleet: Fleet) -> tuple[Problem, .
         for namespace in used[cluster] - exempt:
             if not _exists_anyway(namespace):
                 missing.setdefault(namespace, []).append(cluster)
+    first: dict[str, Source] = {}  # namespace -> the first template placed in it
+    for template in fleet.templates:
+        clusters = missing.get(template.namespace)
+        if clusters is None:
+            continue
+        found = first.get(template.namespace)
+        if found is not None and found <= template.source:
+            continue
+        path = key_path(template.key)
+        if any(f"{c}/{path}" in paths for c in clusters):
+            first[template.namespace] = template.source
     warnings = []
     for namespace, clusters in sorted(missing.items()):
-        placed = [
-            t.source
-            for t in fleet.templates
-            if t.namespace == namespace and any(f"{c}/{key_path(t.key)}" in paths for c in clusters)
-        ]
         noun = "cluster" if len(clusters) == 1 else "clusters"
         warnings.append(
             Problem.warning(
-                min(placed) if placed else None,  # the first by path and line
+                first.get(namespace),
                 f"objects in namespace {namespace} go to {noun} {', '.join(clusters)}, which "
                 f"get no Namespace {namespace}: Argo CD and Flux fail to apply them unless it "
                 "already exists there (Argo CD's CreateNamespace=true creates only an "
