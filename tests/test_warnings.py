@@ -295,3 +295,21 @@ def test_validation_s_warnings_follow_this_render_s_options(tmp_path: Path) -> N
     )
     assert said["--no-validate"] == ""
     assert said[""].count("has no status.kubernetesVersion") == 2
+
+
+def test_a_kept_warning_follows_its_template_to_its_new_line(tmp_path: Path) -> None:
+    """Only the edited template is compiled again; the warning of the one below it in the
+    same file keeps its text but moves with it."""
+    repo = tmp_path / "repo"
+    files = {k: v for k, v in base().items() if k != "templates/web/notes.yaml"}
+    credential = configmap("web", "{key: AKIAABCDEFGHIJKLMNOP}")
+    files["templates/web/config.yaml"] = configmap("notes", "{text: first}") + "---\n" + credential
+    write_tree(repo, files)
+    before = hubless(repo)
+    assert "templates/web/config.yaml:6: warning: ConfigMap/shop/web data.key looks like" in before
+    notes = configmap("notes", "\n  text: first\n  more: second")
+    write_tree(repo, {"templates/web/config.yaml": notes + "---\n" + credential})
+    assert strategy(repo) is Strategy.TEMPLATES
+    after = hubless(repo)
+    assert after == cold(repo, tmp_path / "cold")
+    assert after == before.replace("config.yaml:6:", "config.yaml:8:")
