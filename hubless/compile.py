@@ -50,8 +50,10 @@ from hubless.results import (
     Compiled,
     CompileError,
     Decision,
+    Oversized,
     RenderedObject,
     RuleRef,
+    TemplateWarning,
 )
 from hubless.scheduler import ScheduleError, ScheduleInput, Unschedulable, keep, schedule
 from hubless.scheduler.core import ScheduleMemo
@@ -95,7 +97,7 @@ class Decided:
     recipes: tuple[Recipe, ...]
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
-    warnings: tuple[Problem, ...]
+    warnings: tuple[TemplateWarning, ...]
     errors: tuple[Problem, ...]  # reported with materialize's, so one run lists them all
     # placed nowhere because their policy names a scheduler hubless does not run
     other_scheduler: tuple[tuple[ResourceKey, PropagationPolicy], ...] = ()
@@ -259,10 +261,10 @@ def _one_dialect(
             )
 
 
-def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> list[Problem]:
+def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> list[TemplateWarning]:
     """Send what propagateDeps workloads reference to the workloads' clusters; warn of
     references to objects that are not there."""
-    warnings: list[Problem] = []
+    warnings: list[TemplateWarning] = []
     resolver = Resolver(fleet.templates)
     required: dict[ResourceKey, dict[ResourceKey, tuple[str, ...]]] = {}
     for template in fleet.templates:
@@ -274,13 +276,12 @@ def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> li
             found = resolver.resolve(template.namespace, reference)
             if not found:
                 what = reference.name or dict(reference.labels)
-                warnings.append(
-                    Problem.warning(
-                        template.source,
-                        f"{template.key} uses {reference.kind} {template.namespace}/{what}, "
-                        "which is not in templates/ (skipped, as Karmada does)",
-                    )
+                warning = Problem.warning(
+                    template.source,
+                    f"{template.key} uses {reference.kind} {template.namespace}/{what}, "
+                    "which is not in templates/ (skipped, as Karmada does)",
                 )
+                warnings.append(TemplateWarning(template.key, warning))
             for dependency in found:
                 required.setdefault(dependency.key, {})[template.key] = clusters
     templates = {t.key: t for t in fleet.templates}
@@ -356,7 +357,7 @@ class _Bound:
     decisions: dict[ResourceKey, Decision]  # by template, for the templates placed
     skipped: list[ResourceKey]  # templates Karmada never propagates
     errors: list[Problem]
-    warnings: list[Problem]  # references propagateDeps could not follow
+    warnings: list[TemplateWarning]  # held templates, references propagateDeps could not follow
     # templates whose policy names another scheduler: nothing places them
     other_scheduler: dict[ResourceKey, PropagationPolicy]
     # templates whose policy waits for override policies that do not exist, and why
@@ -420,8 +421,8 @@ def _bind_all(
                 (t, bound[t.key].binding) for t in crd_templates if t.key in bound
             )
     warnings = [
-        *(held[t.key] for t in fleet.templates if t.key in held),
-        *(no_api[t.key] for t in fleet.templates if t.key in no_api),
+        *(TemplateWarning(t.key, held[t.key]) for t in fleet.templates if t.key in held),
+        *(TemplateWarning(t.key, no_api[t.key]) for t in fleet.templates if t.key in no_api),
         *_follow_dependencies(fleet, bound),
     ]
     return _Bound(bound, skipped, problems.errors, warnings, elsewhere, held)
@@ -486,7 +487,7 @@ def decide(
         errors.extend(bound.errors)
     if bound is not first:
         bound = _scheduled_first(first, bound)
-    warnings = [w for t in fleet.templates for w in credential_warnings(t)]
+    warnings = [TemplateWarning(t.key, w) for t in fleet.templates for w in credential_warnings(t)]
     warnings.extend(bound.warnings)
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
     errors.extend(recipe_errors)
@@ -615,7 +616,7 @@ def _overridden_scale_target(
     return autoscaling.scale_target(template.group, template.kind, body)
 
 
-def _autoscaling_warnings(recipes: Iterable[Recipe]) -> list[Problem]:
+def _autoscaling_warnings(recipes: Iterable[Recipe]) -> list[TemplateWarning]:
     """Where an autoscaler keeps a workload's replicas: a Divided workload's division does
     not apply there, and override rules setting spec.replicas are not written."""
     warnings = []
@@ -628,11 +629,10 @@ def _autoscaling_warnings(recipes: Iterable[Recipe]) -> list[Problem]:
         schedule = recipe.decision.schedule
         divided = schedule is not None and schedule.strategy != DUPLICATED
         if divided and recipe.decision.binding.replicas > 0:
-            warnings.append(
-                autoscaling.divided_warning(
-                    template.key, template.source, recipe.scaled_by, retained
-                )
+            warning = autoscaling.divided_warning(
+                template.key, template.source, recipe.scaled_by, retained
             )
+            warnings.append(TemplateWarning(template.key, warning))
         setting: dict[tuple[str, Source], list[str]] = {}  # (rule, overrider line) -> clusters
         for target, rules, _ in recipe.placed:
             if not retained and target.name not in recipe.scaled_by:
@@ -645,7 +645,8 @@ def _autoscaling_warnings(recipes: Iterable[Recipe]) -> list[Problem]:
                         label = f"{policy.ref} overrideRules[{rule.index}]"
                         setting.setdefault((label, overrider.source), []).append(target.name)
         for (label, source), names in setting.items():
-            warnings.append(autoscaling.override_warning(template.key, label, source, names))
+            warning = autoscaling.override_warning(template.key, label, source, names)
+            warnings.append(TemplateWarning(template.key, warning))
     return warnings
 
 
@@ -665,6 +666,7 @@ def materialize(
     problems.items.extend(decided.errors)
     crds = kinds.crd_scopes(t.body for t in fleet.templates if t.kind == "CustomResourceDefinition")
     warnings = list(decided.warnings)
+    found: list[Oversized] = []
     for recipe in decided.recipes:
         template = recipe.template
         known: Bounds | None = None
@@ -686,7 +688,9 @@ def materialize(
             if size:
                 oversized[target.name] = size
         if oversized:
-            warnings.append(_oversize_warning(template, oversized))
+            found.extend(Oversized(template.key, c, size) for c, size in oversized.items())
+            warning = oversize_warning(str(template.key), template.source, oversized)
+            warnings.append(TemplateWarning(template.key, warning))
     for cluster in fleet.clusters:
         if cluster.gitops and cluster.name in objects:
             objects[cluster.name].extend(_bootstrap_objects(cluster))
@@ -699,6 +703,7 @@ def materialize(
         tuple(warnings),
         decided.other_scheduler,
         decided.held,
+        tuple(found),
     )
     if problems.errors:
         raise CompileError(problems.errors, compiled)
@@ -768,13 +773,15 @@ def _oversize(body: dict[str, Any], known: Bounds) -> int:
     return size if size > OBJECT_SIZE_LIMIT else 0
 
 
-def _oversize_warning(template: ResourceTemplate, sizes: Mapping[str, int]) -> Problem:
+def oversize_warning(resource: str, source: Source | None, sizes: Mapping[str, int]) -> Problem:
+    """One warning for a template's objects over the limit (`resource`: its key), by
+    cluster: their file sizes."""
     largest = max(sizes.values())
     amount = f"{largest:,} bytes" if min(sizes.values()) == largest else f"up to {largest:,} bytes"
     where = ("cluster " if len(sizes) == 1 else "clusters ") + ", ".join(sorted(sizes))
     return Problem.warning(
-        template.source,
-        f"{template.key} is {amount} as YAML on {where}: over the API server's 1 MiB limit "
+        source,
+        f"{resource} is {amount} as YAML on {where}: over the API server's 1 MiB limit "
         f"for an object ({OBJECT_SIZE_LIMIT:,} bytes), Argo CD or Flux will fail to apply it",
     )
 

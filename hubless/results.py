@@ -17,6 +17,21 @@ NAMESPACE_SYNC = "namespace-sync"  # Karmada's namespace sync: every cluster
 DEPENDENCY = "dependency"  # only because propagateDeps workloads need it
 
 
+class TemplateWarning(NamedTuple):
+    """A warning about one template: only compiling that template again can change it."""
+
+    template: ResourceKey
+    problem: Problem
+
+
+class Oversized(NamedTuple):
+    """A template's object whose file is over the API server's object size limit."""
+
+    template: ResourceKey
+    cluster: str
+    size: int  # bytes of its file
+
+
 @dataclass(frozen=True)
 class Decision:
     """Why a template is where it is: the binding, the policy contest and the schedule."""
@@ -63,11 +78,13 @@ class Compiled:
     decisions: tuple[Decision, ...]
     unmatched: tuple[ResourceKey, ...]  # no propagation policy: propagated nowhere
     skipped: tuple[ResourceKey, ...]  # objects Karmada never propagates (kube-*, events)
-    warnings: tuple[Problem, ...] = ()
+    warnings: tuple[TemplateWarning, ...] = ()
     # placed nowhere because their policy names a scheduler hubless does not run
     other_scheduler: tuple[tuple[ResourceKey, PropagationPolicy], ...] = ()
     # placed nowhere because their policy waits for override policies (the warning says)
     held: tuple[tuple[ResourceKey, Problem], ...] = ()
+    # objects over the size limit, on the clusters built (a warning in `warnings` each)
+    oversized: tuple[Oversized, ...] = ()
 
     def decision_for(self, key: ResourceKey) -> Decision | None:
         return next((d for d in self.decisions if d.binding.resource == key), None)

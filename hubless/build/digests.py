@@ -15,7 +15,7 @@ from pathlib import Path
 
 import hubless
 from hubless import __version__
-from hubless.build.state.manifest import Manifest
+from hubless.build.state.manifest import Manifest, Warnings
 from hubless.load import SourceFile
 from hubless.model import ResourceTemplate
 from hubless.repository import TEMPLATES_DIR
@@ -79,6 +79,7 @@ def manifest_of(
     output: str,
     cluster_digests: dict[str, str],
     template_entries: dict[str, str],
+    warnings: Warnings,
 ) -> Manifest:
     """The manifest a render leaves beside what it wrote."""
     return Manifest(
@@ -89,4 +90,5 @@ def manifest_of(
         code_digest(),
         cluster_digests,
         template_entries,
+        warnings,
     )

@@ -6,7 +6,8 @@ propagateDeps anywhere, no Namespace, CRD or resource of a CRD in templates/ amo
 override that could rename an object, no autoscaler among them or beside a workload among
 them), only those templates are scheduled and rendered again: the files of their old
 placement are replaced by those of their new one and the record entries are swapped.
-The result is byte for byte what a full render writes (tested).
+The result is byte for byte what a full render writes (tested), and it says what a full
+render says: the changed templates' warnings take the place of their old ones.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ from hubless.build.state.paths import MANIFEST, RECORD
 from hubless.build.state.record import PlacementRecord
 from hubless.build.state.transaction import compare_paths
 from hubless.build.tree import cluster_files
+from hubless.build.warned import (
+    custom_kinds,
+    merged_kinds,
+    placed_kinds,
+    replacing_templates,
+    template_notes,
+    warnings_of,
+)
 from hubless.compile import Decided, decide, materialize
 from hubless.kinds import crd_scopes
 from hubless.model import Fleet, Overriders, ResourceTemplate
@@ -113,6 +122,7 @@ def render_changed_templates(
     sources: SourceDigests,
     stored: Manifest,
     record: PlacementRecord | None,
+    kube_version_default: str | None = None,
 ) -> Rendering | None:
     """The change to rendered/ for the changed templates only, or None to render otherwise."""
     if not stored.policies or stored.policies != sources.policies or record is None:
@@ -169,7 +179,19 @@ def render_changed_templates(
     if after is None:
         return None
     cluster_digests, template_entries = after
-    manifest = manifest_of(sources, bodies, digest_of(hashes), cluster_digests, template_entries)
+    compiled_keys = changed | removed
+    warnings = warnings_of(
+        fleet,
+        replacing_templates(
+            stored.warnings, template_notes(decided, compiled.oversized), compiled_keys
+        ),
+        hashes,
+        merged_kinds(custom_kinds(compiled.objects), placed_kinds(fleet, updated, compiled_keys)),
+        kube_version_default,
+    )
+    manifest = manifest_of(
+        sources, bodies, digest_of(hashes), cluster_digests, template_entries, warnings
+    )
     files[MANIFEST] = manifest.to_bytes()
     change = compare_paths(rendered, files, old_paths - set(files))
-    return Rendering(Strategy.TEMPLATES, change, compiled, fleet)
+    return Rendering(Strategy.TEMPLATES, change, compiled, fleet, warnings=warnings)

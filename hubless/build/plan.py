@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.incremental import render_changed_templates
@@ -22,11 +23,16 @@ from hubless.build.state.paths import MANIFEST
 from hubless.build.state.record import PlacementRecord, previous_of, read_record, record_at
 from hubless.build.state.transaction import TreeChange, compare
 from hubless.build.tree import desired_tree
+from hubless.build.warned import (
+    custom_kinds,
+    fleet_warnings,
+    revalidated,
+    template_notes,
+    warnings_of,
+)
 from hubless.compile import compile_fleet, decide, materialize
-from hubless.dialects import inventory_warnings
 from hubless.errors import Problem, Source, UserError
 from hubless.git import sources_at
-from hubless.inventory import unknown_cluster_warnings
 from hubless.load import SourceFile, load_fleet, read_sources
 from hubless.model import Fleet
 from hubless.repository import RENDERED_DIR
@@ -34,11 +40,22 @@ from hubless.results import Compiled
 
 Report = Callable[[Problem], None]  # where warnings go, as they are found
 
-# A way to render less than everything: the change it makes, or None when it cannot tell
-# that its result is what a full render would write.
-Shortcut = Callable[
-    [Path, Fleet, SourceDigests, Manifest, PlacementRecord | None], Rendering | None
-]
+
+class Shortcut(Protocol):
+    """A way to render less than everything: the change it makes, or None when it cannot
+    tell that its result is what a full render would write."""
+
+    def __call__(
+        self,
+        rendered: Path,
+        fleet: Fleet,
+        sources: SourceDigests,
+        stored: Manifest,
+        record: PlacementRecord | None,
+        kube_version_default: str | None = None,
+    ) -> Rendering | None: ...
+
+
 SHORTCUTS: tuple[Shortcut, ...] = (render_changed_templates, render_changed_clusters)
 
 
@@ -46,9 +63,16 @@ def _ignore(_: Problem) -> None:
     pass
 
 
-def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore) -> Rendering:
-    """What a render of `repo` changes under rendered/, and how it was worked out. Writes
-    nothing; warnings go to `report` as they are found."""
+def plan_render(
+    repo: Path,
+    *,
+    rebalance: bool = False,
+    kube_version_default: str | None = None,
+    validate: bool = True,
+) -> Rendering:
+    """What a render of `repo` changes under rendered/, how it was worked out, and what a
+    full render of the same sources says (validation's warnings with
+    `kube_version_default`). Writes nothing."""
     rendered = repo / RENDERED_DIR
     files = read_sources(repo)
     sources = SourceDigests.of(files)
@@ -59,28 +83,34 @@ def plan_render(repo: Path, *, rebalance: bool = False, report: Report = _ignore
         and stored.inputs == sources.inputs
         and disk_digest(rendered) == stored.output
     ):
-        return Rendering(Strategy.UNCHANGED, TreeChange())
+        warnings = stored.warnings
+        if validate and warnings.validated_with != (kube_version_default or ""):
+            warnings = revalidated(warnings, load_fleet(files), kube_version_default)
+        return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=warnings)
     fleet = load_fleet(files)
-    for warning in [*inventory_warnings(fleet), *unknown_cluster_warnings(fleet)]:
-        report(warning)
     record = read_record(repo)
     if not rebalance and stored is not None:
         for shortcut in SHORTCUTS:
-            rendering = shortcut(rendered, fleet, sources, stored, record)
+            rendering = shortcut(rendered, fleet, sources, stored, record, kube_version_default)
             if rendering is not None:
                 return rendering
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided)
-    for warning in compiled.warnings:
-        report(warning)
     tree = desired_tree(compiled)
+    warnings = warnings_of(
+        fleet,
+        template_notes(decided, compiled.oversized),
+        tree,
+        custom_kinds(compiled.objects),
+        kube_version_default,
+    )
     digests = Digests.of(decided)
     bodies = template_digests(fleet.templates)
     manifest = manifest_of(
-        sources, bodies, tree_digest(tree), digests.clusters(), digests.templates()
+        sources, bodies, tree_digest(tree), digests.clusters(), digests.templates(), warnings
     )
     tree[MANIFEST] = manifest.to_bytes()
-    return Rendering(Strategy.FULL, compare(rendered, tree), compiled, fleet)
+    return Rendering(Strategy.FULL, compare(rendered, tree), compiled, fleet, warnings=warnings)
 
 
 @dataclass(frozen=True)
@@ -101,7 +131,7 @@ def compile_repo(
     compile it, nothing skipped."""
     if fleet is None:
         fleet = load_fleet(read_sources(repo))
-    for warning in [*inventory_warnings(fleet), *unknown_cluster_warnings(fleet)]:
+    for warning in fleet_warnings(fleet):
         report(warning)
     compiled = compile_fleet(
         fleet, previous_of(read_record(repo)), rebalance=rebalance, until_stable=True, trace=trace

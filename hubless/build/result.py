@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from hubless.build.state.manifest import Warnings
 from hubless.build.state.transaction import TreeChange
 from hubless.model import Fleet
 from hubless.results import Compiled
@@ -26,3 +27,5 @@ class Rendering:
     compiled: Compiled | None = None  # None when UNCHANGED; TEMPLATES: those templates
     fleet: Fleet | None = None
     reused: frozenset[str] = frozenset()  # clusters whose files stay as they are
+    # what a full render of the same sources says
+    warnings: Warnings = field(default_factory=Warnings)

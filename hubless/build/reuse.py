@@ -30,6 +30,14 @@ from hubless.build.state.paths import MANIFEST, cluster_of
 from hubless.build.state.record import PlacementRecord, previous_of
 from hubless.build.state.transaction import compare_paths
 from hubless.build.tree import desired_tree
+from hubless.build.warned import (
+    custom_kinds,
+    keeping_clusters,
+    kept_kinds,
+    merged_kinds,
+    template_notes,
+    warnings_of,
+)
 from hubless.compile import Decided, decide, materialize
 from hubless.model import Cluster, Fleet, OverridePolicy, OverrideRule, ResourceKey
 
@@ -170,9 +178,11 @@ def render_changed_clusters(
     sources: SourceDigests,
     stored: Manifest,
     record: PlacementRecord | None,
+    kube_version_default: str | None = None,
 ) -> Rendering | None:
     """The change to rendered/ when clusters whose digest is unchanged keep their files,
-    or None to render fully. Every decision is made again; only objects are spared."""
+    or None to render fully. Every decision is made again; only objects are spared, and
+    what was said about the objects of the clusters kept is kept."""
     if not stored.cluster_digests or stored.code != code_digest():
         return None
     bodies = template_digests(fleet.templates)
@@ -206,7 +216,18 @@ def render_changed_clusters(
     kept = {p: h for p, h in hashes.items() if cluster_of(p) in reused}
     removals = set(hashes) - set(kept) - set(files)
     hashes = {**kept, **{p: hashlib.sha256(c).digest() for p, c in files.items()}}
-    manifest = manifest_of(sources, bodies, digest_of(hashes), cluster_digests, digests.templates())
+    warnings = warnings_of(
+        fleet,
+        keeping_clusters(stored.warnings, template_notes(decided, compiled.oversized), reused),
+        hashes,
+        merged_kinds(custom_kinds(compiled.objects), kept_kinds(stored.warnings, reused)),
+        kube_version_default,
+    )
+    manifest = manifest_of(
+        sources, bodies, digest_of(hashes), cluster_digests, digests.templates(), warnings
+    )
     files[MANIFEST] = manifest.to_bytes()
     change = compare_paths(rendered, files, removals)
-    return Rendering(Strategy.CLUSTERS, change, compiled, fleet, frozenset(reused))
+    return Rendering(
+        Strategy.CLUSTERS, change, compiled, fleet, frozenset(reused), warnings=warnings
+    )

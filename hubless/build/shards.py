@@ -6,7 +6,8 @@ belongs to shard (sha256 of its name mod N) + 1, whatever the other clusters are
 shard records what it was rendered from (the inputs digest) and the sha256 of every file
 it wrote. Merging checks that every shard of N is there, that each still holds what it
 wrote, only its own clusters, and was rendered from the sources being merged, and that the
-shards agree; then it writes rendered/ as one render would.
+shards agree; then it writes rendered/ as one render would, and says what one render
+says (each shard keeps what it found about its own clusters' objects).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.reuse import Digests
 from hubless.build.state.hashes import remember, tree_digest
 from hubless.build.state.lock import locked
+from hubless.build.state.manifest import Warnings
 from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS, cluster_of, is_meta
 from hubless.build.state.record import previous_of, read_record
 from hubless.build.state.transaction import TreeChange, apply, compare
 from hubless.build.tree import desired_tree
+from hubless.build.warned import combined, custom_kinds, template_notes, warnings_of
 from hubless.compile import decide, materialize
 from hubless.errors import Source, UserError
 from hubless.load import load_fleet, read_sources
@@ -56,14 +59,18 @@ def digests_bytes(
     placements: Mapping[str, str],
     inputs: str = "",
     files: Mapping[str, str] | None = None,
+    warnings: Warnings | None = None,
 ) -> bytes:
     """A shard's digests file: the fleet's cluster and template-entry digests, and (for
-    the merge's checks) the inputs it was rendered from and its files' sha256."""
+    the merge's checks) the inputs it was rendered from and its files' sha256, and (for
+    the merge to say) what it found rendering."""
     data: dict[str, object] = {"clusters": dict(clusters), "placements": dict(placements)}
     if inputs:
         data["inputs"] = inputs
     if files is not None:
         data["files"] = dict(files)
+    if warnings:
+        data["warnings"] = warnings.to_data()
     return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
 
 
@@ -73,6 +80,7 @@ class _Written:
 
     inputs: str
     files: dict[str, str]  # path -> sha256 hex
+    warnings: Warnings  # what it found: about every template, and its clusters' objects
 
 
 def _written(text: bytes) -> _Written | None:
@@ -81,8 +89,9 @@ def _written(text: bytes) -> _Written | None:
         files = data["files"]
         if not isinstance(data["inputs"], str) or not isinstance(files, dict):
             return None
-        return _Written(data["inputs"], {str(k): str(v) for k, v in files.items()})
-    except (ValueError, KeyError, TypeError):
+        warnings = Warnings.of_data(data.get("warnings", {}))
+        return _Written(data["inputs"], {str(k): str(v) for k, v in files.items()}, warnings)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -95,9 +104,11 @@ def _shard_files(folder: Path) -> dict[str, bytes]:
     return found
 
 
-def verify(root: Path, inputs: str) -> None:
+def verify(root: Path, inputs: str) -> list[Warnings]:
     """Every shard under `root` (rendered/) holds what it wrote, only its own clusters, and
-    was rendered from sources whose inputs digest is `inputs`; else an error naming it."""
+    was rendered from sources whose inputs digest is `inputs`; else an error naming it.
+    What each shard found rendering."""
+    found = []
     base = root / SHARDS
     for folder in sorted(base.iterdir()) if base.is_dir() else []:
         match = re.fullmatch(r"([0-9]+)-of-([0-9]+)", folder.name)
@@ -142,6 +153,8 @@ def verify(root: Path, inputs: str) -> None:
                     f"shard {index} of {count} holds cluster {cluster}, which belongs to "
                     f"shard {owner}: render the shards again",
                 )
+        found.append(written.warnings)
+    return found
 
 
 def parse_digests(text: bytes) -> tuple[dict[str, str], dict[str, str]]:
@@ -226,11 +239,16 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     tree = desired_tree(compiled)
     # The digests cover the whole fleet (every shard decides everything): the merge keeps them.
     digests = Digests.of(decided)
+    found = Warnings(
+        templates=tuple(template_notes(decided, compiled.oversized).values()),
+        custom_kinds={k: tuple(sorted(v)) for k, v in custom_kinds(compiled.objects).items()},
+    )
     tree[SHARD_DIGESTS] = digests_bytes(
         digests.clusters(),
         digests.templates(),
         SourceDigests.of(files).inputs,
         {p: hashlib.sha256(c).hexdigest() for p, c in tree.items()},
+        found,
     )
     with locked(rendered, lambda: None):
         folder = write(rendered, index, count, tree)
@@ -238,24 +256,35 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     return Shard(index, count, own, objects, folder)
 
 
-def merge(repo: Path, on_wait: Callable[[], None]) -> TreeChange:
+@dataclass(frozen=True)
+class Merged:
+    change: TreeChange  # what the merge changed under rendered/
+    warnings: Warnings  # what one render of the whole fleet says
+
+
+def merge(repo: Path, on_wait: Callable[[], None]) -> Merged:
     """Combine every shard into rendered/, as one render of the whole fleet would write it."""
     rendered = repo / RENDERED_DIR
     with locked(rendered, on_wait):
         sources = read_sources(repo)
         source_digests = SourceDigests.of(sources)
-        verify(rendered, source_digests.inputs)
+        found = verify(rendered, source_digests.inputs)
         tree = read(rendered)
         clusters, entries = parse_digests(tree.pop(SHARD_DIGESTS, b""))
+        fleet = load_fleet(sources)
+        notes, kinds = combined(found)
+        # Shards do not validate: validation's warnings are those of a render without options.
+        warnings = warnings_of(fleet, notes, tree, kinds, None)
         manifest = manifest_of(
             source_digests,
-            template_digests(load_fleet(sources).templates),
+            template_digests(fleet.templates),
             tree_digest(tree),
             clusters,
             entries,
+            warnings,
         )
         tree[MANIFEST] = manifest.to_bytes()
         change = compare(rendered, tree)  # the shards folder is not in the tree: it goes too
         if not change.empty:
             remember(rendered, apply(rendered, change))
-    return change
+    return Merged(change, warnings)

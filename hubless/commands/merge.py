@@ -8,6 +8,7 @@ import click
 
 from hubless.build import shards
 from hubless.build.state.lock import WAITING
+from hubless.build.warned import lines
 
 
 def _waiting() -> None:
@@ -15,7 +16,10 @@ def _waiting() -> None:
 
 
 def merge(repo: Path) -> int:
-    change = shards.merge(repo, _waiting)
+    merged = shards.merge(repo, _waiting)
+    for line in lines(merged.warnings):
+        click.echo(line, err=True)
+    change = merged.change
     click.echo(
         f"merged: {len(change.added)} files added, {len(change.changed)} changed, "
         f"{len(change.removed)} removed"

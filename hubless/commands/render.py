@@ -9,11 +9,12 @@ import click
 
 from hubless.build import shards
 from hubless.build.plan import plan_render
-from hubless.build.result import Rendering, Strategy
+from hubless.build.result import Strategy
 from hubless.build.state.hashes import remember
 from hubless.build.state.lock import WAITING, locked
 from hubless.build.state.paths import MANIFEST, cluster_of, is_meta
 from hubless.build.state.transaction import TreeChange, apply, recover
+from hubless.build.warned import lines
 from hubless.errors import Problem, UserError
 from hubless.git import changed_paths, commit_paths, operation_in_progress
 from hubless.repository import RENDERED_DIR
@@ -26,27 +27,6 @@ def _print(problem: Problem) -> None:
 
 def _waiting() -> None:
     click.echo(WAITING, err=True)
-
-
-def _note_unmatched(rendering: Rendering) -> None:
-    assert rendering.compiled is not None
-    for key, policy in rendering.compiled.other_scheduler:
-        _print(
-            Problem.warning(
-                policy.source,
-                f"{policy.ref} matches {key} but names schedulerName "
-                f"{policy.scheduler_name!r}: hubless runs only Karmada's default-scheduler, so "
-                "it goes to no cluster",
-            )
-        )
-    if rendering.compiled.unmatched:
-        count = len(rendering.compiled.unmatched)
-        noun = "template matches" if count == 1 else "templates match"
-        click.echo(
-            f"note: {count} {noun} no propagation policy and go to no cluster "
-            "(`hubless explain` says why)",
-            err=True,
-        )
 
 
 def _print_stale(change: TreeChange) -> None:
@@ -120,7 +100,12 @@ def _render(
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered, _print):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
-    rendering = plan_render(repo, rebalance=fresh, report=_print)
+    rendering = plan_render(
+        repo, rebalance=fresh, kube_version_default=kube_version_default, validate=validate
+    )
+    # What a full render of these sources says, however little this one had to do.
+    for line in lines(rendering.warnings, validated=validate):
+        click.echo(line, err=True)
     if rendering.strategy is Strategy.UNCHANGED:
         # Same sources, and rendered/ holds exactly what they produced: nothing to do.
         click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
@@ -128,12 +113,11 @@ def _render(
     compiled, fleet, change = rendering.compiled, rendering.fleet, rendering.change
     assert compiled is not None and fleet is not None
     if validate:
+        # Its warnings are among the rendering's (about every cluster's objects, not
+        # only the ones this render built).
         report = validate_compiled(compiled, fleet, kube_version_default)
-        for warning in report.warnings:
-            _print(warning)
         if report.errors:
             raise UserError(report.errors)
-    _note_unmatched(rendering)
     if check:
         if change.excluding(MANIFEST).empty:
             if not change.empty:

@@ -18,8 +18,8 @@ def _print(problem: Problem) -> None:
 def validate(repo: Path, *, kube_version_default: str | None) -> int:
     compilation = compile_repo(repo, report=_print)
     fleet, compiled = compilation.fleet, compilation.compiled
-    for warning in compiled.warnings:
-        _print(warning)
+    for warned in compiled.warnings:
+        _print(warned.problem)
     report = validate_compiled(compiled, fleet, kube_version_default)
     for warning in report.warnings:
         _print(warning)

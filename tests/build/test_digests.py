@@ -17,8 +17,8 @@ from hubless.build.digests import (
     policies_digest,
     template_digests,
 )
-from hubless.build.state.manifest import Manifest
-from hubless.errors import Source
+from hubless.build.state.manifest import Manifest, Warnings
+from hubless.errors import Problem, Source
 from hubless.load import SourceFile
 from hubless.model import ResourceTemplate
 
@@ -112,7 +112,10 @@ def test_manifest_of_a_render() -> None:
     sources = SourceDigests("in", "pol")
     templates = [template("v1", "ConfigMap", "shop", "web", {"data": {}})]
     bodies = template_digests(templates)
-    assert manifest_of(sources, bodies, "out", {"east": "d"}, {"ConfigMap/shop/web": "e"}) == (
+    said = Warnings(fleet=(Problem.warning(Source("policies/c.yaml", 1), "cluster east ..."),))
+    assert manifest_of(
+        sources, bodies, "out", {"east": "d"}, {"ConfigMap/shop/web": "e"}, said
+    ) == (
         Manifest(
             "in",
             "out",
@@ -121,5 +124,6 @@ def test_manifest_of_a_render() -> None:
             code_digest(),
             {"east": "d"},
             {"ConfigMap/shop/web": "e"},
+            said,
         )
     )

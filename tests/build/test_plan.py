@@ -16,7 +16,7 @@ from hubless.build.state.record import read_record
 from hubless.build.state.transaction import TreeChange, apply
 from hubless.build.tree import desired_tree
 from hubless.compile import compile_fleet
-from hubless.errors import Problem, UserError
+from hubless.errors import Problem, Source, UserError
 from hubless.load import load_fleet, read_sources
 from hubless.model import ResourceKey, TargetCluster
 from tests.build.test_reuse import clusters as divided_clusters
@@ -73,8 +73,8 @@ def test_a_first_render_adds_the_whole_tree_and_its_manifest(tmp_path: Path) -> 
 
 def test_nothing_to_do_when_sources_and_rendered_are_as_left(tmp_path: Path) -> None:
     write_tree(tmp_path, base_files())
-    applied(tmp_path)
-    assert plan_render(tmp_path) == Rendering(Strategy.UNCHANGED, TreeChange())
+    said = applied(tmp_path).warnings
+    assert plan_render(tmp_path) == Rendering(Strategy.UNCHANGED, TreeChange(), warnings=said)
 
 
 def test_rebalance_plans_a_full_render_that_changes_nothing_here(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_each_shortcut_writes_what_a_full_render_writes(
     assert on_disk(repo) == on_disk(full)
 
 
-def test_warnings_go_to_report(tmp_path: Path) -> None:
+def test_a_render_with_nothing_to_do_says_what_the_full_render_said(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
@@ -140,16 +140,18 @@ def test_warnings_go_to_report(tmp_path: Path) -> None:
             "policies/clusters.yaml": CLUSTERS + "---\n" + cluster_yaml("bare", apis=None),
         },
     )
-    found: list[Problem] = []
     applied(tmp_path)
-    rendering = plan_render(tmp_path, rebalance=True, report=found.append)
-    assert rendering.strategy is Strategy.FULL
-    assert [p.message for p in found] == [
-        "cluster bare has no status.apiEnablements, so no policy can place anything on it"
-    ]
-    found.clear()
-    assert plan_render(tmp_path, report=found.append).strategy is Strategy.UNCHANGED
-    assert found == []
+    full = plan_render(tmp_path, rebalance=True)
+    assert full.strategy is Strategy.FULL
+    bare = Source("policies/clusters.yaml", (CLUSTERS + "---\n").count("\n") + 1)
+    assert full.warnings.fleet == (
+        Problem.warning(
+            bare, "cluster bare has no status.apiEnablements, so no policy can place anything on it"
+        ),
+    )
+    unchanged = plan_render(tmp_path)
+    assert unchanged.strategy is Strategy.UNCHANGED
+    assert unchanged.warnings == full.warnings
 
 
 def test_compile_repo_starts_from_the_record(tmp_path: Path) -> None:

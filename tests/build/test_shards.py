@@ -216,7 +216,7 @@ def test_a_merge_of_what_rendered_holds_only_removes_the_shards(tmp_path: Path) 
     everything = snapshot(tmp_path / "rendered")
     before = {k: v for k, v in everything.items() if not k.startswith(".hubless/shards/")}
     waits: list[str] = []
-    change = shards.merge(tmp_path, lambda: waits.append("waited"))
+    change = shards.merge(tmp_path, lambda: waits.append("waited")).change
     assert change == TreeChange(
         removed=tuple(sorted(k for k in everything if k.startswith(".hubless/shards/")))
     )

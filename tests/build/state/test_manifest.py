@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hubless.build.state.manifest import Manifest, read_manifest
+from hubless.build.state.manifest import Manifest, TemplateNotes, Warnings, read_manifest
+from hubless.errors import Problem, Source
 
 FULL = Manifest(
     inputs="i" * 64,
@@ -60,6 +61,44 @@ def test_empty_fields_are_left_out_but_inputs_and_output_are_always_there() -> N
 def test_read_manifest_reads_back_what_to_bytes_wrote(tmp_path: Path) -> None:
     write(tmp_path, FULL.to_bytes())
     assert read_manifest(tmp_path) == FULL
+
+
+SAID = Warnings(
+    fleet=(Problem.warning(Source("policies/c.yaml", 3), "cluster east is not Ready"),),
+    templates=(
+        TemplateNotes(
+            "ConfigMap/shop/web",
+            Source("templates/web.yaml", 1),
+            (Problem.warning(Source("templates/web.yaml", 1), "looks like a key"),),
+            (("east", 2_000_000), ("west", 1_500_000)),
+        ),
+        TemplateNotes("ConfigMap/shop/stray", Source("templates/stray.yaml", 4), unmatched=True),
+    ),
+    namespaces=(Problem.warning(None, "objects in namespace shop ..."),),
+    validated_with="1.30",
+    validation=(Problem.warning(None, "example.com/v1 Widget has no schema ..."),),
+    custom_kinds={"example.com/v1 Widget": ("east", "west")},
+)
+
+
+def test_what_a_render_said_reads_back(tmp_path: Path) -> None:
+    manifest = Manifest("a", "b", warnings=SAID)
+    write(tmp_path, manifest.to_bytes())
+    assert read_manifest(tmp_path) == manifest
+    # Not worked out (None) and worked out to nothing ("") stay apart.
+    for validated_with in (None, ""):
+        nothing = Manifest("a", "b", warnings=Warnings(validated_with=validated_with))
+        write(tmp_path, nothing.to_bytes())
+        assert read_manifest(tmp_path) == nothing
+
+
+@pytest.mark.parametrize(
+    "warnings",
+    [b"[]", b'{"fleet": [{"message": "m"}]}', b'{"templates": [{"source": null}]}'],
+)
+def test_unreadable_warnings_make_the_manifest_unreadable(tmp_path: Path, warnings: bytes) -> None:
+    write(tmp_path, b'{"inputs": "a", "output": "b", "warnings": ' + warnings + b"}")
+    assert read_manifest(tmp_path) is None
 
 
 def test_a_manifest_of_only_inputs_and_output_reads_with_defaults(tmp_path: Path) -> None:
