@@ -76,14 +76,15 @@ spec:
 """
 # Refers to a ConfigMap that is not in templates/.
 DEPLOYMENT_WITH_ENV = DEPLOYMENT + "        envFrom:\n        - configMapRef: {name: absent}\n"
-WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: shop}\n"
+# A kind whose scope hubless knows (hubless.known_kinds) but whose schema it has not.
+WIDGET = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: w, namespace: shop}\n"
 WIDGET_CRD = """\
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
+metadata: {name: servicemonitors.monitoring.coreos.com}
 spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
+  group: monitoring.coreos.com
+  names: {kind: ServiceMonitor, plural: servicemonitors}
   scope: Namespaced
   versions:
   - name: v1
@@ -106,6 +107,23 @@ spec:
       labelsOverrider:
       - {operator: add, value: {tier: VALUE}}
 """
+
+
+DEPLOYMENT_4 = DEPLOYMENT.replace("spec:\n  selector", "spec:\n  replicas: 4\n  selector")
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 10
+"""
+HPA_SELECTOR = "  - {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, name: web}"
+AUTOSCALING = {"autoscaling/v2": ("HorizontalPodAutoscaler",)}
+DIVIDED = (
+    "    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted}"
+)
 
 
 def base() -> dict[str, str]:
@@ -188,13 +206,44 @@ CASES = {
     "a custom kind without a schema": Case(
         {
             **base(),
-            "policies/clusters.yaml": clusters(apis={"example.com/v1": ("Widget",)}),
+            "policies/clusters.yaml": clusters(
+                apis={"monitoring.coreos.com/v1": ("ServiceMonitor",)}
+            ),
             "policies/web.yaml": policy(
-                selectors="  - {apiVersion: example.com/v1, kind: Widget, name: w}"
+                selectors="  - {apiVersion: monitoring.coreos.com/v1, kind: ServiceMonitor, name: w}"
             ),
             "templates/widget.yaml": WIDGET,
         },
         {"templates/widget-crd.yaml": WIDGET_CRD},
+    ),
+    "a Divided workload an autoscaler scales": Case(
+        {
+            **base(),
+            "policies/clusters.yaml": clusters(apis=AUTOSCALING),
+            "policies/web.yaml": policy(selectors=HPA_SELECTOR).replace(
+                "      labelSelector: {matchLabels: {env: prod}}",
+                "      labelSelector: {matchLabels: {env: prod}}\n" + DIVIDED,
+            ),
+            "templates/web/deployment.yaml": DEPLOYMENT_4,
+            "templates/web/hpa.yaml": HPA,
+        },
+        {"policies/web.yaml": policy(selectors=HPA_SELECTOR)},
+    ),
+    "an API a cluster does not serve": Case(
+        {
+            **base(),
+            "policies/clusters.yaml": "\n---\n".join(
+                [
+                    cluster_yaml("east", {"env": "prod"}, apis=COMMON_APIS),
+                    cluster_yaml(
+                        "west",
+                        {"env": "prod"},
+                        apis={k: v for k, v in COMMON_APIS.items() if k != "apps/v1"},
+                    ),
+                ]
+            ),
+        },
+        {"policies/clusters.yaml": clusters()},
     ),
     "a namespace nothing creates": Case(
         {k: v for k, v in base().items() if k != "templates/namespace.yaml"},
@@ -287,10 +336,10 @@ def test_validation_s_warnings_follow_this_render_s_options(tmp_path: Path) -> N
         said[options[0] if options else ""] = hubless(repo, *options)
         assert said[options[0] if options else ""] == cold(repo, scratch, *options)
         assert hubless(repo, "--check", *options) == cold(repo, scratch, *options)
-    # With a version every cluster is validated, and the Widget cannot be; without one,
+    # With a version every cluster is validated, and the ServiceMonitor cannot be; without one,
     # no cluster is; without validation, nothing is said.
     assert said["--kube-version-default"] == (
-        "warning: example.com/v1 Widget has no schema (no CustomResourceDefinition in "
+        "warning: monitoring.coreos.com/v1 ServiceMonitor has no schema (no CustomResourceDefinition in "
         "templates/): not validated on east, west\n"
     )
     assert said["--no-validate"] == ""
