@@ -39,8 +39,10 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
         ("ImagePolicy", "ImageRepository", "ImageUpdateAutomation"),
         (),
     ),
-    # Argo CD argoproj/argo-cd manifests/crds 37ee0097cf (2026-08-22), and Argo Rollouts
-    # argoproj/argo-rollouts manifests/crds 9f8d111d8 (2026-08-17): one API group
+    # Argo CD argoproj/argo-cd manifests/crds 37ee0097cf (2026-08-22), Argo Rollouts
+    # argoproj/argo-rollouts manifests/crds 9f8d111d8 (2026-08-17), Argo Workflows
+    # argoproj/argo-workflows manifests/base/crds f016ad89eb (2026-08-21) and Argo Events
+    # argoproj/argo-events manifests/base/crds 6478ece49 (2026-07-18): one API group
     (
         "argoproj.io",
         (
@@ -51,8 +53,18 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
             "AnalysisTemplate",
             "Experiment",
             "Rollout",
+            "CronWorkflow",
+            "Workflow",
+            "WorkflowArtifactGCTask",
+            "WorkflowEventBinding",
+            "WorkflowTaskResult",
+            "WorkflowTaskSet",
+            "WorkflowTemplate",
+            "EventBus",
+            "EventSource",
+            "Sensor",
         ),
-        ("ClusterAnalysisTemplate",),
+        ("ClusterAnalysisTemplate", "ClusterWorkflowTemplate"),
     ),
     # cert-manager/cert-manager deploy/crds 2d0d7f7f7 (2026-08-22)
     ("cert-manager.io", ("Certificate", "CertificateRequest", "Issuer"), ("ClusterIssuer",)),
