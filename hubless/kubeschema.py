@@ -98,6 +98,8 @@ def _bootstrap_validator(api_version: str, kind: str) -> Any:
 class Problem(NamedTuple):
     field: str
     message: str
+    # the paths it is about: a missing or unexpected field's own, else the value's
+    paths: tuple[tuple[str, ...], ...] = ()
 
 
 class Catalog:
@@ -146,10 +148,30 @@ class Catalog:
             else:
                 message = error.message
             message = message if len(message) <= 200 else message[:197] + "..."
-            problems.append(Problem(field, message))
+            problems.append(Problem(field, message, _paths(error)))
             if len(problems) == _MAX_ERRORS:
                 break
         return problems
+
+
+def _paths(error: Any) -> tuple[tuple[str, ...], ...]:
+    at = tuple(str(part) for part in error.absolute_path)
+    instance, schema = error.instance, error.schema
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = [name for name in error.validator_value if name not in instance]
+        # one error per missing field, named first in its message
+        named = [name for name in missing if error.message.startswith(repr(name))]
+        return tuple((*at, name) for name in named[:1] or missing)
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        known = schema.get("properties") or {}
+        patterns = schema.get("patternProperties") or {}
+        extra = [
+            key
+            for key in instance
+            if key not in known and not any(re.search(p, key) for p in patterns)
+        ]
+        return tuple((*at, key) for key in extra) or (at,)
+    return (at,)
 
 
 def is_builtin_group(api_version: str) -> bool:
