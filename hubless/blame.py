@@ -23,17 +23,16 @@ class Writes:
     """The paths each applied rule changed, in the order the rules applied."""
 
     def __init__(self, template: ResourceTemplate, rules: Sequence[Rule], cluster: Cluster) -> None:
+        self._written: list[tuple[Rule, list[Path]]] = []
         trace: list[tuple[str, list[Change]]] = []
         try:
             apply_overrides(deep_copy(template.body), rules, cluster, template.key, trace)
         except UserError:
             # The rules applied in compile, from the same template; a replay can only
             # differ in what compile wrote itself (replicas, completions). Blame nobody.
-            trace = []
-        self._written: list[tuple[Rule, list[Path]]] = [
-            (rule, [_path(found[0]) for found in changed])
-            for rule, (_, changed) in zip(rules, trace, strict=False)
-        ]
+            return
+        for rule, (_, changed) in zip(rules, trace, strict=True):
+            self._written.append((rule, [_path(pointer) for pointer, _, _ in changed]))
 
     def last_writer(self, paths: Iterable[Path]) -> Rule | None:
         """The last rule that changed one of `paths` or a value holding it; None when no

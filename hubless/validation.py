@@ -78,7 +78,7 @@ def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | N
             else:
                 checked += 1
                 if found:
-                    findings.extend(_located(found, rendered, template, rules, cluster))
+                    findings.extend(_located(found, rendered, template, source, rules, cluster))
             for finding in findings:
                 found_on.setdefault(finding, []).append((cluster.name, version))
     for (api_version, kind), clusters in sorted(unvalidated.items()):
@@ -110,13 +110,13 @@ def _located(
     found: list[SchemaProblem],
     rendered: RenderedObject,
     template: ResourceTemplate | None,
+    source: Source | None,
     rules: dict[str, Rule],
     cluster: Cluster,
 ) -> list[_Finding]:
     """Each problem at the rule that wrote the failing value, or at the template."""
     applied = [rules[label] for label in rendered.overrides if label in rules]
     writes = Writes(template, applied, cluster) if template is not None and applied else None
-    source = template.source if template is not None else rendered.source
     located = []
     for problem in found:
         detail = f": {problem.field}: {problem.message}"
