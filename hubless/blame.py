@@ -32,7 +32,7 @@ class Writes:
             # differ in what compile wrote itself (replicas, completions). Blame nobody.
             return
         for rule, (_, changed) in zip(rules, trace, strict=True):
-            self._written.append((rule, [_path(pointer) for pointer, _, _ in changed]))
+            self._written.append((rule, [_path(at) for at, _, _ in changed]))
 
     def last_writer(self, paths: Iterable[Path]) -> Rule | None:
         """The last rule that changed one of `paths` or a value holding it; None when no
