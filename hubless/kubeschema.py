@@ -2,7 +2,8 @@
 
 Built-in kinds use the OpenAPI schemas bundled (offline) with the kubernetes-validate
 package, in their strict form (unknown fields are errors, as `kubectl apply` with strict
-field validation has them). An API that a version no longer serves (policy/v1beta1
+field validation has them), less the `required` fields the API server does not enforce
+(`optional_fields`). An API that a version no longer serves (policy/v1beta1
 PodDisruptionBudget on 1.25+) has no schema there and fails. Custom resources use the
 openAPIV3Schema of their CustomResourceDefinition in templates/. A kind with no schema at
 all is reported as unvalidated, never passed silently.
@@ -20,7 +21,7 @@ from typing import Any, NamedTuple
 import jsonschema
 from referencing import Registry, Resource
 
-from hubless import bootstrap
+from hubless import bootstrap, optional_fields
 from hubless.documents import type_mismatch
 from hubless.kinds import group_of
 from hubless.model import ResourceTemplate
@@ -71,10 +72,49 @@ def _directory(version: Version) -> Any:
     raise LookupError(str(version))
 
 
+def _drop_required(schema: dict[str, Any], fields: frozenset[str]) -> None:
+    required = [name for name in schema.get("required", ()) if name not in fields]
+    if required:
+        schema["required"] = required
+    else:
+        schema.pop("required", None)
+
+
+def _gvk(schema: dict[str, Any]) -> tuple[str, str, str] | None:
+    kinds = schema.get("x-kubernetes-group-version-kind")
+    if not kinds:
+        return None
+    return (kinds[0].get("group", ""), kinds[0].get("version", ""), kinds[0].get("kind", ""))
+
+
+@functools.cache
+def _definitions(version: Version) -> dict[str, Any]:
+    """The version's shared definitions, as the API server enforces `required`."""
+    loaded: dict[str, Any] = json.loads(
+        _directory(version).joinpath("_definitions.json").read_text()
+    )
+    definitions = loaded["$defs"]
+    for name, fields in optional_fields.not_enforced(version).items():
+        if name in definitions:
+            _drop_required(definitions[name], fields)
+    return loaded
+
+
+@functools.cache
+def _definition_names(version: Version) -> dict[tuple[str, str, str], str]:
+    """(group, version, kind) -> the definition of that kind (a kind's own schema file
+    repeats its definition, `required` included)."""
+    names: dict[tuple[str, str, str], str] = {}
+    for name, schema in _definitions(version)["$defs"].items():
+        gvk = _gvk(schema)
+        if gvk is not None:
+            names.setdefault(gvk, name)
+    return names
+
+
 @functools.cache
 def _registry(version: Version) -> Registry:
-    definitions = json.loads(_directory(version).joinpath("_definitions.json").read_text())
-    return Resource.from_contents(definitions) @ Registry()
+    return Resource.from_contents(_definitions(version)) @ Registry()
 
 
 @functools.cache
@@ -85,6 +125,11 @@ def _builtin_validator(version: Version, api_version: str, kind: str) -> Any:
     if not path.is_file():
         return None
     schema = json.loads(path.read_text())
+    gvk = _gvk(schema)
+    name = _definition_names(version).get(gvk) if gvk is not None else None
+    fields = optional_fields.not_enforced(version).get(name or "")
+    if fields:
+        _drop_required(schema, fields)
     registry = Resource.from_contents(schema) @ _registry(version)
     return jsonschema.validators.Draft202012Validator(schema, registry=registry)
 
@@ -98,6 +143,8 @@ def _bootstrap_validator(api_version: str, kind: str) -> Any:
 class Problem(NamedTuple):
     field: str
     message: str
+    # the paths it is about: a missing or unexpected field's own, else the value's
+    paths: tuple[tuple[str, ...], ...] = ()
 
 
 class Catalog:
@@ -146,10 +193,30 @@ class Catalog:
             else:
                 message = error.message
             message = message if len(message) <= 200 else message[:197] + "..."
-            problems.append(Problem(field, message))
+            problems.append(Problem(field, message, _paths(error)))
             if len(problems) == _MAX_ERRORS:
                 break
         return problems
+
+
+def _paths(error: Any) -> tuple[tuple[str, ...], ...]:
+    at = tuple(str(part) for part in error.absolute_path)
+    instance, schema = error.instance, error.schema
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = [name for name in error.validator_value if name not in instance]
+        # one error per missing field, named first in its message
+        named = [name for name in missing if error.message.startswith(repr(name))]
+        return tuple((*at, name) for name in named[:1] or missing)
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        known = schema.get("properties") or {}
+        patterns = schema.get("patternProperties") or {}
+        extra = [
+            key
+            for key in instance
+            if key not in known and not any(re.search(p, key) for p in patterns)
+        ]
+        return tuple((*at, key) for key in extra) or (at,)
+    return (at,)
 
 
 def is_builtin_group(api_version: str) -> bool:

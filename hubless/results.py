@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from hubless.errors import Problem, Source, UserError
 from hubless.match import Contender
-from hubless.model import Binding, PropagationPolicy, ResourceKey
+from hubless.model import Binding, OverridePolicy, OverrideRule, PropagationPolicy, ResourceKey
 from hubless.overriders import Change
 from hubless.scheduler import Schedule
 
@@ -53,6 +53,10 @@ class RuleRef(NamedTuple):
 
     label: str
     source: Source
+
+    @classmethod
+    def of(cls, policy: OverridePolicy, rule: OverrideRule) -> RuleRef:
+        return cls(f"{policy.ref} overrideRules[{rule.index}]", rule.source)
 
 
 @dataclass(frozen=True)

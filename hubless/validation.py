@@ -1,13 +1,22 @@
-"""Schema validation of a compiled fleet: every object against its cluster's Kubernetes."""
+"""Schema validation of a compiled fleet: every object against its cluster's Kubernetes.
+
+A problem is reported where the bad value was written: at the override rule that last
+wrote the failing field (or a value holding it), naming the template; otherwise at the
+template. The same problem on several clusters is one message naming them (and their
+Kubernetes versions).
+"""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from hubless.blame import Rule, Writes
 from hubless.errors import Problem, Source
 from hubless.kubeschema import Catalog, Version, is_builtin_group, parse_version, schema_version
-from hubless.model import Fleet, ResourceKey
-from hubless.results import Compiled
+from hubless.kubeschema import Problem as SchemaProblem
+from hubless.model import Cluster, Fleet, ResourceKey, ResourceTemplate
+from hubless.overriders import applied_label
+from hubless.results import Compiled, RenderedObject, RuleRef
 from hubless.secrets import sops_encrypted
 
 
@@ -17,11 +26,24 @@ class Report(NamedTuple):
     checked: int
 
 
+class _Finding(NamedTuple):
+    """A problem, less the clusters it was found on: `{subject} for <clusters>{detail}`."""
+
+    source: Source | None
+    subject: str
+    detail: str
+
+
 def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | None) -> Report:
     catalog = Catalog(fleet.templates)
-    sources: dict[ResourceKey, Source] = {t.key: t.source for t in fleet.templates}
+    templates: dict[ResourceKey, ResourceTemplate] = {t.key: t for t in fleet.templates}
+    rules: dict[str, Rule] = {
+        applied_label(policy, rule): (policy, rule)
+        for policy in fleet.override_policies
+        for rule in policy.rules
+    }
     default = parse_version(default_version) if default_version else None
-    errors: list[Problem] = []
+    found_on: dict[_Finding, list[tuple[str, Version]]] = {}  # in the order first found
     warnings: list[Problem] = []
     unvalidated: dict[tuple[str, str], list[str]] = {}
     checked = 0
@@ -39,27 +61,26 @@ def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | N
         used = schema_version(version)
         for rendered in compiled.objects.get(cluster.name, []):
             body = rendered.body
-            source = sources.get(rendered.key)
+            template = templates.get(rendered.key)
+            source = template.source if template is not None else rendered.source
             if sops_encrypted(body):
                 # What the API server gets once Flux has decrypted it: no `sops` metadata.
                 body = {k: v for k, v in body.items() if k != "sops"}
             found = catalog.check(body, version)
             api_version, kind = str(body.get("apiVersion")), str(body.get("kind"))
-            where = f"{rendered.key} on cluster {cluster.name} (Kubernetes {version})"
+            findings = []
             if found is None:
-                if is_builtin_group(api_version):
-                    errors.append(
-                        Problem(
-                            source,
-                            f"{where}: {api_version} {kind} is not served by Kubernetes {used}",
-                        )
-                    )
-                else:
+                if not is_builtin_group(api_version):
                     unvalidated.setdefault((api_version, kind), []).append(cluster.name)
-                continue
-            checked += 1
-            for problem in found:
-                errors.append(Problem(source, f"{where}: {problem.field}: {problem.message}"))
+                    continue
+                served = f": {api_version} {kind} is not served by Kubernetes {used}"
+                findings.append(_Finding(source, str(rendered.key), served))
+            else:
+                checked += 1
+                if found:
+                    findings.extend(_located(found, rendered, template, source, rules, cluster))
+            for finding in findings:
+                found_on.setdefault(finding, []).append((cluster.name, version))
     for (api_version, kind), clusters in sorted(unvalidated.items()):
         warnings.append(
             Problem.warning(
@@ -68,4 +89,42 @@ def validate_compiled(compiled: Compiled, fleet: Fleet, default_version: str | N
                 f"templates/): not validated on {', '.join(sorted(set(clusters)))}",
             )
         )
+    errors = [
+        Problem(f.source, f"{f.subject} for {_clusters(on)}{f.detail}")
+        for f, on in found_on.items()
+    ]
     return Report(errors, warnings, checked)
+
+
+def _clusters(found_on: list[tuple[str, Version]]) -> str:
+    """`cluster east (Kubernetes 1.30)`, `clusters east, west (Kubernetes 1.30), north
+    (Kubernetes 1.31)`."""
+    by_version: dict[Version, list[str]] = {}
+    for name, version in found_on:
+        by_version.setdefault(version, []).append(name)
+    listed = ", ".join(f"{', '.join(names)} (Kubernetes {v})" for v, names in by_version.items())
+    return f"{'cluster' if len(found_on) == 1 else 'clusters'} {listed}"
+
+
+def _located(
+    found: list[SchemaProblem],
+    rendered: RenderedObject,
+    template: ResourceTemplate | None,
+    source: Source | None,
+    rules: dict[str, Rule],
+    cluster: Cluster,
+) -> list[_Finding]:
+    """Each problem at the rule that wrote the failing value, or at the template."""
+    applied = [rules[label] for label in rendered.overrides if label in rules]
+    writes = Writes(template, applied, cluster) if template is not None and applied else None
+    located = []
+    for problem in found:
+        detail = f": {problem.field}: {problem.message}"
+        writer = writes.last_writer(problem.paths) if writes is not None else None
+        if writer is None:
+            located.append(_Finding(source, str(rendered.key), detail))
+        else:
+            rule = RuleRef.of(*writer)
+            subject = f"{rule.label} makes {rendered.key} invalid"
+            located.append(_Finding(rule.source, subject, f"{detail} (template {source})"))
+    return located

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import COMMON_APIS, cluster_yaml, run_hubless, write_tree
 
 APIS = {
@@ -101,7 +103,7 @@ def test_wrong_types_unknown_fields_and_removed_apis_fail(tmp_path: Path) -> Non
     result = run_hubless("validate", cwd=repo(tmp_path, bad, pdb, widget))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    where = "Deployment.apps/shop/web on cluster one (Kubernetes 1.30)"
+    where = "Deployment.apps/shop/web for cluster one (Kubernetes 1.30)"
     assert (
         f"templates/t0.yaml:1: error: {where}: spec: Additional properties are not allowed ('minReadySecond' was unexpected)"
         in lines
@@ -111,7 +113,7 @@ def test_wrong_types_unknown_fields_and_removed_apis_fail(tmp_path: Path) -> Non
         in lines
     )
     assert (
-        "templates/t1.yaml:1: error: PodDisruptionBudget.policy/shop/p on cluster one (Kubernetes 1.30): "
+        "templates/t1.yaml:1: error: PodDisruptionBudget.policy/shop/p for cluster one (Kubernetes 1.30): "
         "policy/v1beta1 PodDisruptionBudget is not served by Kubernetes 1.30"
     ) in lines
     assert any(
@@ -148,3 +150,138 @@ def test_unknown_kinds_and_unversioned_clusters_are_reported(tmp_path: Path) -> 
     )
     result = run_hubless("validate", "--kube-version-default", "1.28", cwd=unversioned)
     assert result.returncode == 1 and "(Kubernetes 1.28): spec.minReadySeconds" in result.stderr
+
+
+# Problems an override rule made are reported at the rule: the last applied rule that
+# wrote the failing field, or a value holding it.
+
+TWO_CLUSTERS = {
+    "policies/clusters.yaml": versioned("east", "v1.30.2") + "---\n" + versioned("west", "v1.30.0"),
+    "policies/all.yaml": POLICY,
+}
+
+
+def override(*rules: str) -> str:
+    """An OverridePolicy for the Deployment; each rule starts on line 7, 7 + 6, ..."""
+    text = (
+        "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\n"
+        "metadata: {name: scale, namespace: shop}\nspec:\n"
+        "  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]\n  overrideRules:\n"
+    )
+    for rule in rules:
+        target, _, patch = rule.rpartition("|")
+        clusters = f"{{clusterNames: [{target}]}}" if target else "{}"
+        text += (
+            f"  - targetCluster: {clusters}\n    overriders:\n      plaintext:\n"
+            f"      - {patch}\n      annotationsOverrider:\n"
+            "      - {operator: add, value: {rule: applied}}\n"
+        )
+    return text
+
+
+def run_both(path: Path) -> list[list[str]]:
+    """stderr lines of `validate`, then of `render` (which writes nothing on failure)."""
+    outputs = []
+    for command in ("validate", "render"):
+        result = run_hubless(command, cwd=path)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        outputs.append(result.stderr.splitlines())
+    assert not (path / "rendered").exists()
+    return outputs
+
+
+@pytest.mark.parametrize(
+    ("patch", "problem"),
+    [
+        (
+            "{path: /spec/replicas, operator: replace, value: three}",
+            "spec.replicas: must be an integer or null, not a string",
+        ),
+        ("{path: /spec/selector, operator: remove}", "spec: 'selector' is a required property"),
+        (
+            "{path: /spec/template/spec/containers/0/cpu, operator: add, value: 1}",
+            "spec.template.spec.containers.0: Additional properties are not allowed "
+            "('cpu' was unexpected)",
+        ),
+        (
+            '{path: /spec/template/spec/containers, operator: replace, value: [{image: "web:2"}]}',
+            "spec.template.spec.containers.0: 'name' is a required property",
+        ),
+    ],
+)
+def test_a_value_an_override_rule_made_invalid_is_reported_at_the_rule(
+    tmp_path: Path, patch: str, problem: str
+) -> None:
+    write_tree(
+        tmp_path,
+        {**TWO_CLUSTERS, "templates/web.yaml": GOOD, "policies/override.yaml": override(patch)},
+    )
+    expected = (
+        "policies/override.yaml:7: error: OverridePolicy/shop/scale overrideRules[0] makes "
+        "Deployment.apps/shop/web invalid for clusters east, west (Kubernetes 1.30): "
+        f"{problem} (template templates/web.yaml:1)"
+    )
+    assert run_both(tmp_path) == [[expected], [expected]]
+
+
+def test_an_invalid_value_from_the_template_stays_at_the_template(tmp_path: Path) -> None:
+    # The rule applies, but writes elsewhere: the bad value is the template's own.
+    write_tree(
+        tmp_path,
+        {
+            **TWO_CLUSTERS,
+            "templates/web.yaml": GOOD.replace("replicas: 2", "minReadySeconds: three"),
+            "policies/override.yaml": override(
+                "{path: /metadata/labels, operator: add, value: {tier: web}}"
+            ),
+        },
+    )
+    expected = (
+        "templates/web.yaml:1: error: Deployment.apps/shop/web for clusters east, west "
+        "(Kubernetes 1.30): spec.minReadySeconds: must be an integer or null, not a string"
+    )
+    assert run_both(tmp_path) == [[expected], [expected]]
+
+
+def test_the_last_rule_that_wrote_the_value_is_blamed_on_its_clusters_only(
+    tmp_path: Path,
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            **TWO_CLUSTERS,
+            "templates/web.yaml": GOOD,
+            "policies/override.yaml": override(
+                "{path: /spec/replicas, operator: replace, value: two}",
+                "west|{path: /spec/replicas, operator: replace, value: many}",
+                "{path: /metadata/labels, operator: add, value: {tier: web}}",
+            ),
+        },
+    )
+    assert run_both(tmp_path)[0] == [
+        "policies/override.yaml:7: error: OverridePolicy/shop/scale overrideRules[0] makes "
+        "Deployment.apps/shop/web invalid for cluster east (Kubernetes 1.30): spec.replicas: "
+        "must be an integer or null, not a string (template templates/web.yaml:1)",
+        "policies/override.yaml:13: error: OverridePolicy/shop/scale overrideRules[1] makes "
+        "Deployment.apps/shop/web invalid for cluster west (Kubernetes 1.30): spec.replicas: "
+        "must be an integer or null, not a string (template templates/web.yaml:1)",
+    ]
+
+
+def test_one_problem_on_clusters_of_several_versions_is_one_message(tmp_path: Path) -> None:
+    clusters = versioned("east", "v1.30.2") + "---\n" + versioned("north", "v1.31.0")
+    bad = GOOD.replace("replicas: 2", "replicas: 2\n  minReadySeconds: two")
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": clusters,
+            "policies/all.yaml": POLICY,
+            "templates/web.yaml": bad,
+        },
+    )
+    assert run_both(tmp_path)[0] == [
+        "templates/web.yaml:1: error: Deployment.apps/shop/web for clusters east "
+        "(Kubernetes 1.30), north (Kubernetes 1.31): spec.minReadySeconds: must be an integer "
+        "or null, not a string"
+    ]

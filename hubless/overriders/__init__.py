@@ -145,6 +145,11 @@ def _apply_rule(
     return body
 
 
+def applied_label(policy: OverridePolicy, rule: OverrideRule) -> str:
+    """How the rules that applied are listed: `OverridePolicy/ns/name[0]`."""
+    return f"{policy.ref}[{rule.index}]"
+
+
 def apply_overrides(
     body: dict[str, Any],
     rules: Sequence[tuple[OverridePolicy, OverrideRule]],
@@ -159,7 +164,7 @@ def apply_overrides(
     for policy, rule in rules:
         before = deep_copy(body) if trace is not None else None
         body = _apply_rule(body, policy, rule, cluster, resource)
-        applied.append(f"{policy.ref}[{rule.index}]")
+        applied.append(applied_label(policy, rule))
         if trace is not None:
             trace.append((applied[-1], changes(before, body)))
     return body, applied
