@@ -642,7 +642,7 @@ def _autoscaling_warnings(recipes: Iterable[Recipe]) -> list[TemplateWarning]:
                     continue
                 for overrider in rule.overriders.plaintext:
                     if overrider.path == "/spec/replicas" and overrider.operator != "remove":
-                        label = f"{policy.ref} overrideRules[{rule.index}]"
+                        label = policy.rule_name(rule)
                         setting.setdefault((label, overrider.source), []).append(target.name)
         for (label, source), names in setting.items():
             warning = autoscaling.override_warning(template.key, label, source, names)
@@ -915,7 +915,7 @@ def _override_identity(
     def blame(parts: Iterable[int]) -> RuleRef:
         index = max((changed_by[p] for p in parts if p in changed_by), default=None)
         policy, rule = rules[max(changed_by.values()) if index is None else index]
-        return RuleRef(f"{policy.ref} overrideRules[{rule.index}]", rule.source)
+        return RuleRef.of(policy, rule)
 
     found = _identity_problem(identity, crds)
     if found is not None:

@@ -34,9 +34,7 @@ def unknown_cluster_warnings(fleet: Fleet) -> list[Problem]:
     for override in fleet.override_policies:
         for rule in override.rules:
             for where, names in _named(rule.target_cluster, "targetCluster"):
-                found.append(
-                    (rule.source, f"{override.ref} overrideRules[{rule.index}]", where, names)
-                )
+                found.append((rule.source, override.rule_name(rule), where, names))
     warnings = []
     for source, who, where, names in found:
         missing = sorted(set(names) - known)

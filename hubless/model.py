@@ -282,6 +282,10 @@ class OverridePolicy:
     def cluster_scoped(self) -> bool:
         return not self.ref.namespace  # a namespaced policy always has its namespace
 
+    def rule_name(self, rule: OverrideRule) -> str:
+        """One of its rules as messages name it: `OverridePolicy/ns/name overrideRules[0]`."""
+        return f"{self.ref} overrideRules[{rule.index}]"
+
 
 @dataclass(frozen=True)
 class ResourceSummary:

@@ -56,7 +56,7 @@ class RuleRef(NamedTuple):
 
     @classmethod
     def of(cls, policy: OverridePolicy, rule: OverrideRule) -> RuleRef:
-        return cls(f"{policy.ref} overrideRules[{rule.index}]", rule.source)
+        return cls(policy.rule_name(rule), rule.source)
 
 
 @dataclass(frozen=True)

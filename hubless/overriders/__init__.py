@@ -139,7 +139,7 @@ def _apply_rule(
         except OverrideFailure as exc:
             raise UserError.at(
                 exc.source or entries[0].source,
-                f"{policy.ref} overrideRules[{rule.index}] {name}: cannot override "
+                f"{policy.rule_name(rule)} {name}: cannot override "
                 f"{resource} for cluster {cluster.name}: {exc}",
             ) from None
     return body
