@@ -55,6 +55,7 @@ def fleet(root: Path, clusters: dict[str, str], *templates: str) -> Path:
     files = {
         "policies/clusters.yaml": "---\n".join(cluster(n, v) for n, v in clusters.items()),
         "policies/all.yaml": POLICY,
+        "templates/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
     }
     files.update({f"templates/t{i}.yaml": text for i, text in enumerate(templates)})
     write_tree(root, files)
@@ -67,7 +68,8 @@ def test_a_statefulset_without_service_name_passes_on_1_30_and_1_31(tmp_path: Pa
     result = run_hubless("validate", cwd=path)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == (
-        "valid: 2 clusters, 2 objects, 2 checked against their cluster's Kubernetes schema\n"
+        # the StatefulSet and its Namespace on each cluster
+        "valid: 2 clusters, 4 objects, 4 checked against their cluster's Kubernetes schema\n"
     )
     result = run_hubless("render", cwd=path)
     assert (result.returncode, result.stderr) == (0, "")
@@ -128,7 +130,8 @@ def test_other_fields_the_api_server_does_not_require_may_be_absent(
     result = run_hubless("validate", cwd=fleet(tmp_path, {"one": "v1.30.2"}, template))
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == (
-        "valid: 1 clusters, 1 objects, 1 checked against their cluster's Kubernetes schema\n"
+        # the object and the Namespace shop
+        "valid: 1 clusters, 2 objects, 2 checked against their cluster's Kubernetes schema\n"
     )
 
 

@@ -158,6 +158,7 @@ def test_unknown_kinds_and_unversioned_clusters_are_reported(tmp_path: Path) -> 
 TWO_CLUSTERS = {
     "policies/clusters.yaml": versioned("east", "v1.30.2") + "---\n" + versioned("west", "v1.30.0"),
     "policies/all.yaml": POLICY,
+    "templates/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
 }
 
 
