@@ -1,0 +1,1 @@
+"""What the clusters report back: reading it, judging it, summing it up."""
