@@ -353,6 +353,8 @@ class Cluster:
     gitops: str = ""
     gitops_repo_url: str = ""
     gitops_revision: str = "main"
+    # hubless.io/kubeconfig-context: the context that reaches it ("" for its name)
+    kubeconfig_context: str = ""
     body: dict[str, Any] = field(default_factory=dict, compare=False)
     dialect: str = KARMADA  # which dialect's cluster object described it
     ready: bool = True  # its Ready condition (Karmada's readiness is in `taints`)

@@ -17,6 +17,7 @@ from hubless import bootstrap, policy_schemas
 from hubless.documents import Document
 from hubless.errors import Problem, UserError
 from hubless.fields import Fields
+from hubless.kube.contexts import CONTEXT_ANNOTATION
 from hubless.model import (
     AGGREGATED,
     CLUSTER_OVERRIDE_POLICY,
@@ -249,6 +250,7 @@ def parse_cluster(document: Document) -> Cluster:
         gitops=gitops,
         gitops_repo_url=repo_url,
         gitops_revision=annotations.get(bootstrap.REVISION_ANNOTATION, "main"),
+        kubeconfig_context=annotations.get(CONTEXT_ANNOTATION, ""),
         body=body,
     )
 

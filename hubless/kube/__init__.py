@@ -1,0 +1,1 @@
+"""The edge where hubless talks to clusters: read-only, through the official client."""

@@ -1,0 +1,46 @@
+"""Reaching a cluster through a kubeconfig context with the official client, read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import kubernetes
+import urllib3
+
+# Seconds to connect and to read one response: an unreachable cluster fails fast and
+# never holds up the others.
+TIMEOUT = (5.0, 30.0)
+
+
+class Unreachable(Exception):
+    """The cluster could not be read: the message says why, in one line."""
+
+
+def api_client(kubeconfig: Path | None, context: str) -> kubernetes.client.ApiClient:
+    """A client for `context` of `kubeconfig` (default: $KUBECONFIG, then ~/.kube/config)."""
+    try:
+        client = kubernetes.config.new_client_from_config(
+            str(kubeconfig) if kubeconfig else None, context=context
+        )
+    except kubernetes.config.ConfigException as exc:
+        raise Unreachable(f"kubeconfig: {exc}") from None
+    except OSError as exc:
+        raise Unreachable(f"kubeconfig: {exc.strerror or exc}") from None
+    client.configuration.retries = 0  # one attempt: a report says what was seen, now
+    return client
+
+
+def failure(exc: BaseException) -> str:
+    """One line saying why a request failed (for a report, never a traceback)."""
+    if isinstance(exc, kubernetes.client.ApiException):
+        reason = exc.reason or ""
+        return f"HTTP {exc.status} {reason}".strip()
+    if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+        exc = exc.reason
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return "cannot connect: connection refused or no route"
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return "timed out"
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return f"TLS: {exc}"
+    return f"{type(exc).__name__}: {exc}"
