@@ -19,7 +19,7 @@ class Unreachable(Exception):
 def api_client(kubeconfig: Path | None, context: str) -> kubernetes.client.ApiClient:
     """A client for `context` of `kubeconfig` (default: $KUBECONFIG, then ~/.kube/config)."""
     try:
-        client = kubernetes.config.new_client_from_config(
+        client: kubernetes.client.ApiClient = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]
             str(kubeconfig) if kubeconfig else None, context=context
         )
     except kubernetes.config.ConfigException as exc:
