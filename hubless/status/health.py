@@ -32,6 +32,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hubless.status.decode import Malformed, integer, maps, optional_integer, string
+
 
 class Health(enum.Enum):
     HEALTHY = "Healthy"
@@ -39,122 +41,67 @@ class Health(enum.Enum):
     UNKNOWN = "Unknown"
 
 
-class _Malformed(Exception):
-    """A field has a type the object's schema does not allow."""
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise _Malformed
-    return value
-
-
-def _field(obj: Mapping[str, Any], *path: str) -> Any:
-    current: Any = obj
-    for key in path:
-        current = _map(current).get(key)
-        if current is None:
-            return None
-    return current
-
-
-def _int(obj: Mapping[str, Any], *path: str) -> int:
-    """An integer field, 0 when missing (Go's zero value)."""
-    value = _optional_int(obj, *path)
-    return 0 if value is None else value
-
-
-def _optional_int(obj: Mapping[str, Any], *path: str) -> int | None:
-    value = _field(obj, *path)
-    if value is None:
-        return None
-    # bool is an int in Python, never in the API.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Malformed
-    return value
-
-
-def _str(obj: Mapping[str, Any], *path: str) -> str:
-    value = _field(obj, *path)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _Malformed
-    return value
-
-
-def _list(obj: Mapping[str, Any], *path: str) -> list[Mapping[str, Any]]:
-    value = _field(obj, *path)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _Malformed
-    return [_map(entry) for entry in value]
-
-
 def _generation_observed(obj: Mapping[str, Any]) -> bool:
-    return _int(obj, "status", "observedGeneration") == _int(obj, "metadata", "generation")
+    return integer(obj, "status", "observedGeneration") == integer(obj, "metadata", "generation")
 
 
 def _rolled_out(obj: Mapping[str, Any]) -> bool:
     """Deployment and StatefulSet share one rule."""
     if not _generation_observed(obj):
         return False
-    desired = _optional_int(obj, "spec", "replicas")
-    updated = _int(obj, "status", "updatedReplicas")
+    desired = optional_integer(obj, "spec", "replicas")
+    updated = integer(obj, "status", "updatedReplicas")
     if desired is not None and updated < desired:
         return False
-    return _int(obj, "status", "availableReplicas") >= updated
+    return integer(obj, "status", "availableReplicas") >= updated
 
 
 def _replica_set(obj: Mapping[str, Any]) -> bool:
     if not _generation_observed(obj):
         return False
-    desired = _optional_int(obj, "spec", "replicas")
-    return desired is None or _int(obj, "status", "availableReplicas") >= desired
+    desired = optional_integer(obj, "spec", "replicas")
+    return desired is None or integer(obj, "status", "availableReplicas") >= desired
 
 
 def _daemon_set(obj: Mapping[str, Any]) -> bool:
     if not _generation_observed(obj):
         return False
-    updated = _int(obj, "status", "updatedNumberScheduled")
-    if updated < _int(obj, "status", "desiredNumberScheduled"):
+    updated = integer(obj, "status", "updatedNumberScheduled")
+    if updated < integer(obj, "status", "desiredNumberScheduled"):
         return False
-    return _int(obj, "status", "numberAvailable") >= updated
+    return integer(obj, "status", "numberAvailable") >= updated
 
 
 def _has_load_balancer_address(obj: Mapping[str, Any]) -> bool:
     return any(
-        _str(entry, "ip") or _str(entry, "hostname")
-        for entry in _list(obj, "status", "loadBalancer", "ingress")
+        string(entry, "ip") or string(entry, "hostname")
+        for entry in maps(obj, "status", "loadBalancer", "ingress")
     )
 
 
 def _service(obj: Mapping[str, Any]) -> bool:
-    if _str(obj, "spec", "type") != "LoadBalancer":
+    if string(obj, "spec", "type") != "LoadBalancer":
         return True
     return _has_load_balancer_address(obj)
 
 
 def _persistent_volume_claim(obj: Mapping[str, Any]) -> bool:
-    return _str(obj, "status", "phase") == "Bound"
+    return string(obj, "status", "phase") == "Bound"
 
 
 def _pod(obj: Mapping[str, Any]) -> bool:
-    phase = _str(obj, "status", "phase")
+    phase = string(obj, "status", "phase")
     if phase == "Succeeded":
         return True
     # The first Ready condition counts, as Kubernetes' GetPodCondition finds it.
     ready = next(
-        (c for c in _list(obj, "status", "conditions") if _str(c, "type") == "Ready"), None
+        (c for c in maps(obj, "status", "conditions") if string(c, "type") == "Ready"), None
     )
-    return phase == "Running" and ready is not None and _str(ready, "status") == "True"
+    return phase == "Running" and ready is not None and string(ready, "status") == "True"
 
 
 def _pod_disruption_budget(obj: Mapping[str, Any]) -> bool:
-    return _int(obj, "status", "currentHealthy") >= _int(obj, "status", "desiredHealthy")
+    return integer(obj, "status", "currentHealthy") >= integer(obj, "status", "desiredHealthy")
 
 
 _RULES: Mapping[tuple[str, str], Callable[[Mapping[str, Any]], bool]] = {
@@ -177,7 +124,7 @@ def interpret_health(obj: Mapping[str, Any]) -> Health:
         return Health.UNKNOWN
     try:
         return Health.HEALTHY if rule(obj) else Health.UNHEALTHY
-    except _Malformed:
+    except Malformed:
         return Health.UNKNOWN
 
 
@@ -189,27 +136,27 @@ class Replicas:
 
 def _scaled(obj: Mapping[str, Any]) -> Replicas:
     # Live objects carry the API server's default, files may omit it: 1.
-    desired = _optional_int(obj, "spec", "replicas")
-    return Replicas(1 if desired is None else desired, _int(obj, "status", "readyReplicas"))
+    desired = optional_integer(obj, "spec", "replicas")
+    return Replicas(1 if desired is None else desired, integer(obj, "status", "readyReplicas"))
 
 
 def _daemon_set_replicas(obj: Mapping[str, Any]) -> Replicas:
     return Replicas(
-        _int(obj, "status", "desiredNumberScheduled"), _int(obj, "status", "numberReady")
+        integer(obj, "status", "desiredNumberScheduled"), integer(obj, "status", "numberReady")
     )
 
 
 def _job_replicas(obj: Mapping[str, Any]) -> Replicas:
     # A Job is done, not running: its replicas are completions, ready once succeeded.
-    completions = _optional_int(obj, "spec", "completions")
+    completions = optional_integer(obj, "spec", "completions")
     desired = 1 if completions is None else completions
     complete = any(
-        _str(c, "type") == "Complete" and _str(c, "status") == "True"
-        for c in _list(obj, "status", "conditions")
+        string(c, "type") == "Complete" and string(c, "status") == "True"
+        for c in maps(obj, "status", "conditions")
     )
     if complete:
         return Replicas(desired, desired)
-    return Replicas(desired, min(_int(obj, "status", "succeeded"), desired))
+    return Replicas(desired, min(integer(obj, "status", "succeeded"), desired))
 
 
 def _pod_replicas(obj: Mapping[str, Any]) -> Replicas:
@@ -246,5 +193,5 @@ def replica_counts(obj: Mapping[str, Any]) -> Replicas | None:
         return None
     try:
         return count(obj)
-    except _Malformed:
+    except Malformed:
         return None
