@@ -21,8 +21,8 @@ server returns it:
 A missing field counts as Go's zero value (Karmada decodes into the typed object), so a
 missing spec.replicas skips its check rather than meaning 1. A field of the wrong type is
 what Karmada fails to decode: Unknown. Every other apiVersion/kind (Job, ConfigMap, custom
-resources, Ingress in extensions/v1beta1...) has no rule: Unknown, which is what Karmada's
-interpreter answers (an error) for a kind it has no rule for.
+resources, Ingress in extensions/v1beta1...) has no rule: Healthy once it exists, as
+Karmada's work status controller counts a kind no interpreter judges (since v1.12).
 """
 
 from __future__ import annotations
@@ -121,7 +121,9 @@ def interpret_health(obj: Mapping[str, Any]) -> Health:
     """The health of one live object, as Karmada's default native interpreter judges it."""
     rule = _RULES.get((str(obj.get("apiVersion", "")), str(obj.get("kind", ""))))
     if rule is None:
-        return Health.UNKNOWN
+        # Karmada's work status controller (since v1.12): a kind no interpreter judges is
+        # healthy once it exists; only a failed interpretation is Unknown.
+        return Health.HEALTHY
     try:
         return Health.HEALTHY if rule(obj) else Health.UNHEALTHY
     except Malformed:
