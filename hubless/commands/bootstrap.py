@@ -1,4 +1,5 @@
-"""`hubless bootstrap`: the manifests to apply once so a cluster pulls rendered/<cluster>/."""
+"""`hubless bootstrap`: the manifests to apply once so a cluster pulls rendered/<cluster>/
+(and, with --report-status, posts a commit status on what it deployed)."""
 
 from __future__ import annotations
 
