@@ -11,6 +11,7 @@ from types import FrameType
 import click
 
 from hubless import __version__
+from hubless import bootstrap as bootstrap_objects
 from hubless.commands import bootstrap as bootstrap_command
 from hubless.commands import convert as convert_command
 from hubless.commands import diff as diff_command
@@ -189,8 +190,20 @@ def diff(repo: Path, base: str, head: str | None, output: str, exit_code: bool) 
     is_flag=True,
     help="An ApplicationSet for a central Argo CD that pushes to every cluster folder.",
 )
+@click.option(
+    "--report-status",
+    type=click.Choice(list(bootstrap_objects.FLUX_STATUS_PROVIDERS)),
+    help="The git host: also print what makes the cluster post a commit status "
+    "hubless/<cluster> on the commit it deployed (Argo CD: github only).",
+)
 def bootstrap(
-    repo: Path, cluster: str | None, gitops: str, repo_url: str, revision: str, central: bool
+    repo: Path,
+    cluster: str | None,
+    gitops: str,
+    repo_url: str,
+    revision: str,
+    central: bool,
+    report_status: str | None,
 ) -> None:
     """Print the manifests to apply once on a cluster so it pulls its own folder.
 
@@ -198,6 +211,8 @@ def bootstrap(
     self-heal, server-side apply). Flux: a GitRepository trimmed to the cluster's folder
     and a Kustomization (prune, wait). A Cluster annotated hubless.io/gitops (with
     hubless.io/repo-url) gets these objects rendered into its own folder instead.
+    --report-status adds, for Flux, a notification Provider and Alert; for Argo CD, the
+    argocd-notifications-cm trigger and template and the Application's subscription.
     """
     sys.exit(
         bootstrap_command.bootstrap(
@@ -207,6 +222,7 @@ def bootstrap(
             repo_url=repo_url,
             revision=revision,
             central=central,
+            report_status=report_status,
         )
     )
 
