@@ -47,7 +47,7 @@ class _Line:
 
 
 def test_current_means_the_commit_or_a_descendant() -> None:
-    a, b, c = _Line.order  # noqa: RUF059 (a names the history)
+    a, b, c = _Line.order
     assert judge(b, b, _Line()).current
     assert judge(c, b, _Line()).current
     assert judge(a, b, _Line()).detail == "runs aaaaaaa, should run bbbbbbb"
