@@ -18,6 +18,7 @@ from hubless.commands import diff as diff_command
 from hubless.commands import explain as explain_command
 from hubless.commands import merge as merge_command
 from hubless.commands import render as render_command
+from hubless.commands import status as status_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
 from hubless.repository import check_fleet_repository
@@ -262,6 +263,62 @@ def merge(repo: Path) -> None:
     them as artifacts); the result is what one render of the whole fleet writes.
     """
     sys.exit(merge_command.merge(repo))
+
+
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--repo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The fleet repository: holds policies/, templates/ and rendered/.",
+)
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="A file or folder of exported objects or ClusterReports (repeatable).",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json is stable, for scripts (see the README); markdown fits a PR comment.",
+)
+@click.option(
+    "--require",
+    type=click.Choice(["current", "healthy"]),
+    help="Exit 1 naming every cluster that is not current (healthy: current and healthy).",
+)
+@click.option(
+    "--max-age",
+    metavar="DURATION",
+    help="Reports older than this (90s, 30m, 2h, 1d) count as unknown.",
+)
+@click.pass_context
+def status(
+    context: click.Context,
+    repo: Path,
+    sources: tuple[Path, ...],
+    output: str,
+    require: str | None,
+    max_age: str | None,
+) -> None:
+    """Whether each cluster runs what rendered/ says it should, and is healthy.
+
+    Reads Argo CD Applications, Flux Kustomizations and live objects as `kubectl get -o
+    json|yaml` prints them, and ClusterReports, from --from files and folders. A cluster
+    is current when its agent runs the last commit that changed rendered/<cluster>/, or a
+    descendant of it.
+    """
+    if context.invoked_subcommand is not None:
+        return
+    check_fleet_repository(repo)
+    sys.exit(status_command.status(repo, sources, output=output, require=require, max_age=max_age))
 
 
 class Interrupted(BaseException):

@@ -178,3 +178,67 @@ def commit_paths(repo: Path, under: str, message: str) -> str | None:
     # `git commit -- <paths>` commits only those paths, whatever else is staged.
     repository.git.commit("-m", message, "--", target)
     return str(repository.head.commit.hexsha)
+
+
+def fleet_prefix(repo: Path) -> str:
+    """The fleet repository's folder inside its git work tree ('' at the top, else 'a/b/'):
+    Argo CD and Flux name paths from the top of the git repository."""
+    repository = open_repo(repo)
+    return "" if repository is None else _prefix(repository, repo)
+
+
+def last_change(repo: Path, path: str, ref: str = "HEAD") -> str | None:
+    """The last commit, up to `ref`, that changed `path` (relative to the fleet repository),
+    or None when no commit did."""
+    repository = open_repo(repo)
+    if repository is None:
+        raise UserError.at(None, f"{repo} is not in a git repository")
+    commit = _commit(repository, ref)
+    target = _prefix(repository, repo) + path
+    found = repository.git.log("-1", "--format=%H", commit.hexsha, "--", target).strip()
+    return found or None
+
+
+def resolve_commit(repo: Path, revision: str) -> str | None:
+    """The full id of the commit `revision` names, or None when the repository has none such
+    (not fetched yet, or not a commit id)."""
+    repository = open_repo(repo)
+    if repository is None or revision.startswith("-"):
+        return None
+    try:
+        return str(repository.git.rev_parse("--verify", "--quiet", f"{revision}^{{commit}}"))
+    except git.GitCommandError:
+        return None
+
+
+def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+    """Whether commit `ancestor` is `descendant` or one of its ancestors."""
+    repository = open_repo(repo)
+    if repository is None:
+        return False
+    try:
+        repository.git.merge_base("--is-ancestor", ancestor, descendant)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def files_at(repo: Path, under: str, ref: str = "HEAD") -> dict[str, bytes]:
+    """Every file below `under` (relative to the fleet repository) as committed at `ref`,
+    by path relative to the fleet repository; {} when the folder is not there."""
+    repository = open_repo(repo)
+    if repository is None:
+        raise UserError.at(None, f"{repo} is not in a git repository")
+    commit = _commit(repository, ref)
+    prefix = _prefix(repository, repo)
+    try:
+        tree = commit.tree / (prefix + under)
+    except KeyError:
+        return {}
+    if not isinstance(tree, git.Tree):
+        return {}
+    found: dict[str, bytes] = {}
+    for item in tree.traverse():
+        if isinstance(item, git.Blob) and item.mode != _LINK_MODE:
+            found[str(item.path)[len(prefix) :]] = item.data_stream.read()
+    return dict(sorted(found.items()))
