@@ -208,7 +208,11 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
                 out_of_sync=item.get("status") == "OutOfSync",
                 missing=object_health == "Missing",
                 prune=item.get("requiresPruning") is True,
-                health=_ARGO_HEALTH.get(object_health, Health.UNKNOWN) if object_health else None,
+                # Argo CD assesses no health for some kinds (a ConfigMap): they count as
+                # healthy once present, as in its application health and in Karmada's.
+                health=_ARGO_HEALTH.get(object_health, Health.UNKNOWN)
+                if object_health
+                else Health.HEALTHY,
             )
         )
     return AgentReport(

@@ -284,7 +284,7 @@ def test_each_cluster_against_the_last_commit_that_changed_its_folder(
         "       extra 1: Deployment.apps/shop/old\n"
         "  c  unknown (no report), sync unknown, Unknown (no report)\n"
         "resources:\n"
-        "  ConfigMap/shop/settings: 1/1 cluster current, 0/1 healthy\n"
+        "  ConfigMap/shop/settings: 1/1 cluster current, 1/1 healthy\n"
         "  Deployment.apps/shop/web: 1/3 clusters current, 1/3 healthy, 4/7 replicas ready "
         "(on 2 of 3 clusters reporting)\n"
     )
@@ -350,7 +350,7 @@ def test_json_report(
                 "resource": "ConfigMap/shop/settings",
                 "clusters": ["a"],
                 "current": 1,
-                "healthy": 0,
+                "healthy": 1,  # Argo CD judges no health for it: healthy once present
                 "replicas": None,
                 "replicasFrom": 0,
             },
@@ -590,7 +590,7 @@ def test_cluster_reports_and_the_markdown_summary(
         "\n"
         "| resource | clusters |\n"
         "| --- | --- |\n"
-        "| `ConfigMap/shop/settings` | 1/1 cluster current, 0/1 healthy |\n"
+        "| `ConfigMap/shop/settings` | 1/1 cluster current, 1/1 healthy |\n"
         "| `Deployment.apps/shop/web` | 1/3 clusters current, 1/3 healthy, 3/3 replicas "
         "ready (on 1 of 3 clusters reporting) |\n"
     )
