@@ -8,6 +8,7 @@ Application / Flux Kustomization CRDs define them; the official client reads the
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -819,3 +820,36 @@ def test_a_secret_is_reported_without_its_values() -> None:
         "metadata": {"name": "api", "namespace": "shop"},
         "type": "Opaque",
     }
+
+
+def test_clusters_are_read_at_the_same_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """east's server answers only once west has been asked something (or after 10 s): read
+    one after the other, east would wait for nothing and west would come late."""
+    repo = fleet(tmp_path / "fleet")
+    (repo / "policies/clusters.yaml").write_text(
+        "---\n".join([with_context(cluster_yaml("east"), "admin@east"), cluster_yaml("west")]),
+        encoding="utf-8",
+    )
+    west_asked = threading.Event()
+    seen: list[bool] = []
+
+    def slow_applications(query: Mapping[str, list[str]]) -> tuple[int, Any]:
+        seen.append(west_asked.wait(timeout=10))
+        return object_list("Application", [], "argoproj.io/v1alpha1")
+
+    def west_applications(query: Mapping[str, list[str]]) -> tuple[int, Any]:
+        west_asked.set()
+        return 404, {"kind": "Status", "code": 404, "reason": "NotFound"}
+
+    east, west = east_server(), west_server()
+    east.routes["/apis/argoproj.io/v1alpha1/applications"] = slow_applications
+    west.routes["/apis/argoproj.io/v1alpha1/applications"] = west_applications
+    with serving(east), serving(west):
+        kubeconfig = write_kubeconfig(
+            tmp_path / "kubeconfig", {"admin@east": east.url, "west": west.url}
+        )
+        args = ("--out", str(tmp_path / "status"), "--kubeconfig", str(kubeconfig))
+        assert collect(repo, monkeypatch, *args) == (0, "")
+    assert seen == [True]
