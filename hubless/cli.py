@@ -13,6 +13,7 @@ import click
 from hubless import __version__
 from hubless import bootstrap as bootstrap_objects
 from hubless.commands import bootstrap as bootstrap_command
+from hubless.commands import collect as collect_command
 from hubless.commands import convert as convert_command
 from hubless.commands import diff as diff_command
 from hubless.commands import explain as explain_command
@@ -319,6 +320,59 @@ def status(
         return
     check_fleet_repository(repo)
     sys.exit(status_command.status(repo, sources, output=output, require=require, max_age=max_age))
+
+
+@status.command("collect")
+@_REPO
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("status"),
+    show_default=True,
+    help="Where <cluster>.json is written for every cluster of the inventory.",
+)
+@click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: $KUBECONFIG, then ~/.kube/config.",
+)
+@click.option(
+    "--context",
+    "contexts",
+    multiple=True,
+    metavar="CLUSTER=CONTEXT",
+    help="The kubeconfig context of a cluster (default: its hubless.io/kubeconfig-context "
+    "annotation, then its name). Repeatable.",
+)
+@click.option(
+    "--gitops-context",
+    metavar="CONTEXT",
+    help="Read the Argo CD Applications and Flux Kustomizations of every cluster from this "
+    "context (a central Argo CD), not from each cluster.",
+)
+def collect(
+    repo: Path,
+    out: Path,
+    kubeconfig: Path | None,
+    contexts: tuple[str, ...],
+    gitops_context: str | None,
+) -> None:
+    """Read, never write, what every cluster runs: its Argo CD Applications and Flux
+    Kustomizations deploying rendered/<cluster>, and the live objects that folder lists.
+
+    Each cluster's report goes to <out>/<cluster>.json; `hubless status --from <out>` reads
+    them. A cluster that cannot be read gets a report saying why and a warning; the others
+    are read all the same, and the exit status is 1.
+    """
+    sys.exit(
+        collect_command.collect_status(
+            repo,
+            out=out,
+            kubeconfig=kubeconfig,
+            contexts=contexts,
+            gitops_context=gitops_context,
+        )
+    )
 
 
 class Interrupted(BaseException):

@@ -51,6 +51,78 @@ def object_list(kind: str, items: list[dict[str, Any]], api_version: str = "v1")
     }
 
 
+# The verbs discovery lists for an ordinary resource, and for a subresource (a name with /).
+_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+_SUBRESOURCE_VERBS = ["get", "patch", "update"]
+
+
+def api_resource_list(group_version: str, resources: list[tuple[str, str, bool]]) -> Answer:
+    """An APIResourceList (/api/v1, /apis/<group>/<version>) of (name, kind, namespaced)
+    entries; a name with a "/" is a subresource, as deployments/scale."""
+    entries = []
+    for name, kind, namespaced in resources:
+        sub = "/" in name
+        entries.append(
+            {
+                "name": name,
+                "singularName": "" if sub else kind.lower(),
+                "namespaced": namespaced,
+                "kind": kind,
+                "verbs": _SUBRESOURCE_VERBS if sub else _VERBS,
+            }
+        )
+    return 200, {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": entries,
+    }
+
+
+def discovery(served: Mapping[str, list[tuple[str, str, bool]]]) -> dict[str, Route]:
+    """Routes for the discovery documents of these group versions (group version ->
+    resources as `api_resource_list` takes them): /api (APIVersions), /apis
+    (APIGroupList, the first version of a group preferred) and each resource list."""
+    routes: dict[str, Route] = {}
+    groups: dict[str, list[str]] = {}
+    for group_version, resources in served.items():
+        group, _, version = group_version.rpartition("/")
+        if group:
+            groups.setdefault(group, []).append(version)
+            routes[f"/apis/{group_version}"] = api_resource_list(group_version, resources)
+        else:
+            routes[f"/api/{version}"] = api_resource_list(group_version, resources)
+    routes["/api"] = (
+        200,
+        {
+            "kind": "APIVersions",
+            "versions": ["v1"],
+            "serverAddressByClientCIDRs": [
+                {"clientCIDR": "0.0.0.0/0", "serverAddress": "10.0.0.1:6443"}
+            ],
+        },
+    )
+    routes["/apis"] = (
+        200,
+        {
+            "kind": "APIGroupList",
+            "apiVersion": "v1",
+            "groups": [
+                {
+                    "name": group,
+                    "versions": [{"groupVersion": f"{group}/{v}", "version": v} for v in versions],
+                    "preferredVersion": {
+                        "groupVersion": f"{group}/{versions[0]}",
+                        "version": versions[0],
+                    },
+                }
+                for group, versions in groups.items()
+            ],
+        },
+    )
+    return routes
+
+
 @dataclass
 class FakeCluster:
     """One fake API server: `routes` maps a path (no query string) to its answer."""
