@@ -12,6 +12,7 @@ import click
 
 from hubless import __version__
 from hubless.commands import bootstrap as bootstrap_command
+from hubless.commands import clusters as clusters_command
 from hubless.commands import convert as convert_command
 from hubless.commands import diff as diff_command
 from hubless.commands import explain as explain_command
@@ -246,6 +247,48 @@ def merge(repo: Path) -> None:
     them as artifacts); the result is what one render of the whole fleet writes.
     """
     sys.exit(merge_command.merge(repo))
+
+
+@cli.group()
+def clusters() -> None:
+    """Keep the Cluster objects of policies/ true to their clusters."""
+
+
+@clusters.command()
+@_REPO
+@click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: $KUBECONFIG, then ~/.kube/config.",
+)
+@click.option(
+    "--context",
+    "contexts",
+    metavar="CLUSTER=CONTEXT",
+    multiple=True,
+    help="The kubeconfig context of CLUSTER (default: its hubless.io/kubeconfig-context "
+    "annotation, else its name).",
+)
+@click.option(
+    "--threshold",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Consecutive refreshes that must agree before Ready changes.",
+)
+def refresh(repo: Path, kubeconfig: Path | None, contexts: tuple[str, ...], threshold: int) -> None:
+    """Rewrite each Cluster's status from its cluster, as Karmada's controller would.
+
+    Reads (GET only) /readyz or /healthz, /version, discovery, nodes and pods, and
+    writes kubernetesVersion, apiEnablements, conditions, nodeSummary and
+    resourceSummary into the Cluster's own file, every other byte unchanged. An
+    unreachable cluster becomes Ready False (ClusterNotReachable); the others go on.
+    """
+    sys.exit(
+        clusters_command.refresh(
+            repo, kubeconfig=kubeconfig, contexts=contexts, threshold=threshold
+        )
+    )
 
 
 class Interrupted(BaseException):

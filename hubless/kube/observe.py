@@ -31,7 +31,7 @@ def _get(client: kubernetes.client.ApiClient, path: str) -> tuple[int, Any]:
     )
     try:
         response = client.call_api(method, url, header_params=headers, _request_timeout=TIMEOUT)
-        data = response.read()
+        data = response.read()  # type: ignore[no-untyped-call]
     except kubernetes.client.ApiException as exc:
         return int(exc.status or 0), None
     except Exception as exc:  # urllib3 and socket failures: the cluster did not answer
