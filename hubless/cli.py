@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -21,6 +23,7 @@ from hubless.commands import render as render_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
 from hubless.repository import check_fleet_repository
+from hubless.status.durations import parse_duration
 
 
 def _fleet_repository(context: click.Context, parameter: click.Parameter, repo: Path) -> Path:
@@ -35,6 +38,25 @@ _REPO = click.option(
     show_default=True,
     callback=_fleet_repository,
     help="The fleet repository: holds policies/, templates/ and rendered/.",
+)
+
+
+def _max_age(context: click.Context, parameter: click.Parameter, text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return (parse_duration(text), f"--cluster-status-max-age {text}")
+    except ValueError as exc:
+        raise UserError.at(None, f"--cluster-status-max-age: {exc}") from None
+
+
+_CLUSTER_STATUS_MAX_AGE = click.option(
+    "--cluster-status-max-age",
+    "max_age",
+    metavar="DURATION",
+    callback=_max_age,
+    help="Warn about every Cluster whose status `hubless clusters refresh` wrote longer "
+    "ago than this (90s, 30m, 2h, 1d), or never.",
 )
 
 
@@ -74,6 +96,7 @@ def cli() -> None:
     help="Skip checking every object against its cluster's Kubernetes schema.",
 )
 @_KUBE_VERSION_DEFAULT
+@_CLUSTER_STATUS_MAX_AGE
 @click.option(
     "--commit",
     is_flag=True,
@@ -92,6 +115,7 @@ def render(
     fresh: bool,
     no_validate: bool,
     kube_version_default: str | None,
+    max_age: tuple[timedelta, str] | None,
     commit: bool,
     message: str | None,
     shard: str | None,
@@ -113,6 +137,7 @@ def render(
             kube_version_default=kube_version_default,
             commit=commit,
             message=message,
+            max_age=max_age,
         )
     )
 
@@ -143,7 +168,10 @@ def explain(repo: Path, resource: str, cluster: str | None, output: str) -> None
 @cli.command()
 @_REPO
 @_KUBE_VERSION_DEFAULT
-def validate(repo: Path, kube_version_default: str | None) -> None:
+@_CLUSTER_STATUS_MAX_AGE
+def validate(
+    repo: Path, kube_version_default: str | None, max_age: tuple[timedelta, str] | None
+) -> None:
     """Check policies, templates and every rendered object; write nothing.
 
     Every object is checked against the OpenAPI schema of its cluster's Kubernetes version
@@ -151,7 +179,9 @@ def validate(repo: Path, kube_version_default: str | None) -> None:
     the CustomResourceDefinitions in templates/. Kinds with no schema are listed as
     unvalidated.
     """
-    sys.exit(validate_command.validate(repo, kube_version_default=kube_version_default))
+    sys.exit(
+        validate_command.validate(repo, kube_version_default=kube_version_default, max_age=max_age)
+    )
 
 
 @cli.command()

@@ -16,14 +16,14 @@ from typing import Any
 
 import click
 
-from hubless.dialects.karmada import CLUSTER_API
+from hubless.dialects import refreshed_object
 from hubless.errors import Problem, UserError
 from hubless.kube.cluster_status import Observation, observed_ready, refreshed_status
 from hubless.kube.connect import Unreachable, api_client
 from hubless.kube.contexts import context_for, parse_context_options, unknown_clusters
 from hubless.kube.observe import ListFailed, observe
 from hubless.load import load_fleet, read_sources
-from hubless.model import KARMADA, Cluster
+from hubless.model import Cluster
 from hubless.status_text import CannotRewrite, Wanted, replace_status
 
 
@@ -45,9 +45,9 @@ def _read(file: Path) -> str:
         return source.read()
 
 
-def _is(cluster: Cluster) -> Wanted:
+def _is(cluster: Cluster, written_as: tuple[str, str]) -> Wanted:
     def wanted(api_version: Any, kind: Any, name: Any) -> bool:
-        return bool(api_version == CLUSTER_API and kind == "Cluster" and name == cluster.name)
+        return bool((api_version, kind) == written_as and name == cluster.name)
 
     return wanted
 
@@ -75,7 +75,8 @@ def refresh(
     refreshed = 0
     changed: list[str] = []
     for cluster in clusters:
-        if cluster.dialect != KARMADA:
+        written_as = refreshed_object(cluster)
+        if written_as is None:
             _warn(cluster, f"cluster {cluster.name}: only Karmada Cluster objects are refreshed")
             continue
         path = cluster.source.path
@@ -107,7 +108,7 @@ def refresh(
         if text is None:
             text = _read(repo / path)
         try:
-            texts[path] = replace_status(text, _is(cluster), status)
+            texts[path] = replace_status(text, _is(cluster, written_as), status)
             refreshed += 1
         except CannotRewrite as exc:
             _warn(cluster, f"cluster {cluster.name}: its status cannot be rewritten: {exc}")
