@@ -103,7 +103,10 @@ def refresh(
         )
         observed = observed_ready(observation)
         if observed["status"] != "True":
-            _warn(cluster, f"cluster {cluster.name} (context {context}): {observed['message']}")
+            why = f" ({observation.why})" if observation.why else ""
+            _warn(
+                cluster, f"cluster {cluster.name} (context {context}): {observed['message']}{why}"
+            )
         text = texts.get(path)
         if text is None:
             text = _read(repo / path)

@@ -64,6 +64,7 @@ class Observation:
 
     client_error: str = ""
     health: int | None = None
+    why: str = ""  # why the health check failed, in one line (for the user, not the status)
     version: str = ""
     discovery: Discovery = field(default_factory=Discovery)
     nodes: tuple[Mapping[str, Any], ...] = ()

@@ -51,14 +51,16 @@ def _ok(client: kubernetes.client.ApiClient, path: str) -> Any:
     return body if status == 200 else None
 
 
-def health(client: kubernetes.client.ApiClient) -> int | None:
-    """The status code of /readyz, of /healthz when /readyz is 404; None if no answer."""
+def health(client: kubernetes.client.ApiClient) -> tuple[int | None, str]:
+    """The status code of /readyz, of /healthz when /readyz is 404 (None if no answer),
+    and why it is not 200."""
     try:
         readyz, _ = _get(client, "/readyz")
         healthz = _get(client, "/healthz")[0] if readyz == 404 else None
-    except _NoAnswer:
-        return None
-    return health_of(readyz, healthz)
+    except _NoAnswer as exc:
+        return None, str(exc)
+    code = health_of(readyz, healthz)
+    return code, "" if code == 200 else f"{'/healthz' if readyz == 404 else '/readyz'}: HTTP {code}"
 
 
 def discovery(client: kubernetes.client.ApiClient) -> Discovery:
@@ -97,9 +99,9 @@ def observe(client: kubernetes.client.ApiClient) -> Observation:
     """Everything a refresh reads; past the health check only when the cluster is healthy.
 
     Raises ListFailed when nodes or pods cannot be listed (Karmada then writes nothing)."""
-    code = health(client)
+    code, why = health(client)
     if code != 200:
-        return Observation(health=code)
+        return Observation(health=code, why=why)
     version = _ok(client, "/version")
     return Observation(
         health=code,

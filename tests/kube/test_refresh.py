@@ -327,7 +327,8 @@ def test_refresh_rewrites_only_the_status_of_every_cluster(
     err = capsys.readouterr().err
     # The second run reads the rewritten file, where the Cluster starts lower.
     assert err.splitlines() == [
-        f"policies/clusters.yaml:{line}: warning: cluster gone (context gone): cluster is not reachable"
+        f"policies/clusters.yaml:{line}: warning: cluster gone (context gone): cluster is not reachable "
+        "(cannot connect: connection refused or no route)"
         for line in (16, 81)
     ]
 
