@@ -5,14 +5,17 @@ from __future__ import annotations
 import gc
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from hubless import __version__
 from hubless import bootstrap as bootstrap_objects
 from hubless.commands import bootstrap as bootstrap_command
+from hubless.commands import clusters as clusters_command
 from hubless.commands import collect as collect_command
 from hubless.commands import convert as convert_command
 from hubless.commands import diff as diff_command
@@ -23,6 +26,7 @@ from hubless.commands import status as status_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
 from hubless.repository import check_fleet_repository
+from hubless.status.durations import parse_duration
 
 
 def _fleet_repository(context: click.Context, parameter: click.Parameter, repo: Path) -> Path:
@@ -37,6 +41,25 @@ _REPO = click.option(
     show_default=True,
     callback=_fleet_repository,
     help="The fleet repository: holds policies/, templates/ and rendered/.",
+)
+
+
+def _max_age(context: click.Context, parameter: click.Parameter, text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return (parse_duration(text), f"--cluster-status-max-age {text}")
+    except ValueError as exc:
+        raise UserError.at(None, f"--cluster-status-max-age: {exc}") from None
+
+
+_CLUSTER_STATUS_MAX_AGE = click.option(
+    "--cluster-status-max-age",
+    "max_age",
+    metavar="DURATION",
+    callback=_max_age,
+    help="Warn about every Cluster whose status `hubless clusters refresh` wrote longer "
+    "ago than this (90s, 30m, 2h, 1d), or never.",
 )
 
 
@@ -76,6 +99,7 @@ def cli() -> None:
     help="Skip checking every object against its cluster's Kubernetes schema.",
 )
 @_KUBE_VERSION_DEFAULT
+@_CLUSTER_STATUS_MAX_AGE
 @click.option(
     "--commit",
     is_flag=True,
@@ -94,6 +118,7 @@ def render(
     fresh: bool,
     no_validate: bool,
     kube_version_default: str | None,
+    max_age: tuple[timedelta, str] | None,
     commit: bool,
     message: str | None,
     shard: str | None,
@@ -115,6 +140,7 @@ def render(
             kube_version_default=kube_version_default,
             commit=commit,
             message=message,
+            max_age=max_age,
         )
     )
 
@@ -145,7 +171,10 @@ def explain(repo: Path, resource: str, cluster: str | None, output: str) -> None
 @cli.command()
 @_REPO
 @_KUBE_VERSION_DEFAULT
-def validate(repo: Path, kube_version_default: str | None) -> None:
+@_CLUSTER_STATUS_MAX_AGE
+def validate(
+    repo: Path, kube_version_default: str | None, max_age: tuple[timedelta, str] | None
+) -> None:
     """Check policies, templates and every rendered object; write nothing.
 
     Every object is checked against the OpenAPI schema of its cluster's Kubernetes version
@@ -153,7 +182,9 @@ def validate(repo: Path, kube_version_default: str | None) -> None:
     the CustomResourceDefinitions in templates/. Kinds with no schema are listed as
     unvalidated.
     """
-    sys.exit(validate_command.validate(repo, kube_version_default=kube_version_default))
+    sys.exit(
+        validate_command.validate(repo, kube_version_default=kube_version_default, max_age=max_age)
+    )
 
 
 @cli.command()
@@ -371,6 +402,48 @@ def collect(
             kubeconfig=kubeconfig,
             contexts=contexts,
             gitops_context=gitops_context,
+        )
+    )
+
+
+@cli.group()
+def clusters() -> None:
+    """Keep the Cluster objects of policies/ true to their clusters."""
+
+
+@clusters.command()
+@_REPO
+@click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: $KUBECONFIG, then ~/.kube/config.",
+)
+@click.option(
+    "--context",
+    "contexts",
+    metavar="CLUSTER=CONTEXT",
+    multiple=True,
+    help="The kubeconfig context of CLUSTER (default: its hubless.io/kubeconfig-context "
+    "annotation, else its name).",
+)
+@click.option(
+    "--threshold",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Consecutive refreshes that must agree before Ready changes.",
+)
+def refresh(repo: Path, kubeconfig: Path | None, contexts: tuple[str, ...], threshold: int) -> None:
+    """Rewrite each Cluster's status from its cluster, as Karmada's controller would.
+
+    Reads (GET only) /readyz or /healthz, /version, discovery, nodes and pods, and
+    writes kubernetesVersion, apiEnablements, conditions, nodeSummary and
+    resourceSummary into the Cluster's own file, every other byte unchanged. An
+    unreachable cluster becomes Ready False (ClusterNotReachable); the others go on.
+    """
+    sys.exit(
+        clusters_command.refresh(
+            repo, kubeconfig=kubeconfig, contexts=contexts, threshold=threshold
         )
     )
 

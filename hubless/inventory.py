@@ -7,10 +7,11 @@ clusters). Every such name is a warning at the policy or rule that wrote it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
 from hubless.errors import Problem, Source
-from hubless.model import ClusterAffinity, Fleet
+from hubless.model import Cluster, ClusterAffinity, Fleet
 
 
 def _named(affinity: ClusterAffinity | None, where: str) -> Iterator[tuple[str, tuple[str, ...]]]:
@@ -48,4 +49,30 @@ def unknown_cluster_warnings(fleet: Fleet) -> list[Problem]:
                     "inventory: no cluster matches that name",
                 )
             )
+    return warnings
+
+
+def stale_status_warnings(
+    clusters: Iterable[Cluster], max_age: timedelta, now: datetime, option: str
+) -> list[Problem]:
+    """Clusters whose status `hubless clusters refresh` last wrote longer than `max_age`
+    before `now`, or never (`option` is how the user spelled the age). Give only the
+    clusters whose status a refresh writes."""
+    warnings = []
+    for cluster in clusters:
+        try:
+            refreshed = datetime.fromisoformat(cluster.refreshed_at)
+        except ValueError:
+            message = "was never refreshed"
+        else:
+            if now - refreshed <= max_age:
+                continue
+            message = f"was last refreshed at {cluster.refreshed_at}"
+        warnings.append(
+            Problem.warning(
+                cluster.source,
+                f"cluster {cluster.name}: status {message}, longer ago than {option}: "
+                "placement uses what it says (run hubless clusters refresh)",
+            )
+        )
     return warnings

@@ -358,6 +358,9 @@ class Cluster:
     body: dict[str, Any] = field(default_factory=dict, compare=False)
     dialect: str = KARMADA  # which dialect's cluster object described it
     ready: bool = True  # its Ready condition (Karmada's readiness is in `taints`)
+    refreshed_at: str = field(
+        default="", compare=False
+    )  # when `hubless clusters refresh` last wrote its status
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,61 @@ def value(quantity: Fraction) -> int:
 def milli_value(quantity: Fraction) -> int:
     """Quantity.MilliValue(): thousandths, rounded up."""
     return math.ceil(quantity * 1000)
+
+
+# How a Quantity prints (resource.Format): the suffix family its text was written in.
+DECIMAL_SI = "DecimalSI"
+BINARY_SI = "BinarySI"
+DECIMAL_EXPONENT = "DecimalExponent"
+
+_DECIMAL_SUFFIXES = {
+    -9: "n",
+    -6: "u",
+    -3: "m",
+    0: "",
+    3: "k",
+    6: "M",
+    9: "G",
+    12: "T",
+    15: "P",
+    18: "E",
+}
+_BINARY_SUFFIXES = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+
+
+def quantity_format(text: object) -> str:
+    """The format ParseQuantity gives `text`: BinarySI for Ki..Ei, DecimalExponent for
+    e/E, else DecimalSI."""
+    if isinstance(text, str):
+        match = _QUANTITY.fullmatch(text.strip())
+        suffix = match.group(2) if match else ""
+        if suffix.endswith("i"):
+            return BINARY_SI
+        if suffix[:1] in ("e", "E"):
+            return DECIMAL_EXPONENT
+    return DECIMAL_SI
+
+
+def canonical(quantity: Fraction, form: str = DECIMAL_SI) -> str:
+    """Quantity.String(): the canonical text Kubernetes prints for `quantity` in `form`.
+
+    BinarySI only for whole numbers of at least 1024 (the largest power-of-1024 suffix
+    that divides them); otherwise the decimal mantissa without trailing zeros and an
+    exponent that is a multiple of 3, precision below nano rounded up."""
+    if quantity == 0:
+        return "0"
+    if form == BINARY_SI and abs(quantity) >= 1024 and quantity.denominator == 1:
+        number, power = int(quantity), 0
+        while number % 1024 == 0 and power < len(_BINARY_SUFFIXES) - 1:
+            number //= 1024
+            power += 1
+        return f"{number}{_BINARY_SUFFIXES[power]}"
+    mantissa, exponent = math.ceil(quantity * 10**9), -9
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        exponent += 1
+    shift = exponent % 3
+    mantissa, exponent = mantissa * 10**shift, exponent - shift
+    if form != DECIMAL_EXPONENT and exponent in _DECIMAL_SUFFIXES:
+        return f"{mantissa}{_DECIMAL_SUFFIXES[exponent]}"
+    return f"{mantissa}e{exponent}" if exponent else str(mantissa)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -15,8 +16,11 @@ from hubless.build.state.lock import WAITING, locked
 from hubless.build.state.paths import MANIFEST, cluster_of, is_meta
 from hubless.build.state.transaction import TreeChange, apply, recover
 from hubless.build.warned import lines
+from hubless.dialects import refreshed
 from hubless.errors import Problem, UserError
 from hubless.git import changed_paths, commit_paths, operation_in_progress
+from hubless.inventory import stale_status_warnings
+from hubless.load import load_fleet, read_sources
 from hubless.repository import RENDERED_DIR
 from hubless.validation import validate_compiled
 
@@ -66,9 +70,18 @@ def render(
     kube_version_default: str | None = None,
     commit: bool = False,
     message: str | None = None,
+    max_age: tuple[timedelta, str] | None = None,
+    now: datetime | None = None,
 ) -> int:
+    """`max_age`: (age, the option as given) past which a Cluster's status is stale."""
     run = functools.partial(
-        _render, repo, fresh=fresh, validate=validate, kube_version_default=kube_version_default
+        _render,
+        repo,
+        fresh=fresh,
+        validate=validate,
+        kube_version_default=kube_version_default,
+        max_age=max_age,
+        now=now,
     )
     if check:
         return run(check=True)[0]
@@ -95,7 +108,14 @@ def render(
 
 
 def _render(
-    repo: Path, *, check: bool, fresh: bool, validate: bool, kube_version_default: str | None
+    repo: Path,
+    *,
+    check: bool,
+    fresh: bool,
+    validate: bool,
+    kube_version_default: str | None,
+    max_age: tuple[timedelta, str] | None,
+    now: datetime | None,
 ) -> tuple[int, TreeChange]:
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered, _print):
@@ -106,6 +126,14 @@ def _render(
     # What a full render of these sources says, however little this one had to do.
     for line in lines(rendering.warnings, validated=validate):
         click.echo(line, err=True)
+    if max_age is not None:
+        # Not among the stored warnings: it depends on the time of this render.
+        age, option = max_age
+        loaded = rendering.fleet or load_fleet(read_sources(repo))
+        for stale in stale_status_warnings(
+            refreshed(loaded.clusters), age, now or datetime.now(UTC), option
+        ):
+            _print(stale)
     if rendering.strategy is Strategy.UNCHANGED:
         # Same sources, and rendered/ holds exactly what they produced: nothing to do.
         click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")

@@ -11,7 +11,7 @@ from typing import Any
 from hubless.dialects import karmada, kubeadmiral, kubefed
 from hubless.dialects.base import Dialect
 from hubless.errors import Problem
-from hubless.model import Fleet
+from hubless.model import Cluster, Fleet
 
 DIALECTS: tuple[Dialect, ...] = (
     Dialect(
@@ -19,6 +19,7 @@ DIALECTS: tuple[Dialect, ...] = (
         frozenset(karmada.KINDS),
         karmada.parse,
         cluster_warnings=karmada.cluster_warnings,
+        refreshed_object=(karmada.CLUSTER_API, "Cluster"),
     ),
     Dialect(
         kubefed.DIALECT,
@@ -56,6 +57,11 @@ def template_dialect_for(group: str) -> Dialect | None:
 _BY_NAME = {dialect.name: dialect for dialect in DIALECTS}
 
 
+def refreshed_object(cluster: Cluster) -> tuple[str, str] | None:
+    """(apiVersion, kind) of the cluster's object if `clusters refresh` writes its status."""
+    return _BY_NAME[cluster.dialect].refreshed_object
+
+
 def declared_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
     """(group, kind) -> namespaced?, as the dialects' own objects of policies/ declare it."""
     scopes: dict[tuple[str, str], bool] = {}
@@ -67,3 +73,8 @@ def declared_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
 def inventory_warnings(fleet: Fleet) -> list[Problem]:
     """Clusters that will surprise, each by its own dialect's rules."""
     return [w for c in fleet.clusters for w in _BY_NAME[c.dialect].cluster_warnings(c)]
+
+
+def refreshed(clusters: Sequence[Cluster]) -> list[Cluster]:
+    """The clusters whose status `hubless clusters refresh` writes."""
+    return [cluster for cluster in clusters if refreshed_object(cluster) is not None]

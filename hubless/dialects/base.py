@@ -74,3 +74,6 @@ class Dialect:
     cluster_warnings: Callable[[Cluster], list[Problem]] = unready_cluster_warnings
     # (group, kind) -> namespaced?, for kinds its parsed inputs declare (as a CRD would)
     declared_scopes: Callable[[Sequence[Any]], dict[tuple[str, str], bool]] = no_scopes
+    # (apiVersion, kind) of its cluster objects when their status is Karmada's Cluster
+    # status, which `hubless clusters refresh` writes; None: their status is left alone
+    refreshed_object: tuple[str, str] | None = None

@@ -17,6 +17,7 @@ from hubless import bootstrap, policy_schemas
 from hubless.documents import Document
 from hubless.errors import Problem, UserError
 from hubless.fields import Fields
+from hubless.kube.cluster_status import refreshed_at
 from hubless.kube.contexts import CONTEXT_ANNOTATION
 from hubless.model import (
     AGGREGATED,
@@ -252,6 +253,7 @@ def parse_cluster(document: Document) -> Cluster:
         gitops_revision=annotations.get(bootstrap.REVISION_ANNOTATION, "main"),
         kubeconfig_context=annotations.get(CONTEXT_ANNOTATION, ""),
         body=body,
+        refreshed_at=refreshed_at(status.mapping),
     )
 
 
