@@ -18,16 +18,22 @@ class Unreachable(Exception):
 
 def api_client(kubeconfig: Path | None, context: str) -> kubernetes.client.ApiClient:
     """A client for `context` of `kubeconfig` (default: $KUBECONFIG, then ~/.kube/config)."""
+    configuration = kubernetes.client.Configuration()
     try:
-        client: kubernetes.client.ApiClient = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]
-            str(kubeconfig) if kubeconfig else None, context=context
+        kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
+            str(kubeconfig) if kubeconfig else None,
+            context=context,
+            client_configuration=configuration,
+            persist_config=False,
         )
     except kubernetes.config.ConfigException as exc:
         raise Unreachable(f"kubeconfig: {exc}") from None
     except OSError as exc:
         raise Unreachable(f"kubeconfig: {exc.strerror or exc}") from None
-    client.configuration.retries = 0  # one attempt: a report says what was seen, now
-    return client
+    # One attempt: a report says what was seen now. Set before the client builds its
+    # connection pool, which reads it once.
+    configuration.retries = 0
+    return kubernetes.client.ApiClient(configuration=configuration)
 
 
 def failure(exc: BaseException) -> str:

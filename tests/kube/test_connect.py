@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from pathlib import Path
 
 import kubernetes
@@ -72,3 +74,32 @@ def test_failures_are_one_line(tmp_path: Path) -> None:
                 _request_timeout=TIMEOUT
             )
     assert failure(api_error.value) == "HTTP 404 Not Found"
+
+
+def test_an_unreachable_cluster_is_tried_once(tmp_path: Path) -> None:
+    """Retries would multiply the time an unreachable cluster holds up a report."""
+    attempts = []
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    config = write_kubeconfig(tmp_path / "config", {"flaky": f"http://127.0.0.1:{port}"})
+
+    def accept_and_close() -> None:
+        listener.settimeout(10)
+        try:
+            while True:
+                connection, _ = listener.accept()
+                attempts.append(1)
+                connection.close()  # no HTTP answer: the client's request fails
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=accept_and_close, daemon=True)
+    thread.start()
+    with pytest.raises(Exception):  # noqa: B017 (urllib3's, whichever it raises)
+        kubernetes.client.CoreV1Api(api_client(config, "flaky")).list_node(_request_timeout=TIMEOUT)
+    listener.close()
+    thread.join()
+    assert len(attempts) == 1
