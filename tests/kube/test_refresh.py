@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from hubless.cli import cli
 from hubless.commands.clusters import refresh
 from tests.fakekube import (
     Answer,
@@ -439,3 +441,27 @@ def test_healthz_answers_when_readyz_is_not_installed(fleet: Any, tmp_path: Path
         + _record("False", "ClusterNotReady", 1, "2026-03-01T10:00:00Z")
     )
     assert [path for _, path in east.requests] == ["/readyz", "/healthz"]
+
+
+def test_the_command_line_refreshes_with_the_time_of_the_run(fleet: Any, tmp_path: Path) -> None:
+    repo = fleet({"policies/clusters.yaml": CLUSTERS})
+    with serving(FakeCluster(healthy_routes())) as east:
+        config = write_kubeconfig(
+            tmp_path / "kubeconfig", {"admin@east": east.url, "gone": unreachable_url()}
+        )
+        before = datetime.now(UTC).replace(microsecond=0)
+        result = CliRunner().invoke(
+            cli, ["clusters", "refresh", "--repo", str(repo), "--kubeconfig", str(config)]
+        )
+        after = datetime.now(UTC)
+    assert result.exit_code == 0, result.output
+    text = (repo / "policies/clusters.yaml").read_text()
+    stamp = text.split("type: hubless.io/LastRefresh", 1)[0].rsplit("lastTransitionTime: ", 1)[1]
+    stamp = stamp.split("\n", 1)[0].strip("'\"")
+    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert before <= moment <= after
+    # Every time the run writes is the run's (T1 in the other tests).
+    assert text == _expected(east_time=stamp).replace("2026-03-01T10:00:00Z", stamp)
+    assert (
+        result.stderr.count("warning: cluster gone (context gone): cluster is not reachable") == 1
+    )
