@@ -12,7 +12,8 @@ pkg/apis/application/v1alpha1 types, kustomize-controller's api/v1 types):
   object of the folder and every one Argo CD would prune, each Synced or OutOfSync with its
   health; `status.health.status` is the whole application's.
 - Kustomization: the folder is `spec.path`; it runs `status.lastAppliedRevision`. Ready
-  False while not Reconciling means it failed (the Ready message says why); the Healthy
+  False means its last attempt failed (the Ready message says why), also while it retries
+  (Reconciling True, reason ProgressingWithRetry); the Healthy
   condition (present when it waits for health checks) is its health; every object it
   applied is in `status.inventory.entries[].id` (`<namespace>_<name>_<group>_<kind>`).
 """
@@ -242,9 +243,10 @@ def _flux(body: Mapping[str, Any], source: Source) -> AgentReport:
     spec, status = _map(body.get("spec")), _map(body.get("status"))
     conditions = {str(c.get("type")): c for c in _maps(status.get("conditions"))}
     ready = _map(conditions.get("Ready"))
-    reconciling = _map(conditions.get("Reconciling")).get("status") == "True"
     failed = None
-    if ready.get("status") == "False" and not reconciling:
+    # Ready is Unknown while an attempt runs and False only once one failed; Reconciling
+    # stays True after a failure (reason ProgressingWithRetry), so it says nothing here.
+    if ready.get("status") == "False":
         failed = _text(ready.get("message")) or _text(ready.get("reason")) or "not ready"
     applied = _text(status.get("lastAppliedRevision"))
     attempted = _text(status.get("lastAttemptedRevision"))

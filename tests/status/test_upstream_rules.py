@@ -1,0 +1,68 @@
+"""`hubless status` read against the rules in Argo CD's and Flux's own source: each case
+is a status as their controllers write it, and the expected reading is the one their
+code gives (the file and function are named at each test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.status.test_status_command import (
+    _run,
+    _write,
+    fleet,  # noqa: F401  (a fixture)
+    kustomization,
+)
+
+
+def test_a_failed_kustomization_is_failed_while_it_retries(
+    fleet: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # kustomize-controller (internal/controller/kustomization_controller.go, finalizeStatus;
+    # docs/spec/v1/kustomizations.md "Failed Kustomization"): a failed attempt sets Ready
+    # False and keeps Reconciling True with reason ProgressingWithRetry; while an attempt
+    # runs, Ready is Unknown.
+    root, revs = fleet
+    exports = tmp_path / "exports"
+    failing = kustomization(
+        "rendered/a",
+        f"main@sha1:{revs['C1']}",
+        ready="False",
+        reason="HealthCheckFailed",
+        message="timeout waiting for: [Deployment/shop/web status: 'InProgress']",
+        inventory=["shop_web_apps_Deployment", "shop_settings__ConfigMap"],
+    )
+    failing["status"]["lastAttemptedRevision"] = f"main@sha1:{revs['C3']}"
+    failing["status"]["conditions"].append(
+        {
+            "type": "Reconciling",
+            "status": "True",
+            "reason": "ProgressingWithRetry",
+            "message": "Detecting drift for revision main@sha1:... with a timeout of 9m30s",
+            "lastTransitionTime": "2026-12-06T16:55:00Z",
+            "observedGeneration": 1,
+        }
+    )
+    _write(exports / "a.json", failing)
+    running = kustomization(
+        "rendered/b",
+        f"main@sha1:{revs['C1']}",
+        ready="Unknown",
+        reason="Progressing",
+        message="Reconciliation in progress",
+        reconciling=True,
+        inventory=["shop_web_apps_Deployment"],
+    )
+    _write(exports / "b.json", running)
+    _, out, _ = _run(root, [exports], capsys)
+    c1, c2 = revs["C1"][:7], revs["C2"][:7]
+    assert out.splitlines()[1:3] == [
+        "  a  failed (Kustomization flux-system/hubless-fleet: timeout waiting for: "
+        "[Deployment/shop/web status: 'InProgress']), out of sync, Unknown "
+        "(nothing reports its health)",
+        f"  b  behind (runs {c1}, should run {c2}), sync unknown, Unknown "
+        "(nothing reports its health)",
+    ]
