@@ -230,13 +230,15 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
 
 
 def inventory_key(entry_id: str) -> ResourceKey | None:
-    """A Flux inventory id, `<namespace>_<name>_<group>_<kind>`, as a key (Kubernetes names
-    hold no `_`, so the four parts split cleanly)."""
-    parts = entry_id.split("_")
-    if len(parts) != 4 or not parts[1] or not parts[3]:
+    """A Flux inventory id, `<namespace>_<name>_<group>_<kind>`, as a key, split as Flux's
+    cli-utils parses it: namespace to the first `_`, kind and group from the last two, the
+    rest the name, whose `__` stands for the `:` of an RBAC object's name."""
+    namespace, separator, rest = entry_id.partition("_")
+    rest, separator_kind, kind = rest.rpartition("_")
+    name, separator_group, group = rest.rpartition("_")
+    if not (separator and separator_kind and separator_group):
         return None
-    namespace, name, group, kind = parts
-    return ResourceKey(group, kind, namespace, name)
+    return ResourceKey(group, kind, namespace, name.replace("__", ":"))
 
 
 def _flux(body: Mapping[str, Any], source: Source) -> AgentReport:

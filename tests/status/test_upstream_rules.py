@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from hubless.model import ResourceKey
+from hubless.status.agents import inventory_key
+from tests.conftest import write_tree
 from tests.status.test_status_command import (
+    _commit,
     _run,
     _write,
     fleet,  # noqa: F401  (a fixture)
@@ -66,3 +70,85 @@ def test_a_failed_kustomization_is_failed_while_it_retries(
         f"  b  behind (runs {c1}, should run {c2}), sync unknown, Unknown "
         "(nothing reports its health)",
     ]
+
+
+READER = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hubless:reader
+rules: []
+"""
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "key"),
+    [
+        # fluxcd/cli-utils pkg/object/objmetadata_test.go, TestParseObjMetadata
+        ("_test-name_apps_ReplicaSet", ResourceKey("apps", "ReplicaSet", "", "test-name")),
+        (
+            "test-namespace_kubeadm__nodes-kubeadm-config_rbac.authorization.k8s.io_Role",
+            ResourceKey(
+                "rbac.authorization.k8s.io",
+                "Role",
+                "test-namespace",
+                "kubeadm:nodes-kubeadm-config",
+            ),
+        ),
+        (
+            "test-namespace_system____leader-locking-kube-scheduler_rbac.authorization.k8s.io_Role",
+            ResourceKey(
+                "rbac.authorization.k8s.io",
+                "Role",
+                "test-namespace",
+                "system::leader-locking-kube-scheduler",
+            ),
+        ),
+        (
+            "test-namespace___leader-locking-kube-scheduler_rbac.authorization.k8s.io_ClusterRole",
+            ResourceKey(
+                "rbac.authorization.k8s.io",
+                "ClusterRole",
+                "test-namespace",
+                ":leader-locking-kube-scheduler",
+            ),
+        ),
+        (
+            "test-namespace_test_name_with_underscores_apps_Deployment",
+            ResourceKey("apps", "Deployment", "test-namespace", "test_name_with_underscores"),
+        ),
+        ("_test-name_apps", None),
+        ("test-namespacetest-nametest-grouptest-kind", None),
+    ],
+)
+def test_flux_inventory_ids_as_cli_utils_parses_them(
+    entry_id: str, key: ResourceKey | None
+) -> None:
+    assert inventory_key(entry_id) == key
+
+
+def test_an_rbac_name_with_a_colon_is_in_the_flux_inventory(
+    fleet: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # cli-utils ObjMetadata.String() writes a `:` of an RBAC object's name as `__`.
+    root, _ = fleet
+    write_tree(
+        root, {"rendered/a/clusterrole.rbac.authorization.k8s.io_hubless:reader.yaml": READER}
+    )
+    c4 = _commit(root, "C4")
+    inventory = [
+        "_hubless__reader_rbac.authorization.k8s.io_ClusterRole",
+        "shop_settings__ConfigMap",
+        "shop_web_apps_Deployment",
+    ]
+    _write(
+        tmp_path / "exports" / "a.json",
+        kustomization("rendered/a", f"main@sha1:{c4}", inventory=inventory),
+    )
+    _, out, _ = _run(root, [tmp_path / "exports"], capsys)
+    assert (
+        out.splitlines()[1]
+        == f"  a  current (runs {c4[:7]}), synced, Unknown (nothing reports its health)"
+    )
