@@ -271,8 +271,8 @@ def _flux(body: Mapping[str, Any], source: Source) -> AgentReport:
             inventory_key(str(entry.get("id", ""))) for entry in _maps(inventory.get("entries"))
         ]
         objects = tuple(ReportedObject(key) for key in keys if key is not None)
-    # Flux keeps no time of its last look; a condition's lastTransitionTime is when it last
-    # changed, so a cluster that has run the same commit for a day looks a day old.
+    # Flux marks Ready Unknown when an attempt starts and True or False when it ends, so
+    # Ready's lastTransitionTime is the end of its last attempt, even with nothing changed.
     times = [timestamp(c.get("lastTransitionTime")) for c in conditions.values()]
     known = [moment for moment in times if moment is not None]
     path = spec.get("path")
