@@ -10,7 +10,8 @@ pkg/apis/application/v1alpha1 types, kustomize-controller's api/v1 types):
   operation whose phase is Failed or Error, or a condition of an *Error type
   (ComparisonError, SyncError, ...), means it failed. `status.resources[]` lists every
   object of the folder and every one Argo CD would prune, each Synced or OutOfSync with its
-  health; `status.health.status` is the whole application's.
+  health, unless `status.resourceHealthSource` is appTree (Argo CD 3's default: the health
+  of each object is kept elsewhere); `status.health.status` is the whole application's.
 - Kustomization: the folder is `spec.path`; it runs `status.lastAppliedRevision`. Ready
   False means its last attempt failed (the Ready message says why), also while it retries
   (Reconciling True, reason ProgressingWithRetry); the Healthy
@@ -194,6 +195,9 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
     detail = health_word or ""
     if health_word and _text(health_map.get("message")):
         detail = f"{health_word}: {health_map['message']}"
+    # Argo CD 3 keeps each object's health out of the Application unless told to persist
+    # it, and then says so: resourceHealthSource appTree.
+    inline = status.get("resourceHealthSource", "") == ""
     objects = []
     for item in _maps(status.get("resources")):
         key = ResourceKey(
@@ -213,7 +217,7 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
                 # healthy once present, as in its application health and in Karmada's.
                 health=_ARGO_HEALTH.get(object_health, Health.UNKNOWN)
                 if object_health
-                else Health.HEALTHY,
+                else (Health.HEALTHY if inline else None),
             )
         )
     return AgentReport(

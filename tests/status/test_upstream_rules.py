@@ -15,6 +15,8 @@ from tests.status.test_status_command import (
     _commit,
     _run,
     _write,
+    application,
+    argo_resource,
     fleet,  # noqa: F401  (a fixture)
     kustomization,
 )
@@ -152,3 +154,32 @@ def test_an_rbac_name_with_a_colon_is_in_the_flux_inventory(
         out.splitlines()[1]
         == f"  a  current (runs {c4[:7]}), synced, Unknown (nothing reports its health)"
     )
+
+
+def test_argo_cd_keeping_object_health_in_its_app_tree_says_nothing_of_it(
+    fleet: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Argo CD 3 (controller/health.go, setApplicationHealth; upgrading/2.14-3.0.md) no
+    # longer writes status.resources[].health unless controller.resource.health.persist
+    # is true, and then sets status.resourceHealthSource to appTree: an object without
+    # health there is not an object Argo CD judges no health for.
+    root, revs = fleet
+    app = application(
+        "fleet-a",
+        "rendered/a",
+        revs["C3"],
+        resources=[
+            argo_resource("", "ConfigMap", "settings", health=None),
+            argo_resource("apps", "Deployment", "web", health=None),
+        ],
+    )
+    app["status"]["resourceHealthSource"] = "appTree"
+    _write(tmp_path / "exports" / "a.json", app)
+    _, out, _ = _run(root, [tmp_path / "exports"], capsys)
+    assert out.splitlines()[1] == f"  a  current (runs {revs['C3'][:7]}), synced, Healthy"
+    assert out.splitlines()[-2:] == [
+        "  ConfigMap/shop/settings: 1/1 cluster current, 0/1 healthy",
+        "  Deployment.apps/shop/web: 1/3 clusters current, 0/3 healthy",
+    ]
