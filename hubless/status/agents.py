@@ -3,12 +3,13 @@
 Read from the objects exactly as `kubectl get -o json` prints them (Argo CD's
 pkg/apis/application/v1alpha1 types, kustomize-controller's api/v1 types):
 
-- Application: the folder is `spec.source.path` (or each `spec.sources[].path`). Argo CD's
-  `status.sync.revision` is the commit it compared the live objects with; they match it only
-  when `status.sync.status` is Synced. Otherwise the cluster still runs the last deployed
-  commit: the newest `status.history[]` entry (then `operationState.syncResult`). An
-  operation whose phase is Failed or Error, or a condition of an *Error type
-  (ComparisonError, SyncError, ...), means it failed. `status.resources[]` lists every
+- Application: the folder is each `spec.sources[].path` when it lists any, else
+  `spec.source.path`. Argo CD's `status.sync.revision` is the commit it compared the live
+  objects with; they match it only when `status.sync.status` is Synced. Otherwise the
+  cluster still runs the last deployed commit: the last `status.history[]` entry (then the
+  `operationState.syncResult` of a sync that succeeded). An operation whose phase is
+  Failed or Error, or a condition of an *Error type (ComparisonError, SyncError, ...),
+  means it failed. `status.resources[]` lists every
   object of the folder and every one Argo CD would prune, each Synced or OutOfSync with its
   health, unless `status.resourceHealthSource` is appTree (Argo CD 3's default: the health
   of each object is kept elsewhere); `status.health.status` is the whole application's.
@@ -133,26 +134,26 @@ def _name(body: Mapping[str, Any]) -> str:
     return f"{namespace}/{name}" if namespace else str(name)
 
 
+def _nth(revisions: Any, index: int) -> str | None:
+    return (
+        _text(revisions[index]) if isinstance(revisions, list) and index < len(revisions) else None
+    )
+
+
 def _argo_deployed(status: Mapping[str, Any], index: int, multi: bool) -> str | None:
-    """The commit last deployed: the newest history entry, else the last sync's."""
+    """The commit last deployed. Argo CD appends to `history` (oldest first) when a whole
+    sync succeeded; `operationState.syncResult` names the commit a sync goes to from its
+    start, so it counts only once that sync succeeded, whole and not a dry run."""
     history = _maps(status.get("history"))
     if history:
-        newest = max(
-            history, key=lambda entry: entry.get("id", 0) if isinstance(entry.get("id"), int) else 0
-        )
-        if multi:
-            revisions = newest.get("revisions")
-            if isinstance(revisions, list) and index < len(revisions):
-                return _text(revisions[index])
-            return None
-        return _text(newest.get("revision"))
-    result = _map(_map(status.get("operationState")).get("syncResult"))
-    if multi:
-        revisions = result.get("revisions")
-        if isinstance(revisions, list) and index < len(revisions):
-            return _text(revisions[index])
+        newest = history[-1]
+        return _nth(newest.get("revisions"), index) if multi else _text(newest.get("revision"))
+    operation = _map(status.get("operationState"))
+    sync = _map(_map(operation.get("operation")).get("sync"))
+    if operation.get("phase") != "Succeeded" or sync.get("resources") or sync.get("dryRun"):
         return None
-    return _text(result.get("revision"))
+    result = _map(operation.get("syncResult"))
+    return _nth(result.get("revisions"), index) if multi else _text(result.get("revision"))
 
 
 def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
@@ -160,7 +161,8 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
     sync = _map(status.get("sync"))
     synced_word = sync.get("status")
     synced = {"Synced": True, "OutOfSync": False}.get(str(synced_word))
-    multi = "sources" in spec and "source" not in spec
+    # As Argo CD's GetSources: `sources` when it lists any, else `source`.
+    multi = bool(_maps(spec.get("sources")))
     sources = _maps(spec.get("sources")) if multi else [_map(spec.get("source"))]
     folders: list[tuple[str, str | None]] = []
     for index, item in enumerate(sources):
@@ -168,16 +170,7 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
         if not isinstance(path, str):
             continue  # a Helm chart or another source that is not a folder of this repository
         if synced:
-            if multi:
-                revisions = sync.get("revisions")
-                compared = (
-                    revisions[index]
-                    if isinstance(revisions, list) and index < len(revisions)
-                    else None
-                )
-            else:
-                compared = sync.get("revision")
-            runs = _text(compared)
+            runs = _nth(sync.get("revisions"), index) if multi else _text(sync.get("revision"))
         else:
             runs = _argo_deployed(status, index, multi)
         folders.append((normalize_path(path), commit_of(runs) if runs else None))

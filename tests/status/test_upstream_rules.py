@@ -5,6 +5,7 @@ code gives (the file and function are named at each test)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,4 +183,103 @@ def test_argo_cd_keeping_object_health_in_its_app_tree_says_nothing_of_it(
     assert out.splitlines()[-2:] == [
         "  ConfigMap/shop/settings: 1/1 cluster current, 0/1 healthy",
         "  Deployment.apps/shop/web: 1/3 clusters current, 0/3 healthy",
+    ]
+
+
+def test_spec_sources_win_over_spec_source(
+    fleet: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # pkg/apis/application/v1alpha1/types.go, HasMultipleSources and GetSources, and its
+    # TestGetSources: "GetSources with Source and Sources field present" gives the sources.
+    root, revs = fleet
+    app = application("fleet", "rendered/c", revs["C3"])
+    app["spec"]["sources"] = [
+        {
+            "repoURL": "https://git.example.com/fleet.git",
+            "targetRevision": "main",
+            "path": "rendered/a",
+        },
+        {
+            "repoURL": "https://git.example.com/fleet.git",
+            "targetRevision": "main",
+            "path": "rendered/b",
+        },
+    ]
+    app["status"]["sync"]["revisions"] = [revs["C3"], revs["C1"]]
+    _write(tmp_path / "exports" / "fleet.json", app)
+    _, out, _ = _run(root, [tmp_path / "exports"], capsys)
+    c1, c2, c3 = revs["C1"][:7], revs["C2"][:7], revs["C3"][:7]
+    assert out.splitlines()[1:4] == [
+        f"  a  current (runs {c3}), synced, Healthy",
+        f"  b  behind (runs {c1}, should run {c2}), synced, Healthy",
+        "  c  unknown (no report), sync unknown, Unknown (no report)",
+    ]
+
+
+def _sync_operation(phase: str, revision: str) -> dict[str, Any]:
+    """An operationState as controller/sync.go writes it: syncResult.revision is set
+    when the sync starts, to the revision it syncs to."""
+    state: dict[str, Any] = {
+        "operation": {"sync": {"revision": revision}, "initiatedBy": {"automated": True}},
+        "phase": phase,
+        "message": "waiting for healthy state of apps/Deployment/web"
+        if phase == "Running"
+        else "successfully synced (all tasks run)",
+        "startedAt": "2026-12-06T16:50:00Z",
+        "syncResult": {"revision": revision, "resources": []},
+    }
+    if phase != "Running":
+        state["finishedAt"] = "2026-12-06T16:51:00Z"
+    return state
+
+
+def test_an_application_runs_what_its_last_successful_sync_deployed(
+    fleet: tuple[Path, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # controller/state.go, persistRevisionHistory: history is appended (oldest first,
+    # newest last: RevisionHistories.LastRevisionHistory) only when a full sync
+    # succeeded; controller/sync.go sets syncResult.revision as a sync starts. So an
+    # OutOfSync application runs its last history entry, and without history the
+    # revision of a sync that succeeded, never that of one still running.
+    root, revs = fleet
+    exports = tmp_path / "exports"
+    history = [
+        {"id": 3, "revision": revs["C1"], "deployedAt": "2026-12-01T00:00:00Z"},
+        {"id": 4, "revision": revs["C2"], "deployedAt": "2026-12-02T00:00:00Z"},
+    ]
+    _write(
+        exports / "a.json",
+        application("fleet-a", "rendered/a", revs["C3"], sync="OutOfSync", history=history),
+    )
+    _write(
+        exports / "b.json",
+        application(
+            "fleet-b",
+            "rendered/b",
+            revs["C3"],
+            sync="OutOfSync",
+            health="Progressing",
+            operation=_sync_operation("Running", revs["C3"]),
+        ),
+    )
+    _write(
+        exports / "c.json",
+        application(
+            "fleet-c",
+            "rendered/c",
+            revs["C3"],
+            sync="OutOfSync",
+            operation=_sync_operation("Succeeded", revs["C3"]),
+        ),
+    )
+    _, out, _ = _run(root, [exports], capsys)
+    assert out.splitlines()[1:4] == [
+        f"  a  current (runs {revs['C2'][:7]}), out of sync, Healthy",
+        "  b  unknown (Application argocd/fleet-b reports no revision), out of sync, "
+        "Unknown (Application argocd/fleet-b: Progressing)",
+        f"  c  current (runs {revs['C3'][:7]}), out of sync, Healthy",
     ]
