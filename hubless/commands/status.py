@@ -144,6 +144,17 @@ def status(
         for folder, _ in agent.folders
         if (name := rendered_cluster(folder, prefix)) is not None and name not in expected
     ]
+    # A report of a cluster with no folder at HEAD (removed, renamed, or a typo in its
+    # name) judges nothing; say so rather than drop it unseen.
+    warnings += [
+        Problem.warning(
+            report.source,
+            f"ClusterReport {report.cluster}: no cluster {report.cluster} has a folder in "
+            f"{RENDERED_DIR}/ at HEAD; its report is not read",
+        )
+        for report in inputs.reports
+        if report.cluster not in expected
+    ]
     states = cluster_states(
         expected, inputs, _History(repo), now or datetime.now(UTC), max_age=age, prefix=prefix
     )

@@ -3,16 +3,19 @@
 Read from the objects exactly as `kubectl get -o json` prints them (Argo CD's
 pkg/apis/application/v1alpha1 types, kustomize-controller's api/v1 types):
 
-- Application: the folder is `spec.source.path` (or each `spec.sources[].path`). Argo CD's
-  `status.sync.revision` is the commit it compared the live objects with; they match it only
-  when `status.sync.status` is Synced. Otherwise the cluster still runs the last deployed
-  commit: the newest `status.history[]` entry (then `operationState.syncResult`). An
-  operation whose phase is Failed or Error, or a condition of an *Error type
-  (ComparisonError, SyncError, ...), means it failed. `status.resources[]` lists every
+- Application: the folder is each `spec.sources[].path` when it lists any, else
+  `spec.source.path`. Argo CD's `status.sync.revision` is the commit it compared the live
+  objects with; they match it only when `status.sync.status` is Synced. Otherwise the
+  cluster still runs the last deployed commit: the last `status.history[]` entry (then the
+  `operationState.syncResult` of a sync that succeeded). An operation whose phase is
+  Failed or Error, or a condition of an *Error type (ComparisonError, SyncError, ...),
+  means it failed. `status.resources[]` lists every
   object of the folder and every one Argo CD would prune, each Synced or OutOfSync with its
-  health; `status.health.status` is the whole application's.
+  health, unless `status.resourceHealthSource` is appTree (Argo CD 3's default: the health
+  of each object is kept elsewhere); `status.health.status` is the whole application's.
 - Kustomization: the folder is `spec.path`; it runs `status.lastAppliedRevision`. Ready
-  False while not Reconciling means it failed (the Ready message says why); the Healthy
+  False means its last attempt failed (the Ready message says why), also while it retries
+  (Reconciling True, reason ProgressingWithRetry); the Healthy
   condition (present when it waits for health checks) is its health; every object it
   applied is in `status.inventory.entries[].id` (`<namespace>_<name>_<group>_<kind>`).
 """
@@ -131,26 +134,26 @@ def _name(body: Mapping[str, Any]) -> str:
     return f"{namespace}/{name}" if namespace else str(name)
 
 
+def _nth(revisions: Any, index: int) -> str | None:
+    return (
+        _text(revisions[index]) if isinstance(revisions, list) and index < len(revisions) else None
+    )
+
+
 def _argo_deployed(status: Mapping[str, Any], index: int, multi: bool) -> str | None:
-    """The commit last deployed: the newest history entry, else the last sync's."""
+    """The commit last deployed. Argo CD appends to `history` (oldest first) when a whole
+    sync succeeded; `operationState.syncResult` names the commit a sync goes to from its
+    start, so it counts only once that sync succeeded, whole and not a dry run."""
     history = _maps(status.get("history"))
     if history:
-        newest = max(
-            history, key=lambda entry: entry.get("id", 0) if isinstance(entry.get("id"), int) else 0
-        )
-        if multi:
-            revisions = newest.get("revisions")
-            if isinstance(revisions, list) and index < len(revisions):
-                return _text(revisions[index])
-            return None
-        return _text(newest.get("revision"))
-    result = _map(_map(status.get("operationState")).get("syncResult"))
-    if multi:
-        revisions = result.get("revisions")
-        if isinstance(revisions, list) and index < len(revisions):
-            return _text(revisions[index])
+        newest = history[-1]
+        return _nth(newest.get("revisions"), index) if multi else _text(newest.get("revision"))
+    operation = _map(status.get("operationState"))
+    sync = _map(_map(operation.get("operation")).get("sync"))
+    if operation.get("phase") != "Succeeded" or sync.get("resources") or sync.get("dryRun"):
         return None
-    return _text(result.get("revision"))
+    result = _map(operation.get("syncResult"))
+    return _nth(result.get("revisions"), index) if multi else _text(result.get("revision"))
 
 
 def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
@@ -158,7 +161,8 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
     sync = _map(status.get("sync"))
     synced_word = sync.get("status")
     synced = {"Synced": True, "OutOfSync": False}.get(str(synced_word))
-    multi = "sources" in spec and "source" not in spec
+    # As Argo CD's GetSources: `sources` when it lists any, else `source`.
+    multi = bool(_maps(spec.get("sources")))
     sources = _maps(spec.get("sources")) if multi else [_map(spec.get("source"))]
     folders: list[tuple[str, str | None]] = []
     for index, item in enumerate(sources):
@@ -166,16 +170,7 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
         if not isinstance(path, str):
             continue  # a Helm chart or another source that is not a folder of this repository
         if synced:
-            if multi:
-                revisions = sync.get("revisions")
-                compared = (
-                    revisions[index]
-                    if isinstance(revisions, list) and index < len(revisions)
-                    else None
-                )
-            else:
-                compared = sync.get("revision")
-            runs = _text(compared)
+            runs = _nth(sync.get("revisions"), index) if multi else _text(sync.get("revision"))
         else:
             runs = _argo_deployed(status, index, multi)
         folders.append((normalize_path(path), commit_of(runs) if runs else None))
@@ -193,6 +188,9 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
     detail = health_word or ""
     if health_word and _text(health_map.get("message")):
         detail = f"{health_word}: {health_map['message']}"
+    # Argo CD 3 keeps each object's health out of the Application unless told to persist
+    # it, and then says so: resourceHealthSource appTree.
+    inline = status.get("resourceHealthSource", "") == ""
     objects = []
     for item in _maps(status.get("resources")):
         key = ResourceKey(
@@ -212,7 +210,7 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
                 # healthy once present, as in its application health and in Karmada's.
                 health=_ARGO_HEALTH.get(object_health, Health.UNKNOWN)
                 if object_health
-                else Health.HEALTHY,
+                else (Health.HEALTHY if inline else None),
             )
         )
     return AgentReport(
@@ -229,22 +227,25 @@ def _argo(body: Mapping[str, Any], source: Source) -> AgentReport:
 
 
 def inventory_key(entry_id: str) -> ResourceKey | None:
-    """A Flux inventory id, `<namespace>_<name>_<group>_<kind>`, as a key (Kubernetes names
-    hold no `_`, so the four parts split cleanly)."""
-    parts = entry_id.split("_")
-    if len(parts) != 4 or not parts[1] or not parts[3]:
+    """A Flux inventory id, `<namespace>_<name>_<group>_<kind>`, as a key, split as Flux's
+    cli-utils parses it: namespace to the first `_`, kind and group from the last two, the
+    rest the name, whose `__` stands for the `:` of an RBAC object's name."""
+    namespace, separator, rest = entry_id.partition("_")
+    rest, separator_kind, kind = rest.rpartition("_")
+    name, separator_group, group = rest.rpartition("_")
+    if not (separator and separator_kind and separator_group):
         return None
-    namespace, name, group, kind = parts
-    return ResourceKey(group, kind, namespace, name)
+    return ResourceKey(group, kind, namespace, name.replace("__", ":"))
 
 
 def _flux(body: Mapping[str, Any], source: Source) -> AgentReport:
     spec, status = _map(body.get("spec")), _map(body.get("status"))
     conditions = {str(c.get("type")): c for c in _maps(status.get("conditions"))}
     ready = _map(conditions.get("Ready"))
-    reconciling = _map(conditions.get("Reconciling")).get("status") == "True"
     failed = None
-    if ready.get("status") == "False" and not reconciling:
+    # Ready is Unknown while an attempt runs and False only once one failed; Reconciling
+    # stays True after a failure (reason ProgressingWithRetry), so it says nothing here.
+    if ready.get("status") == "False":
         failed = _text(ready.get("message")) or _text(ready.get("reason")) or "not ready"
     applied = _text(status.get("lastAppliedRevision"))
     attempted = _text(status.get("lastAttemptedRevision"))
@@ -267,8 +268,8 @@ def _flux(body: Mapping[str, Any], source: Source) -> AgentReport:
             inventory_key(str(entry.get("id", ""))) for entry in _maps(inventory.get("entries"))
         ]
         objects = tuple(ReportedObject(key) for key in keys if key is not None)
-    # Flux keeps no time of its last look; a condition's lastTransitionTime is when it last
-    # changed, so a cluster that has run the same commit for a day looks a day old.
+    # Flux marks Ready Unknown when an attempt starts and True or False when it ends, so
+    # Ready's lastTransitionTime is the end of its last attempt, even with nothing changed.
     times = [timestamp(c.get("lastTransitionTime")) for c in conditions.values()]
     known = [moment for moment in times if moment is not None]
     path = spec.get("path")
