@@ -15,8 +15,6 @@ import click
 from hubless import __version__
 from hubless import bootstrap as bootstrap_objects
 from hubless.commands import bootstrap as bootstrap_command
-from hubless.commands import clusters as clusters_command
-from hubless.commands import collect as collect_command
 from hubless.commands import convert as convert_command
 from hubless.commands import diff as diff_command
 from hubless.commands import explain as explain_command
@@ -395,6 +393,10 @@ def collect(
     them. A cluster that cannot be read gets a report saying why and a warning; the others
     are read all the same, and the exit status is 1.
     """
+    # The kubernetes client takes a tenth of a second to import: only the commands that
+    # talk to clusters pay for it.
+    from hubless.commands import collect as collect_command
+
     sys.exit(
         collect_command.collect_status(
             repo,
@@ -441,6 +443,8 @@ def refresh(repo: Path, kubeconfig: Path | None, contexts: tuple[str, ...], thre
     resourceSummary into the Cluster's own file, every other byte unchanged. An
     unreachable cluster becomes Ready False (ClusterNotReachable); the others go on.
     """
+    from hubless.commands import clusters as clusters_command  # see collect
+
     sys.exit(
         clusters_command.refresh(
             repo, kubeconfig=kubeconfig, contexts=contexts, threshold=threshold
