@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,12 @@ def test_a_folder_that_is_not_a_fleet_repository_is_refused_and_left_alone(
         "templates/ (run hubless in the folder that holds them, or give --repo)\n"
     )
     assert sorted(p.name for p in inside.iterdir()) == ["app.yaml"]  # nothing created
+
+
+def test_commands_that_do_not_talk_to_clusters_do_not_import_the_kubernetes_client() -> None:
+    """Importing it costs every run a tenth of a second (render, pre-commit hooks)."""
+    probe = "import sys, hubless.cli; print(sorted(m for m in ('kubernetes', 'pydantic') if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "[]\n"
