@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hubless.cli import cli
-from tests.conftest import cluster_yaml, write_tree
+from tests.conftest import cluster_yaml, run_hubless, write_tree
 
 CLUSTERS = "---\n".join(cluster_yaml(n) for n in ("alpha", "beta", "gamma"))
 
@@ -226,3 +226,73 @@ def test_a_held_template_change_takes_every_render_path(
         render(path, "--shard", shard)
     assert hubless(path, "merge").exit_code == 0
     assert tree(path) == rendered
+
+
+LAZY = "  activationPreference: Lazy\n"
+
+
+def test_lazy_policy_change_waits_for_a_template_change(
+    repo: tuple[Path, git.Repo], tmp_path: Path
+) -> None:
+    path, repository = repo
+    write_tree(path, sources("alpha, beta", "web:1", "1", LAZY))
+    render(path)  # a first render: every template is new, nothing is held
+    commit(repository)
+    committed = tree(path)
+    assert committed == full_render(sources("alpha, beta", "web:1", "1"), tmp_path / "p1")
+
+    # The policy moves web from beta to gamma: web is already rendered and unchanged.
+    replace_sources(path, sources("alpha, gamma", "web:1", "1", LAZY))
+    result = render(path)
+    new = full_render(sources("alpha, gamma", "web:1", "1"), tmp_path / "p2")
+    expected = dict(new)
+    expected[f"beta/{WEB}"] = committed[f"beta/{WEB}"]
+    del expected[f"gamma/{WEB}"]
+    assert tree(path) == expected
+    held = "(PropagationPolicy/shop/web activationPreference: Lazy)"
+    assert [line for line in result.output.splitlines() if line.startswith("held")] == [
+        f"held: rendered/beta/{WEB} {held}",
+        f"held: rendered/gamma/{WEB} {held}",
+    ]
+    # Committed, it stays held: only a change of the template itself releases it.
+    commit(repository)
+    assert render(path).output.splitlines()[-1] == "rendered: nothing changed"
+    assert hubless(path, "render", "--check").exit_code == 0
+    assert tree(path) == expected
+
+    replace_sources(path, sources("alpha, gamma", "web:2", "1", LAZY))
+    render(path)
+    assert tree(path) == full_render(sources("alpha, gamma", "web:2", "1"), tmp_path / "p3")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            "  suspension: {dispatching: true, dispatchingOnClusters: {clusterNames: [alpha]}}\n",
+            "policies/web.yaml:9: error: spec.suspension: dispatching cannot be true together "
+            "with dispatchingOnClusters.clusterNames",
+        ),
+        (
+            "  suspension: {dispatching: 'yes'}\n",
+            "policies/web.yaml:9: error: spec.suspension.dispatching: must be true or false, "
+            "not a string",
+        ),
+        (
+            "  suspension: {scheduling: true}\n",
+            "policies/web.yaml:9: error: spec.suspension.scheduling: unknown field; known "
+            "fields: dispatching, dispatchingOnClusters",
+        ),
+        (
+            "  activationPreference: lazy\n",
+            "policies/web.yaml:9: error: spec.activationPreference: 'lazy' is not one of 'Lazy'",
+        ),
+    ],
+)
+def test_switch_mistakes_are_located_errors(
+    repo: tuple[Path, git.Repo], extra: str, message: str
+) -> None:
+    path, _ = repo
+    write_tree(path, sources("alpha", "web:1", "1", extra))
+    result = run_hubless("render", cwd=path)
+    assert (result.returncode, result.stderr.splitlines()) == (1, [message])
