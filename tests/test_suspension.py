@@ -6,6 +6,7 @@ without the switch writes."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -296,3 +297,44 @@ def test_switch_mistakes_are_located_errors(
     write_tree(path, sources("alpha", "web:1", "1", extra))
     result = run_hubless("render", cwd=path)
     assert (result.returncode, result.stderr.splitlines()) == (1, [message])
+
+
+def test_explain_and_diff_name_what_is_held(repo: tuple[Path, git.Repo]) -> None:
+    path, _ = repo
+    start(repo, "alpha, beta")
+    replace_sources(path, sources("alpha, beta", "web:2", "1", SUSPEND_ALPHA))
+    by = "PropagationPolicy/shop/web suspension.dispatchingOnClusters"
+
+    explained = hubless(path, "explain", "Deployment/shop/web")
+    assert explained.exit_code == 0, explained.output
+    assert explained.output.splitlines()[-1] == (
+        f"held on alpha by {by}: rendered/ keeps what is committed there"
+    )
+    data = json.loads(hubless(path, "explain", "Deployment/shop/web", "--output", "json").output)
+    assert data["held"] == [{"by": by, "clusters": ["alpha"]}]
+    other = json.loads(hubless(path, "explain", "ConfigMap/shop/other", "--output", "json").output)
+    assert other["held"] == []
+
+    text = hubless(path, "diff", "--base", "HEAD").output
+    assert [
+        line for line in text.splitlines() if line.startswith(("+++", "alpha", "beta", "held"))
+    ] == [
+        f"+++ b/rendered/beta/{WEB}",
+        "alpha  +0 -0 ~0 held 1",
+        "beta   +0 -0 ~1",
+        f"held: rendered/alpha/{WEB} ({by})",
+    ]
+    summary = json.loads(hubless(path, "diff", "--base", "HEAD", "--format", "json").output)
+    assert [
+        (c["name"], c["added"], c["removed"], c["changed"], c.get("held"))
+        for c in summary["clusters"]
+    ] == [
+        ("alpha", [], [], [], {f"alpha/{WEB}": [by]}),
+        ("beta", [], [], [f"beta/{WEB}"], None),
+    ]
+    markdown = hubless(path, "diff", "--base", "HEAD", "--format", "markdown").output
+    assert f"- held: `rendered/alpha/{WEB}` ({by})\n" in markdown
+    assert "<code>alpha</code>" not in markdown  # nothing of alpha's changes
+    # Only the held file differs on alpha: --exit-code counts beta's change alone.
+    replace_sources(path, sources("alpha, beta", "web:1", "1", SUSPEND_ALPHA))
+    assert hubless(path, "diff", "--base", "HEAD", "--exit-code").exit_code == 0

@@ -148,11 +148,16 @@ def compile_repo(
 
 def tree_at(repo: Path, ref: str) -> dict[str, bytes]:
     """rendered/ as the sources committed at `ref` produce it (without the manifest)."""
+    return desired_tree(compilation_at(repo, ref).compiled)
+
+
+def compilation_at(repo: Path, ref: str) -> Compilation:
+    """The sources committed at `ref` compiled, with the placement record of `ref`."""
     try:
         files: list[SourceFile] = sources_at(repo, ref)
         fleet = load_fleet(files)
         compiled = compile_fleet(fleet, previous_of(record_at(repo, ref)), until_stable=True)
-        return desired_tree(compiled)
+        return Compilation(fleet, compiled)
     except UserError as exc:
         # Name the revision, so a broken base is not mistaken for the work tree.
         located = [
