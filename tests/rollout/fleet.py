@@ -1,0 +1,100 @@
+"""A small fleet for rollout tests: six clusters, a Deployment with a ConfigMap it needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import cluster_yaml, write_tree
+
+CLUSTERS = {
+    "edge-1": {"region": "eu", "tier": "edge"},
+    "eu-a": {"region": "eu"},
+    "eu-b": {"region": "eu"},
+    "eu-c": {"region": "eu"},
+    "us-1": {"region": "us"},
+    "us-2": {"region": "us"},
+}
+
+PROPAGATION = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  propagateDeps: true
+  resourceSelectors:
+  - {apiVersion: apps/v1, kind: Deployment, name: web}
+  - {apiVersion: v1, kind: ConfigMap, name: other}
+  placement: {}
+"""
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:{tag}
+        envFrom: [{configMapRef: {name: web-config}}]
+"""
+
+CONFIGMAPS = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config, namespace: shop}
+data: {greeting: {greeting}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: other, namespace: shop}
+data: {a: "{other}"}
+"""
+
+ROLLOUT = """
+apiVersion: hubless.io/v1alpha1
+kind: RolloutPolicy
+metadata: {name: web}
+spec:
+  resourceSelectors:
+  - {apiVersion: apps/v1, kind: Deployment, namespace: shop, name: web}
+  waves:
+  - name: canary
+    clusters: {clusterNames: [edge-1]}
+  - name: eu
+    clusters: {labelSelector: {matchLabels: {region: eu}}}
+    maxConcurrency: 50%
+  - name: rest
+  gates:
+    soak: 30m
+    approval: manual
+    healthy: true
+"""
+
+
+def files(
+    *, tag: str = "1.25", greeting: str = "hello", other: str = "1", rollout: str | None = ROLLOUT
+) -> dict[str, str]:
+    tree = {
+        f"policies/clusters/{name}.yaml": cluster_yaml(name, labels)
+        for name, labels in CLUSTERS.items()
+    }
+    tree["policies/web.yaml"] = PROPAGATION
+    tree["templates/namespace.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"
+    tree["templates/web.yaml"] = DEPLOYMENT.replace("{tag}", tag)
+    tree["templates/config.yaml"] = CONFIGMAPS.replace("{greeting}", greeting).replace(
+        "{other}", other
+    )
+    if rollout is not None:
+        tree["policies/rollout.yaml"] = rollout
+    return tree
+
+
+def make(root: Path, **options: Any) -> Path:
+    write_tree(root, files(**options))
+    return root
