@@ -1,7 +1,10 @@
-"""A small fleet for rollout tests: six clusters, a Deployment with a ConfigMap it needs."""
+"""A small fleet for rollout tests (six clusters, a Deployment with a ConfigMap it needs),
+and git with commit dates the tests choose."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +101,21 @@ def files(
 def make(root: Path, **options: Any) -> Path:
     write_tree(root, files(**options))
     return root
+
+
+def git(repo: Path, *args: str, date: str = "") -> str:
+    """Run git in `repo`, with author and committer date `date` when given."""
+    env = dict(os.environ)
+    if date:
+        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def commit(repo: Path, message: str, date: str) -> str:
+    """Commit everything, dated `date`; the new commit's id."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message, date=date)
+    return git(repo, "rev-parse", "HEAD")

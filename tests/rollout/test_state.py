@@ -4,8 +4,6 @@ reads (when a path last changed, a file at a revision)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from hubless.build.state.rollouts import (
 )
 from hubless.errors import UserError
 from hubless.git import committed_bytes, last_change_time
+from tests.rollout.fleet import commit, git
 
 WHERE = "rendered/.hubless/rollouts.json"
 BASE = "0123456789abcdef0123456789abcdef01234567"
@@ -90,34 +89,18 @@ def test_no_rollout_under_way_leaves_no_file(tmp_path: Path) -> None:
     assert read_rollouts(tmp_path) == RolloutStates({}, f"HEAD:{WHERE}")
 
 
-def _git(repo: Path, *args: str, date: str = "") -> str:
-    env = dict(os.environ)
-    if date:
-        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
-
-
-def _commit(repo: Path, message: str, date: str) -> str:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", message, date=date)
-    return _git(repo, "rev-parse", "HEAD")
-
-
-def test_states_and_promotion_times_come_from_git(tmp_path: Path) -> None:
+def test_states_and_promotion_times_come_fromgit(tmp_path: Path) -> None:
     repo = tmp_path
-    _git(repo, "init", "-q")
+    git(repo, "init", "-q")
     (repo / "README.md").write_text("fleet\n")
-    _commit(repo, "start", "2026-03-01T09:00:00Z")
+    commit(repo, "start", "2026-03-01T09:00:00Z")
     assert last_change_time(repo, WHERE) is None
     assert rollouts_at(repo, "HEAD") == RolloutStates({})
     one = RolloutStates({"web": STATES.rollouts["web"]})
     write_rollouts(repo, one)
-    first = _commit(repo, "canary and eu", "2026-03-01T10:00:00Z")
+    first = commit(repo, "canary and eu", "2026-03-01T10:00:00Z")
     (repo / "README.md").write_text("fleet, edited\n")  # a later commit not touching it
-    _commit(repo, "docs", "2026-03-01T11:30:00Z")
+    commit(repo, "docs", "2026-03-01T11:30:00Z")
     assert last_change_time(repo, WHERE) == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     assert committed_bytes(repo, WHERE, first) == one.text().encode()
     assert committed_bytes(repo, "README.md", first) == b"fleet\n"
@@ -131,7 +114,7 @@ def test_states_and_promotion_times_come_from_git(tmp_path: Path) -> None:
     assert read_rollouts(repo) == RolloutStates(one.rollouts, f"HEAD:{WHERE}")
     assert rollouts_at(repo, first) == one
     write_rollouts(repo, RolloutStates({}))
-    _commit(repo, "web complete", "2026-03-02T08:15:00Z")
+    commit(repo, "web complete", "2026-03-02T08:15:00Z")
     assert last_change_time(repo, WHERE) == datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
     assert rollouts_at(repo, "HEAD") == RolloutStates({})
 
