@@ -185,6 +185,10 @@ class PropagationPolicy:
     scheduler_name: str = "default-scheduler"
     # (Cluster)OverridePolicies that must exist before Karmada propagates what this selects
     dependent_overrides: tuple[str, ...] = ()
+    # spec.suspension: dispatching held on every cluster, or on these
+    suspend_dispatching: bool = False
+    suspend_clusters: tuple[str, ...] = ()
+    lazy: bool = False  # activationPreference: Lazy
     dialect: str = KARMADA
     scheduler: DialectScheduler | None = field(default=None, compare=False)
 

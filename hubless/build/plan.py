@@ -22,6 +22,7 @@ from hubless.build.state.manifest import Manifest, read_manifest
 from hubless.build.state.paths import MANIFEST
 from hubless.build.state.record import PlacementRecord, previous_of, read_record, record_at
 from hubless.build.state.transaction import TreeChange, compare
+from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
 from hubless.build.warned import (
     custom_kinds,
@@ -89,14 +90,20 @@ def plan_render(
         return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=warnings)
     fleet = load_fleet(files)
     record = read_record(repo)
-    if not rebalance and stored is not None:
+    holding = suspends(fleet)
+    # The shortcuts reuse files by digests of what they are made of; a held file is not
+    # what it is made of, so a fleet that holds anything is rendered whole.
+    if not rebalance and stored is not None and not holding:
         for shortcut in SHORTCUTS:
             rendering = shortcut(rendered, fleet, sources, stored, record, kube_version_default)
             if rendering is not None:
                 return rendering
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided)
-    tree = desired_tree(compiled)
+    held = suspended(
+        fleet, compiled, desired_tree(compiled), committed_tree(repo) if holding else {}
+    )
+    tree = held.tree
     warnings = warnings_of(
         fleet,
         template_notes(decided, compiled.oversized),
@@ -106,11 +113,11 @@ def plan_render(
     )
     digests = Digests.of(decided)
     bodies = template_digests(fleet.templates)
-    manifest = manifest_of(
-        sources, bodies, tree_digest(tree), digests.clusters(), digests.templates(), warnings
-    )
+    clusters, entries = (digests.clusters(), digests.templates()) if not holding else ({}, {})
+    manifest = manifest_of(sources, bodies, tree_digest(tree), clusters, entries, warnings)
     tree[MANIFEST] = manifest.to_bytes()
-    return Rendering(Strategy.FULL, compare(rendered, tree), compiled, fleet, warnings=warnings)
+    change = compare(rendered, tree)
+    return Rendering(Strategy.FULL, change, compiled, fleet, warnings=warnings, held=held.files)
 
 
 @dataclass(frozen=True)
@@ -141,11 +148,16 @@ def compile_repo(
 
 def tree_at(repo: Path, ref: str) -> dict[str, bytes]:
     """rendered/ as the sources committed at `ref` produce it (without the manifest)."""
+    return desired_tree(compilation_at(repo, ref).compiled)
+
+
+def compilation_at(repo: Path, ref: str) -> Compilation:
+    """The sources committed at `ref` compiled, with the placement record of `ref`."""
     try:
         files: list[SourceFile] = sources_at(repo, ref)
         fleet = load_fleet(files)
         compiled = compile_fleet(fleet, previous_of(record_at(repo, ref)), until_stable=True)
-        return desired_tree(compiled)
+        return Compilation(fleet, compiled)
     except UserError as exc:
         # Name the revision, so a broken base is not mistaken for the work tree.
         located = [

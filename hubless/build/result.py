@@ -29,3 +29,5 @@ class Rendering:
     reused: frozenset[str] = frozenset()  # clusters whose files stay as they are
     # what a full render of the same sources says
     warnings: Warnings = field(default_factory=Warnings)
+    # path under rendered/ -> who holds it, for files whose new content was held back
+    held: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -29,6 +29,7 @@ from hubless.build.state.manifest import Warnings
 from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS, cluster_of, is_meta
 from hubless.build.state.record import previous_of, read_record
 from hubless.build.state.transaction import TreeChange, apply, compare
+from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
 from hubless.build.warned import combined, custom_kinds, template_notes, warnings_of
 from hubless.compile import decide, materialize
@@ -236,16 +237,19 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     record = read_record(repo)
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided, own)
-    tree = desired_tree(compiled)
+    holding = suspends(fleet)
+    committed = committed_tree(repo) if holding else {}
+    tree = suspended(fleet, compiled, desired_tree(compiled), committed).tree
     # The digests cover the whole fleet (every shard decides everything): the merge keeps them.
+    # None when anything is held: held files are not what their digests say (as in plan).
     digests = Digests.of(decided)
     found = Warnings(
         templates=tuple(template_notes(decided, compiled.oversized).values()),
         custom_kinds={k: tuple(sorted(v)) for k, v in custom_kinds(compiled.objects).items()},
     )
     tree[SHARD_DIGESTS] = digests_bytes(
-        digests.clusters(),
-        digests.templates(),
+        {} if holding else digests.clusters(),
+        {} if holding else digests.templates(),
         SourceDigests.of(files).inputs,
         {p: hashlib.sha256(c).hexdigest() for p, c in tree.items()},
         found,

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
+from hubless.build.holds import Held
 from hubless.build.layout import is_marker
-from hubless.build.plan import compile_repo, tree_at
+from hubless.build.plan import compilation_at, compile_repo, tree_at
 from hubless.build.state.paths import cluster_of, is_meta
+from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
 from hubless.repository import RENDERED_DIR
 
@@ -30,6 +33,8 @@ class ClusterChange:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     diffs: dict[str, str] = field(default_factory=dict)  # path -> unified diff
+    # path -> who holds it: what the sources say is not delivered, the base's bytes stay
+    held: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _unified(path: str, before: bytes | None, after: bytes | None) -> str:
@@ -44,8 +49,15 @@ def _unified(path: str, before: bytes | None, after: bytes | None) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def compare(base: dict[str, bytes], head: dict[str, bytes]) -> list[ClusterChange]:
+def compare(
+    base: dict[str, bytes],
+    head: dict[str, bytes],
+    held: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[ClusterChange]:
     changes: dict[str, ClusterChange] = {}
+    for path, reasons in sorted((held or {}).items()):
+        cluster = cluster_of(path)
+        changes.setdefault(cluster, ClusterChange(cluster)).held[path] = reasons
     for path in sorted(set(base) | set(head)):
         if is_meta(path) or is_marker(path):
             continue  # not objects
@@ -65,7 +77,16 @@ def compare(base: dict[str, bytes], head: dict[str, bytes]) -> list[ClusterChang
 
 
 def _counts(change: ClusterChange) -> str:
-    return f"+{len(change.added)} -{len(change.removed)} ~{len(change.changed)}"
+    held = f" held {len(change.held)}" if change.held else ""
+    return f"+{len(change.added)} -{len(change.removed)} ~{len(change.changed)}{held}"
+
+
+def _held_lines(changes: list[ClusterChange], path_format: str) -> list[str]:
+    return [
+        f"held: {path_format.format(f'{RENDERED_DIR}/{path}')} ({'; '.join(reasons)})\n"
+        for change in changes
+        for path, reasons in sorted(change.held.items())
+    ]
 
 
 def as_text(changes: list[ClusterChange]) -> str:
@@ -79,6 +100,7 @@ def as_text(changes: list[ClusterChange]) -> str:
     parts.append("\n")
     for change in changes:
         parts.append(f"{change.name:<{width}}  {_counts(change)}\n")
+    parts.extend(_held_lines(changes, "{}"))
     return "".join(parts)
 
 
@@ -99,9 +121,16 @@ def as_markdown(changes: list[ClusterChange], base: str, head: str) -> str:
             f"~{len(change.changed)} |\n"
         )
     out.append("\n")
+    held = _held_lines(changes, "`{}`")
+    if held:
+        out.append("Held (the base's bytes stay until released):\n\n")
+        out.extend(f"- {line}" for line in held)
+        out.append("\n")
     budget = MARKDOWN_BUDGET - sum(len(part) for part in out)
     left_out = []
     for change in changes:
+        if not change.diffs:
+            continue  # only held files
         body = "".join(change.diffs[path] for path in sorted(change.diffs))
         block = (
             f"<details><summary><code>{change.name}</code>: {_counts(change)}</summary>\n\n"
@@ -132,6 +161,7 @@ def as_json(changes: list[ClusterChange], base: str, head: str) -> str:
                 "removed": c.removed,
                 "changed": c.changed,
                 "diffs": {path: c.diffs[path] for path in sorted(c.diffs)},
+                **({"held": {p: list(r) for p, r in sorted(c.held.items())}} if c.held else {}),
             }
             for c in changes
         ],
@@ -139,10 +169,19 @@ def as_json(changes: list[ClusterChange], base: str, head: str) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+def _head(repo: Path, base: str, head: str | None) -> Held:
+    """The head's rendered/ as a render would write it on top of the base's committed
+    rendered/: what a hold keeps back keeps the base's bytes."""
+    compilation = compilation_at(repo, head) if head else compile_repo(repo)
+    fleet, compiled = compilation.fleet, compilation.compiled
+    committed = committed_tree(repo, base) if suspends(fleet) else {}
+    return suspended(fleet, compiled, desired_tree(compiled), committed)
+
+
 def diff(repo: Path, *, base: str, head: str | None, output: str, exit_code: bool) -> int:
     before = tree_at(repo, base)
-    after = tree_at(repo, head) if head else desired_tree(compile_repo(repo).compiled)
-    changes = compare(before, after)
+    held = _head(repo, base, head)
+    changes = compare(before, held.tree, held.files)
     head_name = head or "work tree"
     if output == "markdown":
         click.echo(as_markdown(changes, base, head_name), nl=False)
@@ -150,4 +189,4 @@ def diff(repo: Path, *, base: str, head: str | None, output: str, exit_code: boo
         click.echo(as_json(changes, base, head_name), nl=False)
     else:
         click.echo(as_text(changes), nl=False)
-    return 1 if exit_code and changes else 0
+    return 1 if exit_code and any(c.diffs for c in changes) else 0

@@ -16,9 +16,11 @@ import click
 
 from hubless import kinds
 from hubless.build.plan import compile_repo
+from hubless.build.suspension import changed_templates, committed_tree, holds_of, suspends
 from hubless.errors import UserError
 from hubless.load import load_fleet, read_sources
-from hubless.model import ResourceTemplate
+from hubless.model import Fleet, ResourceTemplate
+from hubless.repository import RENDERED_DIR
 from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, CompileError, Decision
 from hubless.scheduler import Schedule
 from hubless.scheduler.candidates import Candidate
@@ -258,7 +260,9 @@ def _cluster(
 
 
 def _text(data: dict[str, Any]) -> str:
-    return "\n".join([*_about(data), *_placement(data), *_scheduling(data), *_verdicts(data)])
+    return "\n".join(
+        [*_about(data), *_placement(data), *_scheduling(data), *_verdicts(data), *_holds(data)]
+    )
 
 
 def _about(data: dict[str, Any]) -> list[str]:
@@ -372,6 +376,25 @@ def _capacity(cluster: dict[str, Any]) -> str:
     return f" [{', '.join(parts)}]" if parts else ""
 
 
+def _held(
+    repo: Path, fleet: Fleet, compiled: Compiled, template: ResourceTemplate, names: list[str]
+) -> list[dict[str, Any]]:
+    """Who holds the object's delivery (rendered/ keeps what is committed), and where."""
+    decision = compiled.decision_for(template.key)
+    if decision is None or not suspends(fleet):
+        return []
+    holds = holds_of(fleet, [decision], changed_templates(fleet, committed_tree(repo)))
+    return [{"by": h.reason, "clusters": [n for n in names if h.holds(n)]} for h in holds]
+
+
+def _holds(data: dict[str, Any]) -> list[str]:
+    return [
+        f"held on {', '.join(hold['clusters']) or 'no cluster'} by {hold['by']}: "
+        f"{RENDERED_DIR}/ keeps what is committed there"
+        for hold in data.get("held", ())
+    ]
+
+
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:
     fleet = load_fleet(read_sources(repo))
     template = _find(fleet.templates, target)
@@ -388,6 +411,7 @@ def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int
         # then fail with the errors, as a render would.
         compiled, failed = exc.compiled, exc
     data = report(compiled, template, names)
+    data["held"] = _held(repo, fleet, compiled, template, names)
     if output == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,6 +44,12 @@ def _print_stale(change: TreeChange) -> None:
     ):
         for path in paths:
             click.echo(f"{label}: {RENDERED_DIR}/{path}")
+
+
+def _print_held(held: Mapping[str, tuple[str, ...]]) -> None:
+    """The files a hold kept as committed, and who holds each."""
+    for path, reasons in sorted(held.items()):
+        click.echo(f"held: {RENDERED_DIR}/{path} ({'; '.join(reasons)})")
 
 
 def commit_message(change: TreeChange, summary: str | None) -> str:
@@ -146,6 +153,7 @@ def _render(
         report = validate_compiled(compiled, fleet, kube_version_default)
         if report.errors:
             raise UserError(report.errors)
+    _print_held(rendering.held)
     if check:
         if change.excluding(MANIFEST).empty:
             if not change.empty:

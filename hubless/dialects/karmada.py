@@ -514,13 +514,32 @@ def _policy(document: Document, namespaced_kind: str) -> tuple[PolicyRef, Fields
     return PolicyRef(kind, namespace, name), spec
 
 
+def _suspension(spec: Fields) -> tuple[bool, tuple[str, ...]]:
+    """spec.suspension: (dispatching held everywhere, the clusters it is held on)."""
+    suspension = spec.section("suspension")
+    if suspension is None:
+        return False, ()
+    suspension.only(("dispatching", "dispatchingOnClusters"))
+    dispatching = suspension.flag("dispatching")
+    on_clusters = suspension.section("dispatchingOnClusters")
+    names: tuple[str, ...] = ()
+    if on_clusters is not None:
+        on_clusters.only(("clusterNames",))
+        names = on_clusters.strings("clusterNames")
+    if dispatching and names:
+        # Karmada's webhook refuses the pair: which one was meant is not knowable.
+        raise suspension.error(
+            None, "dispatching cannot be true together with dispatchingOnClusters.clusterNames"
+        )
+    return dispatching, names
+
+
 def parse_propagation_policy(document: Document) -> PropagationPolicy:
     ref, spec = _policy(document, PROPAGATION_POLICY)
     spec.only(_PROPAGATION_SPEC_FIELDS)
     if not spec.items("resourceSelectors"):
         raise spec.error(None, "resourceSelectors needs at least one selector")
-    if "suspension" in spec:
-        raise _not_yet(spec, "suspension", "suspension")
+    dispatching, on_clusters = _suspension(spec)
     selectors = parse_resource_selectors(spec, ref.namespace)
     return PropagationPolicy(
         ref=ref,
@@ -536,6 +555,9 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
         ),
         scheduler_name=spec.text("schedulerName", default="default-scheduler"),
         dependent_overrides=spec.strings("dependentOverrides"),
+        suspend_dispatching=dispatching,
+        suspend_clusters=on_clusters,
+        lazy=spec.enum("activationPreference", ("", "Lazy")) == "Lazy",
     )
 
 

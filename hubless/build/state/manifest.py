@@ -169,7 +169,15 @@ def _strings(data: dict[str, object], key: str) -> dict[str, str]:
 def read_manifest(root: Path) -> Manifest | None:
     """The manifest under rendered/ (`root`), or None if there is none that reads."""
     try:
-        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        return parse_manifest((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # not there, or not text
+        return None
+
+
+def parse_manifest(text: str) -> Manifest | None:
+    """A manifest's text read back, or None if it is not one."""
+    try:
+        data = json.loads(text)
         return Manifest(
             str(data["inputs"]),
             str(data["output"]),
@@ -180,5 +188,5 @@ def read_manifest(root: Path) -> Manifest | None:
             _strings(data, "placements"),
             Warnings.of_data(data.get("warnings", {})),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -90,6 +90,16 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes()
 
 
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file rendered/ holds (links and the transaction area left out)."""
+    found = {}
+    for relative, path in _existing_files(root).items():
+        content = _read(path)
+        if content is not None:
+            found[relative] = content
+    return found
+
+
 def check_root(root: Path) -> None:
     if root.is_symlink() or (root.exists() and not root.is_dir()):
         raise UserError.at(None, f"{root} must be a plain directory")
