@@ -3,11 +3,15 @@ and git with commit dates the tests choose."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner, Result
+
+from hubless.cli import cli
 from tests.conftest import cluster_yaml, write_tree
 
 CLUSTERS = {
@@ -119,3 +123,45 @@ def commit(repo: Path, message: str, date: str) -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message, date=date)
     return git(repo, "rev-parse", "HEAD")
+
+
+def hubless(repo: Path, *args: str) -> Result:
+    """Run `hubless ARGS --repo REPO` in this process."""
+    return CliRunner().invoke(cli, [*args, "--repo", str(repo)])
+
+
+def folders(repo: Path) -> dict[str, bytes]:
+    """Every file of the cluster folders of rendered/ (not hubless's own files)."""
+    root = repo / "rendered"
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(".hubless/")
+    }
+
+
+def full_render(root: Path, **options: Any) -> dict[str, bytes]:
+    """The cluster folders a render of the sources `options` describe writes, without a
+    RolloutPolicy (everything at once)."""
+    make(root, **options, rollout=None)
+    result = hubless(root, "render")
+    assert result.exit_code == 0, result.output
+    return folders(root)
+
+
+def mixed(
+    tmp: Path, new: dict[str, Any], old: dict[str, Any], updated: set[str]
+) -> dict[str, bytes]:
+    """What rendered/ holds when clusters `updated` have what sources `new` render and the
+    others what sources `old` render."""
+    after = full_render(tmp / "new", **new)
+    before = full_render(tmp / "old", **old)
+    chosen = {p: c for p, c in after.items() if p.split("/", 1)[0] in updated}
+    chosen.update({p: c for p, c in before.items() if p.split("/", 1)[0] not in updated})
+    return chosen
+
+
+def state(repo: Path) -> Any:
+    """The rollout state file, parsed; None when there is none."""
+    path = repo / "rendered/.hubless/rollouts.json"
+    return json.loads(path.read_text()) if path.exists() else None
