@@ -20,6 +20,7 @@ from hubless.commands import diff as diff_command
 from hubless.commands import explain as explain_command
 from hubless.commands import merge as merge_command
 from hubless.commands import render as render_command
+from hubless.commands import rollout as rollout_command
 from hubless.commands import status as status_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
@@ -495,3 +496,68 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+
+
+_STATUS_FROM = click.option(
+    "--status",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Cluster status for the healthy gate: exports or ClusterReports, as `hubless status "
+    "--from` reads them (repeatable). Without it the healthy gate does not hold.",
+)
+
+
+@cli.group()
+def rollout() -> None:
+    """Progressive rollouts of RolloutPolicies: status, advance, abort."""
+
+
+@rollout.command("status")
+@_REPO
+@click.argument("name", required=False)
+@_STATUS_FROM
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json is stable, for scripts; markdown fits a PR comment.",
+)
+def rollout_status(repo: Path, name: str | None, sources: tuple[Path, ...], output: str) -> None:
+    """Each rollout under way (or NAME): every wave's clusters, updated or held, and whether
+    each gate before the next batch holds now."""
+    sys.exit(rollout_command.status(repo, name, sources=sources, output=output))
+
+
+@rollout.command("advance")
+@_REPO
+@click.argument("name", required=False)
+@click.option("--all", "every", is_flag=True, help="Every rollout whose gates hold (never manual).")
+@click.option("--force", is_flag=True, help="Skip the soak and healthy gates (never manual).")
+@click.option("--commit", is_flag=True, help="Commit rendered/ as `render --commit` does.")
+@_STATUS_FROM
+def rollout_advance(
+    repo: Path,
+    name: str | None,
+    every: bool,
+    force: bool,
+    commit: bool,
+    sources: tuple[Path, ...],
+) -> None:
+    """Promote the next batch (or wave) of rollout NAME, or of --all, when its gates hold,
+    and render."""
+    if (name is None) == (not every):
+        raise UserError.at(None, "name one rollout, or give --all")
+    sys.exit(rollout_command.advance(repo, name, force=force, commit=commit, sources=sources))
+
+
+@rollout.command("abort")
+@_REPO
+@click.argument("name")
+@click.option("--commit", is_flag=True, help="Commit rendered/ as `render --commit` does.")
+def rollout_abort(repo: Path, name: str, commit: bool) -> None:
+    """Send every cluster back to rollout NAME's base content and end the rollout."""
+    sys.exit(rollout_command.abort(repo, name, commit=commit))

@@ -149,16 +149,23 @@ def full_render(root: Path, **options: Any) -> dict[str, bytes]:
     return folders(root)
 
 
+HELD = ("/shop/deployment.apps_web.yaml", "/shop/configmap_web-config.yaml")  # web and its deps
+
+
 def mixed(
     tmp: Path, new: dict[str, Any], old: dict[str, Any], updated: set[str]
 ) -> dict[str, bytes]:
     """What rendered/ holds when clusters `updated` have what sources `new` render and the
-    others what sources `old` render."""
+    others have web and its ConfigMap as sources `old` render them (the rest as `new`)."""
     after = full_render(tmp / "new", **new)
     before = full_render(tmp / "old", **old)
-    chosen = {p: c for p, c in after.items() if p.split("/", 1)[0] in updated}
-    chosen.update({p: c for p, c in before.items() if p.split("/", 1)[0] not in updated})
-    return chosen
+
+    def held(path: str) -> bool:
+        return path.split("/", 1)[0] not in updated and path.endswith(HELD)
+
+    chosen = {p: c for p, c in after.items() if not held(p)}
+    chosen.update({p: c for p, c in before.items() if held(p)})
+    return dict(sorted(chosen.items()))
 
 
 def state(repo: Path) -> Any:
