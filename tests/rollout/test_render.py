@@ -9,6 +9,8 @@ from pathlib import Path
 
 from tests.conftest import write_tree
 from tests.rollout.fleet import (
+    HELD,
+    PROPAGATION,
     commit,
     files,
     folders,
@@ -92,3 +94,37 @@ def test_a_first_render_delivers_everything(tmp_path: Path) -> None:
     assert hubless(repo, "render").exit_code == 0
     assert folders(repo) == full_render(tmp_path / "expected", tag="1.26")
     assert state(repo) is None
+
+
+def _placed_except(cluster: str) -> str:
+    return PROPAGATION.replace(
+        "placement: {}", f"placement: {{clusterAffinity: {{exclude: [{cluster}]}}}}"
+    )
+
+
+def test_a_placement_and_a_removal_wait_for_their_wave(tmp_path: Path) -> None:
+    # web leaves us-1 and comes to us-2, both of the last wave: us-1 keeps it (and the
+    # ConfigMap it reads), us-2 does not get it yet; ConfigMap other moves at once.
+    repo = tmp_path / "fleet"
+    make(repo)
+    write_tree(repo, {"policies/web.yaml": _placed_except("us-2")})
+    git(repo, "init", "-q")
+    assert hubless(repo, "render").exit_code == 0
+    before = folders(repo)
+    commit(repo, "fleet", BASE_DATE)
+    write_tree(repo, {"policies/web.yaml": _placed_except("us-1")})
+    result = hubless(repo, "render")
+    assert result.exit_code == 0, result.output
+    full = tmp_path / "expected"
+    make(full, rollout=None)
+    write_tree(full, {"policies/web.yaml": _placed_except("us-1")})
+    assert hubless(full, "render").exit_code == 0
+    after = folders(full)
+    expected = {p: c for p, c in after.items() if not (p.startswith("us-2/") and p.endswith(HELD))}
+    expected.update({p: c for p, c in before.items() if p.startswith("us-1/") and p.endswith(HELD)})
+    assert folders(repo) == expected
+    assert "us-1/shop/deployment.apps_web.yaml" in expected
+    assert "us-2/shop/deployment.apps_web.yaml" not in expected
+    assert state(repo)["rollouts"][0]["promoted"] == [
+        {"wave": "canary", "batches": 1, "clusters": ["edge-1"]}
+    ]
