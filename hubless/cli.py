@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -25,6 +25,7 @@ from hubless.commands import status as status_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
 from hubless.repository import check_fleet_repository
+from hubless.status.clusters import ClusterState
 from hubless.status.durations import parse_duration
 
 
@@ -509,6 +510,15 @@ _STATUS_FROM = click.option(
 )
 
 
+def _health(repo: Path, sources: tuple[Path, ...]) -> dict[str, ClusterState] | None:
+    """The clusters' status for the healthy gate; None when no --status was given."""
+    return status_command.states_from(repo, sources, datetime.now(UTC)) if sources else None
+
+
+def _render_now(repo: Path) -> int:
+    return render_command.render(repo, check=False)
+
+
 @cli.group()
 def rollout() -> None:
     """Progressive rollouts of RolloutPolicies: status, advance, abort."""
@@ -529,7 +539,8 @@ def rollout() -> None:
 def rollout_status(repo: Path, name: str | None, sources: tuple[Path, ...], output: str) -> None:
     """Each rollout under way (or NAME): every wave's clusters, updated or held, and whether
     each gate before the next batch holds now."""
-    sys.exit(rollout_command.status(repo, name, sources=sources, output=output))
+    health = _health(repo, sources)
+    sys.exit(rollout_command.status(repo, name, health=health, output=output))
 
 
 @rollout.command("advance")
@@ -551,7 +562,12 @@ def rollout_advance(
     and render."""
     if (name is None) == (not every):
         raise UserError.at(None, "name one rollout, or give --all")
-    sys.exit(rollout_command.advance(repo, name, force=force, commit=commit, sources=sources))
+    health = _health(repo, sources)
+    sys.exit(
+        rollout_command.advance(
+            repo, name, render=_render_now, health=health, force=force, commit=commit
+        )
+    )
 
 
 @rollout.command("abort")
@@ -560,4 +576,4 @@ def rollout_advance(
 @click.option("--commit", is_flag=True, help="Commit rendered/ as `render --commit` does.")
 def rollout_abort(repo: Path, name: str, commit: bool) -> None:
     """Send every cluster back to rollout NAME's base content and end the rollout."""
-    sys.exit(rollout_command.abort(repo, name, commit=commit))
+    sys.exit(rollout_command.abort(repo, name, render=_render_now, commit=commit))

@@ -4,7 +4,7 @@ batch or wave when its gates hold, or send every cluster back to its base conten
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +22,6 @@ from hubless.build.state.rollouts import (
     read_rollouts,
     write_rollouts,
 )
-from hubless.commands import render as render_command
-from hubless.commands.status import states_from
 from hubless.errors import UserError
 from hubless.load import load_fleet, read_sources
 from hubless.model import Fleet, RolloutPolicy
@@ -94,10 +92,8 @@ def _position(
     return Position(policy, plan, state, next_promotion(plan, state.promoted), gates)
 
 
-def _cluster_states(
-    repo: Path, sources: tuple[Path, ...], now: datetime
-) -> dict[str, ClusterState] | None:
-    return states_from(repo, sources, now) if sources else None
+Health = Mapping[str, ClusterState] | None  # the clusters' status; None: none was given
+Render = Callable[[Path], int]  # `hubless render` of a repository: its exit code
 
 
 def _under_way(repo: Path, name: str | None) -> tuple[Fleet, RolloutStates, list[RolloutState]]:
@@ -214,7 +210,7 @@ def status(
     repo: Path,
     name: str | None,
     *,
-    sources: tuple[Path, ...] = (),
+    health: Health = None,
     output: str = "text",
     now: datetime | None = None,
 ) -> int:
@@ -223,7 +219,6 @@ def status(
     as `advance --all` otherwise)."""
     moment = now or datetime.now(UTC)
     fleet, _, chosen = _under_way(repo, name)
-    health = _cluster_states(repo, sources, moment)
     data = [
         _data(_position(repo, fleet, s, health, now=moment, explicit=name is not None, force=False))
         for s in chosen
@@ -254,10 +249,10 @@ def _ready(repo: Path, commit: bool) -> None:
         )
 
 
-def _apply(repo: Path, states: RolloutStates, commit: bool, message: str) -> int:
+def _apply(repo: Path, states: RolloutStates, render: Render, commit: bool, message: str) -> int:
     """Write the new state, render with it, and commit rendered/ when asked."""
     write_rollouts(repo, states)
-    code = render_command.render(repo, check=False)
+    code = render(repo)
     if code == 0 and commit:
         sha = git.commit_paths(repo, RENDERED_DIR, message + "\n")
         click.echo(f"committed {sha[:12]}" if sha else "nothing to commit")
@@ -275,9 +270,10 @@ def advance(
     repo: Path,
     name: str | None,
     *,
+    render: Render,
+    health: Health = None,
     force: bool = False,
     commit: bool = False,
-    sources: tuple[Path, ...] = (),
     now: datetime | None = None,
 ) -> int:
     """Promote the next batch of rollout `name` (None: of every rollout whose gates hold;
@@ -285,7 +281,6 @@ def advance(
     _ready(repo, commit)
     moment = now or datetime.now(UTC)
     fleet, states, chosen = _under_way(repo, name)
-    health = _cluster_states(repo, sources, moment)
     updated = dict(states.rollouts)
     steps = []
     for state in chosen:
@@ -318,10 +313,10 @@ def advance(
             click.echo("no rollout advanced")
         return 0
     subject = f"hubless: rollout {'; '.join(steps)}"
-    return _apply(repo, RolloutStates(updated, states.where), commit, subject)
+    return _apply(repo, RolloutStates(updated, states.where), render, commit, subject)
 
 
-def abort(repo: Path, name: str, *, commit: bool = False) -> int:
+def abort(repo: Path, name: str, *, render: Render, commit: bool = False) -> int:
     """Every cluster back to the rollout's base content; the rollout ends."""
     _ready(repo, commit)
     _, states, chosen = _under_way(repo, name)
@@ -331,6 +326,7 @@ def abort(repo: Path, name: str, *, commit: bool = False) -> int:
     code = _apply(
         repo,
         RolloutStates(updated, states.where),
+        render,
         commit,
         f"hubless: abort rollout {name} (back to {state.base_revision[:12]})",
     )

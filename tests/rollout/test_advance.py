@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from hubless.commands import render as render_command
 from hubless.commands import rollout as rollout_command
+from hubless.commands import status as status_command
 from hubless.errors import UserError
+from hubless.status.clusters import ClusterState
 from tests.conftest import write_tree
 from tests.rollout.fleet import (
     ROLLOUT,
@@ -109,9 +112,18 @@ def test_status_shows_each_cluster_and_gate(
     )
 
 
-def _refused(repo: Path, now: datetime, *, name: str | None = "web", **options: object) -> str:
+def _render(repo: Path) -> int:
+    return render_command.render(repo, check=False)
+
+
+def _health(repo: Path, exports: Path) -> dict[str, ClusterState]:
+    """The clusters' status as `--status EXPORTS` reads it."""
+    return status_command.states_from(repo, (exports,), PROMOTED)
+
+
+def _refused(repo: Path, now: datetime, health: dict[str, ClusterState] | None = None) -> str:
     with pytest.raises(UserError) as raised:
-        rollout_command.advance(repo, name, now=now, **options)  # type: ignore[arg-type]
+        rollout_command.advance(repo, "web", render=_render, health=health, now=now)
     return str(raised.value)
 
 
@@ -122,7 +134,10 @@ def test_soak_counts_from_the_promotion_commit(tmp_path: Path) -> None:
         "error: rollout web not advanced: soak does not hold: wave 'canary' was promoted at "
         "2026-03-01T10:00:00Z, 10m ago; the soak is 30m, 20m to go"
     )
-    assert rollout_command.advance(repo, "web", now=PROMOTED + timedelta(minutes=31)) == 0
+    assert (
+        rollout_command.advance(repo, "web", render=_render, now=PROMOTED + timedelta(minutes=31))
+        == 0
+    )
     assert state(repo)["rollouts"][0]["promoted"][-1]["clusters"] == ["eu-a", "eu-b"]
     # The promotion is not committed yet: the soak has nothing to count from.
     assert _refused(repo, PROMOTED + timedelta(hours=5)) == (
@@ -143,13 +158,18 @@ def test_healthy_without_and_with_status(tmp_path: Path) -> None:
     exports.mkdir()
     degraded = application("fleet-edge-1", "rendered/edge-1", sha, health="Degraded")
     (exports / "edge-1.json").write_text(json.dumps(degraded))
-    assert _refused(repo, PROMOTED, sources=(exports,)) == (
+    assert _refused(repo, PROMOTED, _health(repo, exports)) == (
         "error: rollout web not advanced: healthy does not hold: edge-1 is Unhealthy "
         "(Application argocd/fleet-edge-1: Degraded)"
     )
     healthy = application("fleet-edge-1", "rendered/edge-1", sha)
     (exports / "edge-1.json").write_text(json.dumps(healthy))
-    assert rollout_command.advance(repo, "web", now=PROMOTED, sources=(exports,)) == 0
+    assert (
+        rollout_command.advance(
+            repo, "web", render=_render, health=_health(repo, exports), now=PROMOTED
+        )
+        == 0
+    )
 
 
 def test_all_never_advances_a_manual_rollout(tmp_path: Path) -> None:
