@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -20,10 +20,12 @@ from hubless.commands import diff as diff_command
 from hubless.commands import explain as explain_command
 from hubless.commands import merge as merge_command
 from hubless.commands import render as render_command
+from hubless.commands import rollout as rollout_command
 from hubless.commands import status as status_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
 from hubless.repository import check_fleet_repository
+from hubless.status.clusters import ClusterState
 from hubless.status.durations import parse_duration
 
 
@@ -495,3 +497,83 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+
+
+_STATUS_FROM = click.option(
+    "--status",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Cluster status for the healthy gate: exports or ClusterReports, as `hubless status "
+    "--from` reads them (repeatable). Without it the healthy gate does not hold.",
+)
+
+
+def _health(repo: Path, sources: tuple[Path, ...]) -> dict[str, ClusterState] | None:
+    """The clusters' status for the healthy gate; None when no --status was given."""
+    return status_command.states_from(repo, sources, datetime.now(UTC)) if sources else None
+
+
+def _render_now(repo: Path) -> int:
+    return render_command.render(repo, check=False)
+
+
+@cli.group()
+def rollout() -> None:
+    """Progressive rollouts of RolloutPolicies: status, advance, abort."""
+
+
+@rollout.command("status")
+@_REPO
+@click.argument("name", required=False)
+@_STATUS_FROM
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json is stable, for scripts; markdown fits a PR comment.",
+)
+def rollout_status(repo: Path, name: str | None, sources: tuple[Path, ...], output: str) -> None:
+    """Each rollout under way (or NAME): every wave's clusters, updated or held, and whether
+    each gate before the next batch holds now."""
+    health = _health(repo, sources)
+    sys.exit(rollout_command.status(repo, name, health=health, output=output))
+
+
+@rollout.command("advance")
+@_REPO
+@click.argument("name", required=False)
+@click.option("--all", "every", is_flag=True, help="Every rollout whose gates hold (never manual).")
+@click.option("--force", is_flag=True, help="Skip the soak and healthy gates (never manual).")
+@click.option("--commit", is_flag=True, help="Commit rendered/ as `render --commit` does.")
+@_STATUS_FROM
+def rollout_advance(
+    repo: Path,
+    name: str | None,
+    every: bool,
+    force: bool,
+    commit: bool,
+    sources: tuple[Path, ...],
+) -> None:
+    """Promote the next batch (or wave) of rollout NAME, or of --all, when its gates hold,
+    and render."""
+    if (name is None) == (not every):
+        raise UserError.at(None, "name one rollout, or give --all")
+    health = _health(repo, sources)
+    sys.exit(
+        rollout_command.advance(
+            repo, name, render=_render_now, health=health, force=force, commit=commit
+        )
+    )
+
+
+@rollout.command("abort")
+@_REPO
+@click.argument("name")
+@click.option("--commit", is_flag=True, help="Commit rendered/ as `render --commit` does.")
+def rollout_abort(repo: Path, name: str, commit: bool) -> None:
+    """Send every cluster back to rollout NAME's base content and end the rollout."""
+    sys.exit(rollout_command.abort(repo, name, render=_render_now, commit=commit))

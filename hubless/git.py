@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from datetime import UTC, datetime
 from pathlib import Path
 
 import git
@@ -33,8 +34,9 @@ def _commit(repository: git.Repo, ref: str) -> git.Commit:
         raise UserError.at(None, f"{ref!r} is not a commit in this repository") from None
 
 
-def committed_text(repo: Path, path: str, ref: str = "HEAD") -> str | None:
-    """The text of `path` (relative to the fleet repository) at `ref`, or None."""
+def committed_bytes(repo: Path, path: str, ref: str = "HEAD") -> bytes | None:
+    """The bytes of file `path` (relative to the fleet repository) at `ref`, or None when
+    there is no such commit or no such file in it."""
     repository = open_repo(repo)
     if repository is None:
         return None
@@ -42,8 +44,16 @@ def committed_text(repo: Path, path: str, ref: str = "HEAD") -> str | None:
         blob = repository.commit(ref).tree / (_prefix(repository, repo) + path)
     except (ValueError, KeyError, git.BadName, git.GitCommandError):
         return None
+    if not isinstance(blob, git.Blob):
+        return None
     data: bytes = blob.data_stream.read()
-    return data.decode("utf-8")
+    return data
+
+
+def committed_text(repo: Path, path: str, ref: str = "HEAD") -> str | None:
+    """The text of `path` (relative to the fleet repository) at `ref`, or None."""
+    data = committed_bytes(repo, path, ref)
+    return data.decode("utf-8") if data is not None else None
 
 
 _LINK_MODE = 0o120000
@@ -197,6 +207,17 @@ def last_change(repo: Path, path: str, ref: str = "HEAD") -> str | None:
     target = _prefix(repository, repo) + path
     found = repository.git.log("-1", "--format=%H", commit.hexsha, "--", target).strip()
     return found or None
+
+
+def last_change_time(repo: Path, path: str, ref: str = "HEAD") -> datetime | None:
+    """When the last commit, up to `ref`, that changed `path` was committed (its committer
+    date, in UTC), or None when no commit did."""
+    found = last_change(repo, path, ref)
+    if found is None:
+        return None
+    repository = open_repo(repo)
+    assert repository is not None  # last_change found a commit in it
+    return datetime.fromtimestamp(repository.commit(found).committed_date, tz=UTC)
 
 
 def resolve_commit(repo: Path, revision: str) -> str | None:

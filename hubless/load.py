@@ -33,9 +33,11 @@ from hubless.model import (
     PropagationPolicy,
     ResourceKey,
     ResourceTemplate,
+    RolloutPolicy,
 )
 from hubless.names import name_problem, namespace_problem
 from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
+from hubless.rollout.checks import rollout_errors
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _JINJA_SUFFIX = ".j2"
@@ -359,6 +361,7 @@ class _Policies:
         self.clusters: dict[str, Cluster] = {}
         self.propagation: dict[PolicyRef, PropagationPolicy] = {}
         self.override: dict[PolicyRef, OverridePolicy] = {}
+        self.rollout: dict[str, RolloutPolicy] = {}
         self.inputs: list[Any] = []  # the other dialects' own objects, for their assembly
 
     def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
@@ -369,8 +372,9 @@ class _Policies:
                 raise UserError.at(
                     document.source,
                     f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
-                    "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy and "
-                    "ClusterOverridePolicy objects (and KubeFedCluster, FederatedTypeConfig, "
+                    "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
+                    "ClusterOverridePolicy and RolloutPolicy objects (and KubeFedCluster, "
+                    "FederatedTypeConfig, "
                     "ReplicaSchedulingPreference, FederatedCluster, SchedulingProfile); "
                     f"resources go in {TEMPLATES_DIR}/",
                 )
@@ -393,6 +397,8 @@ class _Policies:
             self._unique(self.propagation, parsed.ref, parsed, problems, str(parsed.ref))
         elif isinstance(parsed, OverridePolicy):
             self._unique(self.override, parsed.ref, parsed, problems, str(parsed.ref))
+        elif isinstance(parsed, RolloutPolicy):
+            self._unique(self.rollout, parsed.name, parsed, problems, str(parsed.ref))
         else:
             self.inputs.append(parsed)
 
@@ -547,5 +553,7 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
         templates=tuple(templates[k] for k in sorted(templates)),
         propagation_policies=tuple(policies.propagation[k] for k in sorted(policies.propagation)),
         override_policies=tuple(policies.override[k] for k in sorted(policies.override)),
+        rollout_policies=tuple(policies.rollout[k] for k in sorted(policies.rollout)),
     )
+    rollout_errors(fleet).raise_if_any()
     return fleet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -20,6 +21,7 @@ PROPAGATION_POLICY = "PropagationPolicy"
 CLUSTER_PROPAGATION_POLICY = "ClusterPropagationPolicy"
 OVERRIDE_POLICY = "OverridePolicy"
 CLUSTER_OVERRIDE_POLICY = "ClusterOverridePolicy"
+ROLLOUT_POLICY = "RolloutPolicy"
 
 DUPLICATED = "Duplicated"
 DIVIDED = "Divided"
@@ -393,6 +395,56 @@ class ResourceTemplate:
 
 
 @dataclass(frozen=True)
+class MaxConcurrency:
+    """A wave's batch size as written: a number of clusters, or a percentage of the wave."""
+
+    value: int
+    percent: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.value}%" if self.percent else str(self.value)
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One wave of a RolloutPolicy; `clusters` None: every cluster no earlier wave took."""
+
+    name: str
+    source: Source
+    clusters: ClusterAffinity | None = None
+    max_concurrency: MaxConcurrency | None = None  # None: the whole wave at once
+
+
+MANUAL = "manual"
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class RolloutGates:
+    """What must hold before the next wave is promoted; the defaults check nothing."""
+
+    soak: timedelta | None = None
+    approval: str = AUTO
+    healthy: bool = False
+
+
+@dataclass(frozen=True)
+class RolloutPolicy:
+    """hubless.io/v1alpha1 RolloutPolicy (cluster-scoped): the selected objects reach the
+    clusters wave by wave."""
+
+    name: str
+    source: Source
+    resource_selectors: tuple[ResourceSelector, ...]
+    waves: tuple[Wave, ...]
+    gates: RolloutGates = field(default_factory=RolloutGates)
+
+    @property
+    def ref(self) -> PolicyRef:
+        return PolicyRef(ROLLOUT_POLICY, "", self.name)
+
+
+@dataclass(frozen=True)
 class Fleet:
     """Everything compile() needs: the loaded, defaulted sources."""
 
@@ -400,6 +452,7 @@ class Fleet:
     templates: tuple[ResourceTemplate, ...]
     propagation_policies: tuple[PropagationPolicy, ...]
     override_policies: tuple[OverridePolicy, ...]
+    rollout_policies: tuple[RolloutPolicy, ...] = ()
 
 
 class TargetCluster(NamedTuple):

@@ -217,6 +217,25 @@ OVERRIDE_SPEC = _strict(
         "overriders": OVERRIDERS,
     }
 )
+_WAVE = _strict(
+    {
+        "name": _STRING,
+        "clusters": CLUSTER_AFFINITY,
+        # a number of clusters or a percentage ("25%"); bounds are checked by the parser
+        "maxConcurrency": {"type": ["integer", "string"]},
+    },
+    ("name",),
+)
+ROLLOUT_SPEC = _strict(
+    {
+        "resourceSelectors": {**_array(RESOURCE_SELECTOR), "minItems": 1},
+        "waves": {**_array(_WAVE), "minItems": 1},
+        "gates": _strict(
+            {"soak": _STRING, "approval": _enum("manual", "auto"), "healthy": {"type": "boolean"}}
+        ),
+    },
+    ("resourceSelectors", "waves"),
+)
 _QUANTITY = {"type": ["string", "integer", "number"]}
 CLUSTER_SPEC = _strict(
     {
@@ -286,6 +305,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ClusterOverridePolicy": _object(
         "policy.karmada.io/v1alpha1", "ClusterOverridePolicy", OVERRIDE_SPEC, True
     ),
+    "RolloutPolicy": _object("hubless.io/v1alpha1", "RolloutPolicy", ROLLOUT_SPEC, True),
 }
 _VALIDATORS = {kind: jsonschema.Draft202012Validator(schema) for kind, schema in SCHEMAS.items()}
 

@@ -17,6 +17,7 @@ from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.incremental import render_changed_templates
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, render_changed_clusters
+from hubless.build.rollouts import rolled_out, with_state
 from hubless.build.state.hashes import disk_digest, tree_digest
 from hubless.build.state.manifest import Manifest, read_manifest
 from hubless.build.state.paths import MANIFEST
@@ -90,9 +91,10 @@ def plan_render(
         return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=warnings)
     fleet = load_fleet(files)
     record = read_record(repo)
-    holding = suspends(fleet)
+    holding = suspends(fleet) or bool(fleet.rollout_policies)
     # The shortcuts reuse files by digests of what they are made of; a held file is not
-    # what it is made of, so a fleet that holds anything is rendered whole.
+    # what it is made of, so a fleet that holds anything (or may start a rollout) is
+    # rendered whole.
     if not rebalance and stored is not None and not holding:
         for shortcut in SHORTCUTS:
             rendering = shortcut(rendered, fleet, sources, stored, record, kube_version_default)
@@ -100,10 +102,13 @@ def plan_render(
                 return rendering
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided)
-    held = suspended(
-        fleet, compiled, desired_tree(compiled), committed_tree(repo) if holding else {}
-    )
-    tree = held.tree
+    committed = committed_tree(repo) if holding else {}
+    suspension = suspended(fleet, compiled, desired_tree(compiled), committed)
+    rollouts = rolled_out(repo, fleet, compiled, suspension.tree, committed)
+    tree = with_state(rollouts.held.tree, rollouts.states)
+    held = dict(suspension.files)
+    for path, reasons in rollouts.held.files.items():
+        held[path] = tuple(sorted({*held.get(path, ()), *reasons}))
     warnings = warnings_of(
         fleet,
         template_notes(decided, compiled.oversized),
@@ -117,7 +122,7 @@ def plan_render(
     manifest = manifest_of(sources, bodies, tree_digest(tree), clusters, entries, warnings)
     tree[MANIFEST] = manifest.to_bytes()
     change = compare(rendered, tree)
-    return Rendering(Strategy.FULL, change, compiled, fleet, warnings=warnings, held=held.files)
+    return Rendering(Strategy.FULL, change, compiled, fleet, warnings=warnings, held=held)
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,15 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     rendered = repo / RENDERED_DIR
     files = read_sources(repo)
     fleet = load_fleet(files)
+    if fleet.rollout_policies:
+        # A rollout's target is what its objects become on every cluster, which no shard
+        # builds alone.
+        policy = fleet.rollout_policies[0]
+        raise UserError.at(
+            policy.source,
+            f"{policy.ref}: a fleet with rollouts is rendered whole (`hubless render`), "
+            "not in shards",
+        )
     own = members((c.name for c in fleet.clusters), index, count)
     record = read_record(repo)
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)

@@ -26,6 +26,7 @@ from hubless.inventory import unknown_cluster_warnings
 from hubless.kubeschema import is_builtin_group
 from hubless.model import Fleet, PropagationPolicy, ResourceKey
 from hubless.results import Compiled, Oversized, RenderedObject
+from hubless.rollout.checks import rollout_warnings
 from hubless.validation import validate_compiled
 
 Notes = dict[str, TemplateNotes]  # by template key
@@ -34,7 +35,7 @@ Kinds = dict[str, set[str]]  # "apiVersion kind" -> clusters
 
 def fleet_warnings(fleet: Fleet) -> tuple[Problem, ...]:
     """What the inventory and the policies alone say."""
-    return (*inventory_warnings(fleet), *unknown_cluster_warnings(fleet))
+    return (*inventory_warnings(fleet), *unknown_cluster_warnings(fleet), *rollout_warnings(fleet))
 
 
 def _other_scheduler(key: ResourceKey, policy: PropagationPolicy) -> Problem:

@@ -18,7 +18,9 @@ import click
 from hubless.build.holds import Held
 from hubless.build.layout import is_marker
 from hubless.build.plan import compilation_at, compile_repo, tree_at
+from hubless.build.rollouts import rolled_out
 from hubless.build.state.paths import cluster_of, is_meta
+from hubless.build.state.rollouts import rollouts_at
 from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
 from hubless.repository import RENDERED_DIR
@@ -174,8 +176,18 @@ def _head(repo: Path, base: str, head: str | None) -> Held:
     rendered/: what a hold keeps back keeps the base's bytes."""
     compilation = compilation_at(repo, head) if head else compile_repo(repo)
     fleet, compiled = compilation.fleet, compilation.compiled
-    committed = committed_tree(repo, base) if suspends(fleet) else {}
-    return suspended(fleet, compiled, desired_tree(compiled), committed)
+    holding = suspends(fleet) or bool(fleet.rollout_policies)
+    committed = committed_tree(repo, base) if holding else {}
+    suspension = suspended(fleet, compiled, desired_tree(compiled), committed)
+    # The rollouts as the head records them; one that starts here sets out from the base.
+    states = rollouts_at(repo, head) if head else None
+    rollouts = rolled_out(
+        repo, fleet, compiled, suspension.tree, committed, ref=base, states=states
+    ).held
+    files = dict(suspension.files)
+    for path, reasons in rollouts.files.items():
+        files[path] = tuple(sorted({*files.get(path, ()), *reasons}))
+    return Held(rollouts.tree, files)
 
 
 def diff(repo: Path, *, base: str, head: str | None, output: str, exit_code: bool) -> int:

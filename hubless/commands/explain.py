@@ -15,8 +15,18 @@ from typing import Any
 import click
 
 from hubless import kinds
+from hubless.build.layout import key_path
 from hubless.build.plan import compile_repo
-from hubless.build.suspension import changed_templates, committed_tree, holds_of, suspends
+from hubless.build.rollouts import rolled_out
+from hubless.build.state.paths import cluster_of
+from hubless.build.suspension import (
+    changed_templates,
+    committed_tree,
+    holds_of,
+    placed_files,
+    suspends,
+)
+from hubless.build.tree import desired_tree
 from hubless.errors import UserError
 from hubless.load import load_fleet, read_sources
 from hubless.model import Fleet, ResourceTemplate
@@ -381,10 +391,34 @@ def _held(
 ) -> list[dict[str, Any]]:
     """Who holds the object's delivery (rendered/ keeps what is committed), and where."""
     decision = compiled.decision_for(template.key)
-    if decision is None or not suspends(fleet):
+    if decision is None or not (suspends(fleet) or fleet.rollout_policies):
         return []
-    holds = holds_of(fleet, [decision], changed_templates(fleet, committed_tree(repo)))
-    return [{"by": h.reason, "clusters": [n for n in names if h.holds(n)]} for h in holds]
+    committed = committed_tree(repo)
+    holds = holds_of(fleet, [decision], changed_templates(fleet, committed))
+    found = [{"by": h.reason, "clusters": [n for n in names if h.holds(n)]} for h in holds]
+    return found + _rolling(repo, fleet, compiled, template, names, committed)
+
+
+def _rolling(
+    repo: Path,
+    fleet: Fleet,
+    compiled: Compiled,
+    template: ResourceTemplate,
+    names: list[str],
+    committed: Mapping[str, bytes],
+) -> list[dict[str, Any]]:
+    """The clusters where a rollout keeps the object's committed bytes, by who holds it."""
+    if not fleet.rollout_policies:
+        return []
+    held = rolled_out(repo, fleet, compiled, desired_tree(compiled), committed).held.files
+    paths = {p for (_, key), p in placed_files(compiled).items() if key == template.key}
+    paths.update(f"{name}/{key_path(template.key)}" for name in names)
+    by: dict[str, set[str]] = {}
+    for path, reasons in held.items():
+        if path in paths and cluster_of(path) in names:
+            for reason in reasons:
+                by.setdefault(reason, set()).add(cluster_of(path))
+    return [{"by": r, "clusters": sorted(by[r])} for r in sorted(by)]
 
 
 def _holds(data: dict[str, Any]) -> list[str]:

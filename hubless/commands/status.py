@@ -116,6 +116,13 @@ def _why(state: ClusterState, require: str) -> str:
     return f"{state.cluster}: {formats.state_words(state)}"
 
 
+def states_from(repo: Path, sources: tuple[Path, ...], now: datetime) -> dict[str, ClusterState]:
+    """Every cluster judged from the --from files, as `hubless status` judges them."""
+    expected = expected_clusters(repo)
+    inputs = classify(read_inputs(sources), expected.keys())
+    return cluster_states(expected, inputs, _History(repo), now, prefix=git.fleet_prefix(repo))
+
+
 def status(
     repo: Path,
     sources: tuple[Path, ...],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hubless.dialects import karmada, kubeadmiral, kubefed
+from hubless.dialects import karmada, kubeadmiral, kubefed, rollouts
 from hubless.dialects.base import Dialect
 from hubless.errors import Problem
 from hubless.model import Cluster, Fleet
@@ -35,6 +35,7 @@ DIALECTS: tuple[Dialect, ...] = (
         kubeadmiral.parse,
         assemble=kubeadmiral.assemble,
     ),
+    Dialect(rollouts.DIALECT, frozenset(rollouts.KINDS), rollouts.parse),
 )
 
 

@@ -309,7 +309,7 @@ def parse_cluster_affinity(
     )
 
 
-def _resource_selectors(spec: Fields, policy_namespace: str) -> tuple[ResourceSelector, ...]:
+def parse_resource_selectors(spec: Fields, policy_namespace: str) -> tuple[ResourceSelector, ...]:
     selectors = []
     for selector in spec.maps("resourceSelectors"):
         selector.only(("apiVersion", "kind", "namespace", "name", "labelSelector"))
@@ -540,7 +540,7 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
     if not spec.items("resourceSelectors"):
         raise spec.error(None, "resourceSelectors needs at least one selector")
     dispatching, on_clusters = _suspension(spec)
-    selectors = _resource_selectors(spec, ref.namespace)
+    selectors = parse_resource_selectors(spec, ref.namespace)
     return PropagationPolicy(
         ref=ref,
         source=document.source,
@@ -682,7 +682,7 @@ def parse_override_policy(document: Document) -> OverridePolicy:
     return OverridePolicy(
         ref=ref,
         source=document.source,
-        resource_selectors=_resource_selectors(spec, ref.namespace),
+        resource_selectors=parse_resource_selectors(spec, ref.namespace),
         rules=tuple(rules),
         digest=hashlib.sha256(
             json.dumps(document.data, sort_keys=True, default=str).encode("utf-8")

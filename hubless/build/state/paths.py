@@ -14,6 +14,7 @@ META_PREFIX = META_DIR + "/"
 # Committed beside the cluster folders.
 RECORD = f"{META_DIR}/placement.json"  # every decision (hubless.build.state.record)
 MANIFEST = f"{META_DIR}/manifest.json"  # what the last render read and wrote
+ROLLOUTS = f"{META_DIR}/rollouts.json"  # the rollouts under way (hubless.build.state.rollouts)
 GITIGNORE = f"{META_DIR}/.gitignore"
 
 # Local to one checkout.

@@ -1,0 +1,1 @@
+"""Progressive rollout: a RolloutPolicy's waves, their batches, the gates between them."""
