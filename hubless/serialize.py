@@ -26,6 +26,7 @@ _YAML11_AMBIGUOUS = re.compile(
     r"""(?x)
       (?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)
     | [-+]?0b[0-1_]+ | [-+]?0o?[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+    | [-+]?[0-9_]+  # ruamel.yaml's int pattern: `_` and `-_` too (which it then fails on)
     | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
     | [-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?
     | [-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+)

@@ -145,3 +145,12 @@ def test_literal_blocks_keep_trailing_newlines_exactly() -> None:
     assert dump({"k": "a\nb"}) == "k: |-\n  a\n  b\n"
     assert dump({"k": "a\n\n"}) == "k: |+\n  a\n\n"
     assert dump({"k": " a\nb\n"}) == "k: |2\n   a\n  b\n"
+
+
+@pytest.mark.parametrize("text", ["_", "-_", "+__", "1_000", "-_1"])
+def test_strings_a_reader_takes_for_integers_are_quoted(text: str) -> None:
+    # ruamel.yaml resolves [-+]?[0-9_]+ as an int (and fails on `-_`): found by the test above.
+    written = dump({text: text})
+    assert written == f"'{text}': '{text}'\n"
+    for read in READERS:
+        assert read(written) == {text: text}, read.__name__
