@@ -63,6 +63,22 @@ _CLUSTER_STATUS_MAX_AGE = click.option(
 )
 
 
+# How `status collect` and `clusters refresh` reach the clusters.
+_KUBECONFIG = click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: $KUBECONFIG, then ~/.kube/config.",
+)
+_CONTEXTS = click.option(
+    "--context",
+    "contexts",
+    multiple=True,
+    metavar="CLUSTER=CONTEXT",
+    help="The kubeconfig context of a cluster (default: its hubless.io/kubeconfig-context "
+    "annotation, then its name). Repeatable.",
+)
+
+
 _KUBE_VERSION_DEFAULT = click.option(
     "--kube-version-default",
     metavar="X.Y",
@@ -362,19 +378,8 @@ def status(
     show_default=True,
     help="Where <cluster>.json is written for every cluster of the inventory.",
 )
-@click.option(
-    "--kubeconfig",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Default: $KUBECONFIG, then ~/.kube/config.",
-)
-@click.option(
-    "--context",
-    "contexts",
-    multiple=True,
-    metavar="CLUSTER=CONTEXT",
-    help="The kubeconfig context of a cluster (default: its hubless.io/kubeconfig-context "
-    "annotation, then its name). Repeatable.",
-)
+@_KUBECONFIG
+@_CONTEXTS
 @click.option(
     "--gitops-context",
     metavar="CONTEXT",
@@ -417,19 +422,8 @@ def clusters() -> None:
 
 @clusters.command()
 @_REPO
-@click.option(
-    "--kubeconfig",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Default: $KUBECONFIG, then ~/.kube/config.",
-)
-@click.option(
-    "--context",
-    "contexts",
-    metavar="CLUSTER=CONTEXT",
-    multiple=True,
-    help="The kubeconfig context of CLUSTER (default: its hubless.io/kubeconfig-context "
-    "annotation, else its name).",
-)
+@_KUBECONFIG
+@_CONTEXTS
 @click.option(
     "--threshold",
     type=int,

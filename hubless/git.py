@@ -263,3 +263,19 @@ def files_at(repo: Path, under: str, ref: str = "HEAD") -> dict[str, bytes]:
         if isinstance(item, git.Blob) and item.mode != _LINK_MODE:
             found[str(item.path)[len(prefix) :]] = item.data_stream.read()
     return dict(sorted(found.items()))
+
+
+def refuse_to_commit(repo: Path, folder: str, flag: str, maker: str) -> None:
+    """Refuse `flag` on top of a git operation, or over changes under `folder` that
+    `maker` (the command at hand) did not make."""
+    operation = operation_in_progress(repo)
+    if operation is not None:
+        raise UserError.at(None, f"a {operation} is in progress: finish it before {flag}")
+    dirty = changed_paths(repo, folder)
+    if dirty:
+        listed = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
+        raise UserError.at(
+            None,
+            f"{folder}/ has changes that {maker} did not make ({listed}): "
+            "commit or discard them first",
+        )

@@ -19,7 +19,7 @@ from hubless.build.state.transaction import TreeChange, apply, recover
 from hubless.build.warned import lines
 from hubless.dialects import refreshed
 from hubless.errors import Problem, UserError
-from hubless.git import changed_paths, commit_paths, operation_in_progress
+from hubless.git import commit_paths, refuse_to_commit
 from hubless.inventory import stale_status_warnings
 from hubless.load import load_fleet, read_sources
 from hubless.repository import RENDERED_DIR
@@ -93,19 +93,7 @@ def render(
     if check:
         return run(check=True)[0]
     if commit:
-        operation = operation_in_progress(repo)
-        if operation is not None:
-            raise UserError.at(
-                None, f"a {operation} is in progress: finish it before `render --commit`"
-            )
-        dirty = changed_paths(repo, RENDERED_DIR)
-        if dirty:
-            listed = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
-            raise UserError.at(
-                None,
-                f"{RENDERED_DIR}/ has changes that this render did not make ({listed}): "
-                "commit or discard them first",
-            )
+        refuse_to_commit(repo, RENDERED_DIR, "`render --commit`", "this render")
     with locked(repo / RENDERED_DIR, _waiting):
         status, change = run(check=False)
         if commit and status == 0:

@@ -234,19 +234,8 @@ def status(
 
 def _ready(repo: Path, commit: bool) -> None:
     """Refuse to commit on top of a git operation, or of rendered/ changes not ours."""
-    if not commit:
-        return
-    operation = git.operation_in_progress(repo)
-    if operation is not None:
-        raise UserError.at(None, f"a {operation} is in progress: finish it before --commit")
-    dirty = git.changed_paths(repo, RENDERED_DIR)
-    if dirty:
-        listed = ", ".join(dirty[:5]) + (", ..." if len(dirty) > 5 else "")
-        raise UserError.at(
-            None,
-            f"{RENDERED_DIR}/ has changes that this command did not make ({listed}): "
-            "commit or discard them first",
-        )
+    if commit:
+        git.refuse_to_commit(repo, RENDERED_DIR, "--commit", "this command")
 
 
 def _apply(repo: Path, states: RolloutStates, render: Render, commit: bool, message: str) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 import kubernetes
 
 from hubless.kube.cluster_status import Discovery, Observation, health_of
-from hubless.kube.connect import TIMEOUT, failure
+from hubless.kube.connect import failure, send_get
 
 
 class ListFailed(Exception):
@@ -26,12 +26,9 @@ class _NoAnswer(Exception):
 
 def _get(client: kubernetes.client.ApiClient, path: str) -> tuple[int, Any]:
     """(HTTP status, decoded JSON or None) of GET `path`."""
-    method, url, headers, _, _ = client.param_serialize(
-        "GET", path, header_params={"Accept": "application/json"}, auth_settings=["BearerToken"]
-    )
     try:
-        response = client.call_api(method, url, header_params=headers, _request_timeout=TIMEOUT)
-        data = response.read()  # type: ignore[no-untyped-call]
+        response = send_get(client, path)
+        data = response.read()
     except kubernetes.client.ApiException as exc:
         return int(exc.status or 0), None
     except Exception as exc:  # urllib3 and socket failures: the cluster did not answer

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import kubernetes
 import urllib3
 
-from hubless.kube.connect import TIMEOUT, Unreachable, api_client, failure
+from hubless.kube.connect import Unreachable, api_client, failure, send_get
 
 _NOT_FOUND = 404
 
@@ -31,15 +31,8 @@ def get_json(
     typed API classes cannot reach every group the way discovery names it (the core group
     is /api/v1, the others /apis/<group>/<version>), so the path is built by the caller.
     """
-    method, url, headers, _, _ = client.param_serialize(
-        method="GET",
-        resource_path=path,
-        query_params=list(query),
-        header_params={"Accept": "application/json"},
-        auth_settings=["BearerToken"],
-    )
-    response = client.call_api(method, url, header_params=headers, _request_timeout=TIMEOUT)
-    data: bytes = response.read()  # type: ignore[no-untyped-call]
+    response = send_get(client, path, query)
+    data: bytes = response.read()
     if response.status == _NOT_FOUND:
         return None
     if not 200 <= response.status <= 299:
