@@ -101,6 +101,11 @@ def _pod_references(spec: dict[str, Any]) -> list[Reference]:
     ]
 
 
+def pod_references(spec: dict[str, Any]) -> list[Reference]:
+    """What a pod spec names, deduplicated, in a stable order."""
+    return list(dict.fromkeys(_pod_references(spec)))
+
+
 def references(template: ResourceTemplate) -> list[Reference]:
     """The objects a template depends on, deduplicated, in a stable order."""
     group, kind, body = template.group, template.kind, template.body

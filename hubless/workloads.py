@@ -205,13 +205,8 @@ def _container_requests(container: Any) -> dict[str, int]:
     return result
 
 
-def replica_requirements(group: str, kind: str, body: dict[str, Any]) -> ReplicaRequirements | None:
-    """Per-replica requests and whether the pod claims nodes; None when neither."""
-    if (group, kind) not in _REPLICA_KINDS and (group, kind) not in (_JOB, _POD):
-        return None
-    spec = pod_spec(group, kind, body)
-    if spec is None:
-        return None
+def pod_requests(spec: dict[str, Any]) -> dict[str, int]:
+    """AddPodTemplateRequest: containers summed, the largest init container, overhead."""
     total: dict[str, int] = {}
     for container in spec.get("containers") or []:
         for name, units in _container_requests(container).items():
@@ -225,7 +220,17 @@ def replica_requirements(group: str, kind: str, body: dict[str, Any]) -> Replica
             extra = _units(name, raw) if _is_counted(name) else None
             if extra is not None:
                 total[name] = total.get(name, 0) + extra
-    requests = {name: units for name, units in sorted(total.items()) if units > 0}
+    return {name: units for name, units in sorted(total.items()) if units > 0}
+
+
+def replica_requirements(group: str, kind: str, body: dict[str, Any]) -> ReplicaRequirements | None:
+    """Per-replica requests and whether the pod claims nodes; None when neither."""
+    if (group, kind) not in _REPLICA_KINDS and (group, kind) not in (_JOB, _POD):
+        return None
+    spec = pod_spec(group, kind, body)
+    if spec is None:
+        return None
+    requests = pod_requests(spec)
     affinity = spec.get("affinity")
     node_affinity = affinity.get("nodeAffinity") if isinstance(affinity, dict) else None
     node_claim = (

@@ -1,0 +1,1 @@
+"""Resource interpreters: how hubless reads custom resources the Karmada way."""

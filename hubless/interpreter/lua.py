@@ -1,0 +1,351 @@
+"""Run one function of a customization's Lua script the way Karmada's luavm does.
+
+Karmada runs gopher-lua (Lua 5.1, every number a float64) with only base, table, a
+string library without dump/gsub/rep, math, an os with only time/date, and a `package`
+that loads nothing but the preloaded `kube` library; fourteen base functions are
+replaced by ones that raise. Each call gets a fresh VM, 1 s and a memory bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import lupa.lua51 as lupa
+
+from hubless.interpreter import kube
+
+TIMEOUT_SECONDS = 1.0
+MEMORY_BYTES = 64 * 1024 * 1024
+# How often (in VM instructions) the clock is read: cheap, and well under a millisecond.
+_HOOK_EVERY = 10000
+_TIMED_OUT = f"the script ran longer than {TIMEOUT_SECONDS:g} s"
+
+_DISABLED = (
+    "collectgarbage",
+    "dofile",
+    "getfenv",
+    "getmetatable",
+    "load",
+    "loadfile",
+    "loadstring",
+    "rawequal",
+    "rawget",
+    "rawset",
+    "setfenv",
+    "setmetatable",
+    "module",
+    "newproxy",
+)
+_STRING_DISABLED = ("dump", "gsub", "rep")
+
+# Runs once per VM before the script; `...` are the hook and the kube functions, kept as
+# upvalues so that no Python object is reachable from a global.
+_SANDBOX = """
+local hook, resourceAdd, accuratePodRequirements, getPodDependencies, getResourceQuantity = ...
+-- Once the time is up every instruction fails, and pcall cannot swallow the failure.
+local expired = false
+local function expire()
+  expired = true
+  error("%(timeout)s", 0)
+end
+debug.sethook(function() if expired or hook() then expire() end end, "", %(every)d)
+local rawpcall, rawxpcall = pcall, xpcall
+local function rethrow(...)
+  if expired then expire() end
+  return ...
+end
+pcall = function(...) return rethrow(rawpcall(...)) end
+xpcall = function(...) return rethrow(rawxpcall(...)) end
+local preload = package.loaders[1]
+package.loaders = {preload}
+package.path, package.cpath = "", ""
+package.loadlib = function() error("loadlib is not supported") end
+local kept = {_G = true, string = true, table = true, math = true, package = true}
+for name in pairs(package.loaded) do
+  if not kept[name] then package.loaded[name] = nil end
+end
+package.preload.kube = function()
+  return {
+    resourceAdd = function(...) return resourceAdd(...) end,
+    accuratePodRequirements = function(...) return accuratePodRequirements(...) end,
+    getPodDependencies = function(...) return getPodDependencies(...) end,
+    getResourceQuantity = function(...) return getResourceQuantity(...) end,
+  }
+end
+os = {time = os.time, date = os.date}
+package.loaded.os = os
+io, debug, coroutine, python, gcinfo = nil, nil, nil, nil, nil
+for _, name in ipairs({%(string)s}) do
+  string[name] = function()
+    error("The Lua function string." .. name .. " is not supported by Karmada. "
+      .. "If you believe this function is essential for your use case, "
+      .. "please submit an issue to let us know why you need it.")
+  end
+end
+for _, name in ipairs({%(base)s}) do
+  _G[name] = function()
+    error("call function " .. name
+      .. " is not supported in karmada customized resourceinterpreter.")
+  end
+end
+"""
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+_SANDBOX_SOURCE = _SANDBOX % {
+    "every": _HOOK_EVERY,
+    "timeout": _TIMED_OUT,
+    "string": _quoted(_STRING_DISABLED),
+    "base": _quoted(_DISABLED),
+}
+
+
+class LuaError(Exception):
+    """A script failed: it does not compile, raised, ran too long, or returned the wrong type."""
+
+
+def _to_lua(runtime: Any, value: Any) -> Any:
+    """decodeValue: maps become tables with string keys, lists 1..n arrays, None nil."""
+    if isinstance(value, dict):
+        table = runtime.table()
+        for key, item in value.items():
+            if item is not None:
+                table[key] = _to_lua(runtime, item)
+        return table
+    if isinstance(value, list):
+        table = runtime.table()
+        for index, item in enumerate(value, start=1):
+            table[index] = _to_lua(runtime, item)
+        return table
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)  # gopher-lua numbers are float64
+    raise LuaError(f"cannot give a Lua script a {type(value).__name__}")
+
+
+def _number(value: float) -> int | float:
+    """A float64 written as JSON and read back as Kubernetes reads it: whole numbers that
+    Go prints without an exponent (below 1e21) and that fit int64 become integers."""
+    if not math.isfinite(value):
+        raise LuaError(f"json: unsupported value: {value}")
+    if value == int(value) and abs(value) < 1e21 and -(2**63) <= value < 2**63:
+        return int(value)
+    return value
+
+
+def from_lua(value: Any) -> Any:
+    """gopher-json's encoding: an empty table is a list, keys 1..n a list, string keys a
+    map (sorted, as Go writes maps); anything else is an error."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float):
+        return _number(float(value))
+    if lupa.lua_type(value) != "table":
+        raise LuaError(f"cannot encode a Lua {lupa.lua_type(value)} value")
+    items = list(value.items())
+    if not items:
+        return []
+    keys = [key for key, _ in items]
+    if all(isinstance(k, str) for k in keys):
+        return {k: from_lua(v) for k, v in sorted(items, key=lambda kv: str(kv[0]))}
+    if all(isinstance(k, int | float) and not isinstance(k, bool) for k in keys):
+        ordered = sorted(items, key=lambda kv: float(kv[0]))
+        if [float(k) for k, _ in ordered] != [float(i) for i in range(1, len(ordered) + 1)]:
+            raise LuaError("cannot encode sparse array")
+        return [from_lua(v) for _, v in ordered]
+    raise LuaError("cannot encode mixed or invalid key types")
+
+
+def _empty_fields(
+    value: Any, path: tuple[str, ...]
+) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """Paths (list indexes left out) of the empty lists and the empty maps in `value`."""
+    lists: set[tuple[str, ...]] = set()
+    maps: set[tuple[str, ...]] = set()
+    children = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+    for key, child in children:
+        here = path if key is None else (*path, key)
+        if child == [] or child == {}:
+            (lists if child == [] else maps).add(here)
+        elif isinstance(child, dict | list):
+            more_lists, more_maps = _empty_fields(child, here)
+            lists |= more_lists
+            maps |= more_maps
+    return lists, maps
+
+
+def _restore(
+    value: Any, path: tuple[str, ...], lists: set[tuple[str, ...]], maps: set[tuple[str, ...]]
+) -> Any:
+    if isinstance(value, dict):
+        restored: dict[str, Any] = {}
+        for key, child in value.items():
+            here = (*path, key)
+            if child == []:
+                if here in maps:
+                    restored[key] = {}
+                elif here in lists:
+                    restored[key] = []
+                continue  # an empty table nothing explains is dropped
+            restored[key] = _restore(child, here, lists, maps)
+        return restored
+    if isinstance(value, list):
+        kept: list[Any] = []
+        for child in value:
+            if child == []:
+                if path in maps:
+                    kept.append({})
+                elif path in lists:
+                    kept.append([])
+                continue
+            kept.append(_restore(child, path, lists, maps))
+        return kept
+    return value
+
+
+def convert_empty(value: Any, is_map: bool, references: Sequence[Any] = ()) -> Any:
+    """lua_convert.go: a Lua table cannot say whether it was `{}` or `[]`, so an empty one
+    takes the shape the same field has in the objects the script was given, and is dropped
+    when no reference has that field empty."""
+    if value == []:
+        return {} if is_map else []
+    lists: set[tuple[str, ...]] = set()
+    maps: set[tuple[str, ...]] = set()
+    for reference in references:
+        if isinstance(reference, dict | list):
+            more_lists, more_maps = _empty_fields(reference, ())
+            lists |= more_lists
+            maps |= more_maps
+    return _restore(value, (), lists, maps)
+
+
+def run(script: str, function: str, args: Sequence[Any], results: int) -> list[Any]:
+    """Call `function` of `script` with `args` in a fresh sandboxed VM; the first
+    `results` return values, as lupa gives them (tables stay Lua tables)."""
+    runtime = lupa.LuaRuntime(
+        register_eval=False,
+        register_builtins=False,
+        unpack_returned_tuples=True,
+        max_memory=MEMORY_BYTES,
+    )
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+
+    def hook() -> bool:
+        return time.monotonic() > deadline
+
+    def wrap(helper: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*values: Any) -> Any:
+            try:
+                return _to_lua(runtime, helper(*[from_lua(v) for v in values]))
+            except (kube.KubeError, LuaError) as error:
+                raise LuaError(str(error)) from None
+
+        return call
+
+    try:
+        runtime.execute(
+            _SANDBOX_SOURCE,
+            hook,
+            wrap(kube.resource_add),
+            wrap(kube.accurate_pod_requirements),
+            wrap(kube.get_pod_dependencies),
+            wrap(kube.get_resource_quantity),
+        )
+        try:
+            runtime.execute(script)
+        except lupa.LuaSyntaxError as error:
+            raise LuaError(f"the script does not compile: {error}") from None
+        target = runtime.globals()[function]
+        if target is None:
+            raise LuaError(f"not found function {function}")
+        if lupa.lua_type(target) != "function":
+            raise LuaError(f"{function} is not a function: {lupa.lua_type(target)}")
+        values = target(*[_to_lua(runtime, a) for a in args])
+    except lupa.LuaMemoryError:
+        raise LuaError(f"the script used more than {MEMORY_BYTES // 2**20} MiB") from None
+    except lupa.LuaError as error:
+        if _TIMED_OUT in str(error):
+            raise LuaError(_TIMED_OUT) from None
+        if "not enough memory" in str(error):
+            raise LuaError(f"the script used more than {MEMORY_BYTES // 2**20} MiB") from None
+        raise LuaError(str(error)) from None
+    returned = list(values) if isinstance(values, tuple) else [values]
+    returned += [None] * results
+    return returned[:results]
+
+
+def _lua_type(value: Any) -> str:
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return str(lupa.lua_type(value))
+
+
+def _table(value: Any, what: str) -> Any:
+    if _lua_type(value) != "table":
+        raise LuaError(f"expect the returned {what} type is table but got {_lua_type(value)}")
+    return from_lua(value)
+
+
+def get_replicas(script: str, obj: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    """GetReplicas(desiredObj): the replica count (truncated, as int32() does) and the
+    per-replica requirements, or None."""
+    replica, requires = run(script, "GetReplicas", [obj], 2)
+    if _lua_type(replica) != "number":
+        raise LuaError(f"result type {_lua_type(replica)} is not number")
+    if requires is None:
+        return int(replica), None
+    return int(replica), convert_empty(_table(requires, "requires"), True)
+
+
+def get_components(script: str, obj: dict[str, Any]) -> list[Any] | None:
+    (components,) = run(script, "GetComponents", [obj], 1)
+    if components is None:
+        return None
+    return list(convert_empty(_table(components, "components"), False))
+
+
+def revise_replica(script: str, obj: dict[str, Any], replica: int) -> dict[str, Any]:
+    (revised,) = run(script, "ReviseReplica", [obj, replica], 1)
+    return dict(convert_empty(_table(revised, "requires"), True, [obj]))
+
+
+def retain(script: str, desired: dict[str, Any], observed: dict[str, Any]) -> dict[str, Any]:
+    (retained,) = run(script, "Retain", [desired, observed], 1)
+    return dict(convert_empty(_table(retained, "requires"), True, [desired, observed]))
+
+
+def aggregate_status(script: str, obj: dict[str, Any], items: list[Any]) -> dict[str, Any]:
+    (aggregated,) = run(script, "AggregateStatus", [obj, items], 1)
+    return dict(convert_empty(_table(aggregated, "requires"), True))
+
+
+def interpret_health(script: str, obj: dict[str, Any]) -> bool:
+    (healthy,) = run(script, "InterpretHealth", [obj], 1)
+    if not isinstance(healthy, bool):
+        raise LuaError(f"result type {_lua_type(healthy)} is not bool")
+    return healthy
+
+
+def reflect_status(script: str, obj: dict[str, Any]) -> Any:
+    (status,) = run(script, "ReflectStatus", [obj], 1)
+    if _lua_type(status) != "table":
+        raise LuaError(f"expect the returned replica type is table but got {_lua_type(status)}")
+    return convert_empty(from_lua(status), False)
+
+
+def get_dependencies(script: str, obj: dict[str, Any]) -> list[Any]:
+    (dependencies,) = run(script, "GetDependencies", [obj], 1)
+    return list(convert_empty(_table(dependencies, "requires"), False))
