@@ -9,6 +9,7 @@ replaced by ones that raise. Each call gets a fresh VM, 1 s and a memory bound.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -106,8 +107,20 @@ _SANDBOX_SOURCE = _SANDBOX % {
 }
 
 
+_AT_LINE = re.compile(r'\[string "[^"]*"\]:(\d+): ')
+
+
 class LuaError(Exception):
-    """A script failed: it does not compile, raised, ran too long, or returned the wrong type."""
+    """A script failed: it does not compile, raised, ran too long, or returned the wrong type.
+
+    `line` is the line of the script the failure happened at, when Lua says.
+    """
+
+    def __init__(self, message: str) -> None:
+        found = _AT_LINE.search(message)
+        self.line = int(found.group(1)) if found else None
+        self.message = _AT_LINE.sub("", message, count=1) if found else message
+        super().__init__(self.message)
 
 
 def _to_lua(runtime: Any, value: Any) -> Any:
@@ -226,6 +239,20 @@ def convert_empty(value: Any, is_map: bool, references: Sequence[Any] = ()) -> A
     return _restore(value, (), lists, maps)
 
 
+def _compile_message(error: Exception) -> str:
+    return str(error).removeprefix("error loading code: ")
+
+
+def compile_error(script: str) -> LuaError | None:
+    """Why `script` does not compile (Karmada's LoadString check), or None."""
+    runtime = lupa.LuaRuntime(register_eval=False, register_builtins=False)
+    try:
+        runtime.compile(script)
+    except lupa.LuaSyntaxError as error:
+        return LuaError(f"the script does not compile: {_compile_message(error)}")
+    return None
+
+
 def run(script: str, function: str, args: Sequence[Any], results: int) -> list[Any]:
     """Call `function` of `script` with `args` in a fresh sandboxed VM; the first
     `results` return values, as lupa gives them (tables stay Lua tables)."""
@@ -261,7 +288,7 @@ def run(script: str, function: str, args: Sequence[Any], results: int) -> list[A
         try:
             runtime.execute(script)
         except lupa.LuaSyntaxError as error:
-            raise LuaError(f"the script does not compile: {error}") from None
+            raise LuaError(f"the script does not compile: {_compile_message(error)}") from None
         target = runtime.globals()[function]
         if target is None:
             raise LuaError(f"not found function {function}")
