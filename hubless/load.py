@@ -25,6 +25,8 @@ from hubless import kinds, secrets, workloads
 from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
 from hubless.documents import Document, parse_documents
 from hubless.errors import Problems, Source, UserError
+from hubless.interpreter.customization import KIND, Customization
+from hubless.interpreter.interpreters import conflicts
 from hubless.model import (
     Cluster,
     Fleet,
@@ -362,6 +364,7 @@ class _Policies:
         self.propagation: dict[PolicyRef, PropagationPolicy] = {}
         self.override: dict[PolicyRef, OverridePolicy] = {}
         self.rollout: dict[str, RolloutPolicy] = {}
+        self.customizations: dict[str, Customization] = {}
         self.inputs: list[Any] = []  # the other dialects' own objects, for their assembly
 
     def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
@@ -373,7 +376,8 @@ class _Policies:
                     document.source,
                     f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
                     "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
-                    "ClusterOverridePolicy and RolloutPolicy objects (and KubeFedCluster, "
+                    "ClusterOverridePolicy, ResourceInterpreterCustomization and RolloutPolicy "
+                    "objects (and KubeFedCluster, "
                     "FederatedTypeConfig, "
                     "ReplicaSchedulingPreference, FederatedCluster, SchedulingProfile); "
                     f"resources go in {TEMPLATES_DIR}/",
@@ -399,6 +403,10 @@ class _Policies:
             self._unique(self.override, parsed.ref, parsed, problems, str(parsed.ref))
         elif isinstance(parsed, RolloutPolicy):
             self._unique(self.rollout, parsed.name, parsed, problems, str(parsed.ref))
+        elif isinstance(parsed, Customization):
+            self._unique(
+                self.customizations, parsed.name, parsed, problems, f"{KIND} {parsed.name}"
+            )
         else:
             self.inputs.append(parsed)
 
@@ -546,6 +554,9 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
             )
             continue
         templates[template.key] = template
+    customizations = tuple(policies.customizations[k] for k in sorted(policies.customizations))
+    for problem in conflicts(customizations):
+        problems.add(problem.source, problem.message)
     problems.raise_if_any()
 
     fleet = Fleet(
@@ -554,6 +565,7 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
         propagation_policies=tuple(policies.propagation[k] for k in sorted(policies.propagation)),
         override_policies=tuple(policies.override[k] for k in sorted(policies.override)),
         rollout_policies=tuple(policies.rollout[k] for k in sorted(policies.rollout)),
+        customizations=customizations,
     )
     rollout_errors(fleet).raise_if_any()
     return fleet

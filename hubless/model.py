@@ -14,6 +14,7 @@ from hubless.errors import Source
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from hubless.interpreter.customization import Customization
     from hubless.scheduler.core import Schedule
 
 KARMADA = "Karmada"  # the dialect of policies written as Karmada's
@@ -453,6 +454,8 @@ class Fleet:
     propagation_policies: tuple[PropagationPolicy, ...]
     override_policies: tuple[OverridePolicy, ...]
     rollout_policies: tuple[RolloutPolicy, ...] = ()
+    # ResourceInterpreterCustomizations of policies/, by name (`interpreter.Interpreters`).
+    customizations: tuple[Customization, ...] = ()
 
 
 class TargetCluster(NamedTuple):

@@ -17,6 +17,7 @@ from hubless import bootstrap, policy_schemas
 from hubless.documents import Document
 from hubless.errors import Problem, UserError
 from hubless.fields import Fields
+from hubless.interpreter import customization
 from hubless.kube.cluster_status import refreshed_at
 from hubless.kube.contexts import CONTEXT_ANNOTATION
 from hubless.model import (
@@ -69,6 +70,7 @@ KINDS = {
     (POLICY_API, CLUSTER_PROPAGATION_POLICY),
     (POLICY_API, OVERRIDE_POLICY),
     (POLICY_API, CLUSTER_OVERRIDE_POLICY),
+    (customization.API_VERSION, customization.KIND),
 }
 
 _OBJECT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
@@ -693,6 +695,8 @@ def parse_override_policy(document: Document) -> OverridePolicy:
 def parse(document: Document) -> Any:
     """Dispatch one policies/ document by its kind, after checking it against its schema."""
     kind = document.data.get("kind")
+    if kind == customization.KIND:
+        return customization.parse(document)
     problems = policy_schemas.check(document, str(kind))
     if problems:
         raise UserError(problems)

@@ -1,5 +1,6 @@
 """Karmada's own test cases for the interpreters it ships (its `testdata/` files, copied as
-facts under karmada_cases/<group>/<version>/<Kind>/), run through hubless's built-in
+facts under karmada_cases/<group>/<version>/<Kind>/; hubless_cases/ holds cases in the same
+format for kinds Karmada ships no interpreter for), run through hubless's built-in
 interpreter of that kind, and again through a ResourceInterpreterCustomization in a
 repository's policies/ carrying the same scripts. Compared as Karmada's thirdparty_test.go
 compares: quantities by value, components and dependencies as sets, `{{EXCLUDE}}` fields
@@ -23,7 +24,7 @@ from hubless.interpreter.customization import Customization
 from hubless.interpreter.interpreters import Interpreters, status_items
 from hubless.quantity import parse_quantity
 
-CASES = Path(__file__).parent / "karmada_cases"
+CASE_ROOTS = (Path(__file__).parent / "karmada_cases", Path(__file__).parent / "hubless_cases")
 EXCLUDE = "{{EXCLUDE}}"
 
 
@@ -41,11 +42,13 @@ class Case:
 
 def _cases() -> list[Case]:
     found = []
-    for file in sorted(CASES.rglob("*.yaml")):
-        group, version, kind = file.relative_to(CASES).parts[:3]
-        for data in yaml.safe_load_all(file.read_text()):
-            if data:
-                found.append(Case(str(file.relative_to(CASES)), f"{group}/{version}", kind, data))
+    for root in CASE_ROOTS:
+        for file in sorted(root.rglob("*.yaml")):
+            group, version, kind = file.relative_to(root).parts[:3]
+            where = f"{root.name}/{file.relative_to(root)}"
+            for data in yaml.safe_load_all(file.read_text()):
+                if data:
+                    found.append(Case(where, f"{group}/{version}", kind, data))
     return found
 
 
