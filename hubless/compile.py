@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from hubless import autoscaling, bootstrap, crds, kinds, workloads
-from hubless.dependencies import Resolver, references, union_clusters
+from hubless.dependencies import Resolver, union_clusters
 from hubless.dialects import dialect_for
 from hubless.errors import Problem, Problems, Source, UserError, grouped_by_cluster
 from hubless.installed_apis import (
@@ -24,6 +24,9 @@ from hubless.installed_apis import (
     missing_api_warning,
     served_by_render,
 )
+from hubless.interpreter import resource
+from hubless.interpreter.customization import REVISION
+from hubless.interpreter.interpreters import Interpreters
 from hubless.match import OverridePolicyIndex, rank_propagation_policies
 from hubless.model import (
     DIVIDED,
@@ -190,9 +193,9 @@ def _bind(
             policy.propagate_deps,
             replicas_by_overrides=True,
         )
-    group, kind, body = template.group, template.kind, template.body
-    replicas = workloads.read_replicas(group, kind, body)
-    requirements = workloads.replica_requirements(group, kind, body)
+    kind = template.kind
+    interpreted = resource.replicas(fleet.interpreters, template)
+    replicas, requirements = interpreted.replicas, interpreted.requirements
     last = previous.get(template.key, PreviousPlacement())
     placement = policy.placement
     served_here = served.get((template.api_version, kind), {})
@@ -202,7 +205,7 @@ def _bind(
         kind=kind,
         placement=policy.placement,
         replicas=replicas,
-        is_workload=replicas > 0 or requirements is not None,
+        is_workload=interpreted.is_workload,
         requirements=requirements,
         previous=dict(last.clusters),
         previous_affinity=last.affinity_name,
@@ -272,13 +275,12 @@ def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> li
         if decision is None or not decision.propagate_deps or not template.namespace:
             continue
         clusters = tuple(t.name for t in decision.binding.clusters)
-        for reference in references(template):
+        for reference in resource.references(fleet.interpreters, template).items:
             found = resolver.resolve(template.namespace, reference)
             if not found:
-                what = reference.name or dict(reference.labels)
                 warning = Problem.warning(
                     template.source,
-                    f"{template.key} uses {reference.kind} {template.namespace}/{what}, "
+                    f"{template.key} uses {reference.describe(template.namespace)}, "
                     "which is not in templates/ (skipped, as Karmada does)",
                 )
                 warnings.append(TemplateWarning(template.key, warning))
@@ -542,10 +544,20 @@ def _recipes(
             continue
         if decision.via == NAMESPACE_SYNC:
             policies = [p for p in policies if p.cluster_scoped]
-        workload = decision.binding.replicas > 0 or workloads.has_replica_requirements(
-            template.group, template.kind, template.body
+        workload = (
+            decision.binding.replicas > 0
+            or resource.replicas(fleet.interpreters, template).is_workload
         )
         revises = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
+        if revises and fleet.interpreters.chosen(template.api_version, template.kind, REVISION):
+            # A script revises only what Karmada's binding controller hands it: a Divided
+            # workload's share (needReviseReplicas).
+            schedule = decision.schedule
+            revises = (
+                decision.binding.replicas > 0
+                and schedule is not None
+                and schedule.strategy != DUPLICATED
+            )
         policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
         placed: list[Placed] = []
         for target in decision.binding.clusters:
@@ -658,6 +670,7 @@ def materialize(
 
     `trace` also records what every override rule changed (for `explain`)."""
     fleet = decided.fleet
+    interpreters = fleet.interpreters
     by_name = {cluster.name: cluster for cluster in fleet.clusters}
     objects: dict[str, list[RenderedObject]] = {
         name: [] for name in by_name if clusters is None or name in clusters
@@ -679,7 +692,9 @@ def materialize(
             if built is None:
                 continue
             try:
-                rendered = _build(recipe, target, rules, owned, by_name[target.name], trace, crds)
+                rendered = _build(
+                    recipe, target, rules, owned, by_name[target.name], trace, crds, interpreters
+                )
             except UserError as exc:
                 problems.extend(exc)
                 continue
@@ -794,6 +809,7 @@ def _build(
     cluster: Cluster,
     trace: bool,
     crds: Mapping[tuple[str, str], bool],
+    interpreters: Interpreters,
 ) -> RenderedObject:
     """One template's object on one cluster."""
     template = recipe.template
@@ -801,7 +817,7 @@ def _build(
     # own (replicas); the rest stays shared with the template.
     body = own_copy(template.body, owned)
     if recipe.revises_replicas:
-        workloads.revise_replicas(template.group, template.kind, body, target.replicas)
+        body = resource.revise(interpreters, template, body, target.replicas)
     if target.name in recipe.completions:
         body["spec"]["completions"] = recipe.completions[target.name]
     steps: list[tuple[str, list[Change]]] | None = [] if trace else None

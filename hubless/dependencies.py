@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from hubless.model import ResourceKey, ResourceTemplate
+from hubless.model import LabelSelector, ResourceKey, ResourceTemplate
+from hubless.selectors import describe_selector, label_selector_matches
 from hubless.workloads import mapping_at, pod_spec_paths
 
 # The kinds whose pod spec Karmada's dependency interpreter reads references from.
@@ -37,12 +38,22 @@ _SECRET_VOLUMES = (
 
 
 class Reference(NamedTuple):
-    """What a workload needs: a named object, or objects with labels (EndpointSlices)."""
+    """What a workload needs: a named object, or the objects a label selector matches.
+
+    The namespace is the workload's unless given (an interpreter script names it; "" is a
+    cluster-scoped object).
+    """
 
     group: str
     kind: str
     name: str
-    labels: tuple[tuple[str, str], ...] = ()
+    selector: LabelSelector | None = None
+    namespace: str | None = None
+
+    def describe(self, namespace: str) -> str:
+        where = namespace if self.namespace is None else self.namespace
+        what = self.name or f"with labels {describe_selector(self.selector)}"
+        return f"{self.kind} {where}/{what}" if where else f"{self.kind} {what}"
 
 
 def _get(value: Any, *path: str) -> Any:
@@ -131,7 +142,10 @@ def references(template: ResourceTemplate) -> list[Reference]:
         found = [
             Reference("", "Service", derived),
             Reference(
-                "discovery.k8s.io", "EndpointSlice", "", (("kubernetes.io/service-name", derived),)
+                "discovery.k8s.io",
+                "EndpointSlice",
+                "",
+                LabelSelector(match_labels=(("kubernetes.io/service-name", derived),)),
             ),
         ]
     return list(dict.fromkeys(found))
@@ -152,13 +166,16 @@ class Resolver:
                 self.external_secrets.setdefault((template.namespace, str(target)), template)
 
     def resolve(self, namespace: str, reference: Reference) -> list[ResourceTemplate]:
-        if reference.labels:
-            wanted = dict(reference.labels)
+        """The templates `reference` of a workload in `namespace` names."""
+        if reference.namespace is not None:
+            namespace = reference.namespace
+        if reference.selector is not None and not reference.name:
+            selector = reference.selector
             return [
                 t
                 for t in self.by_namespace.get(namespace, [])
                 if (t.group, t.kind) == (reference.group, reference.kind)
-                and all(t.labels.get(k) == v for k, v in wanted.items())
+                and label_selector_matches(selector, t.labels)
             ]
         found = self.by_key.get(
             ResourceKey(reference.group, reference.kind, namespace, reference.name)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from hubless.interpreter.customization import Customization
+    from hubless.interpreter.interpreters import Interpreters
     from hubless.scheduler.core import Schedule
 
 KARMADA = "Karmada"  # the dialect of policies written as Karmada's
@@ -454,8 +455,15 @@ class Fleet:
     propagation_policies: tuple[PropagationPolicy, ...]
     override_policies: tuple[OverridePolicy, ...]
     rollout_policies: tuple[RolloutPolicy, ...] = ()
-    # ResourceInterpreterCustomizations of policies/, by name (`interpreter.Interpreters`).
+    # ResourceInterpreterCustomizations of policies/, by name.
     customizations: tuple[Customization, ...] = ()
+
+    @cached_property
+    def interpreters(self) -> Interpreters:
+        """The customizations over the built-in interpreters."""
+        from hubless.interpreter.interpreters import Interpreters  # the model imports no logic
+
+        return Interpreters(self.customizations)
 
 
 class TargetCluster(NamedTuple):

@@ -33,6 +33,23 @@ def label_selector_matches(selector: LabelSelector, labels: Mapping[str, str]) -
     return all(requirement_matches(r, labels) for r in selector.match_expressions)
 
 
+def describe_selector(selector: LabelSelector | None) -> str:
+    """The selector as Kubernetes prints one (`app=web,tier in (a,b),!legacy`)."""
+    if selector is None:
+        return "<none>"
+    parts = [(key, f"{key}={value}") for key, value in selector.match_labels]
+    for r in selector.match_expressions:
+        values = ",".join(sorted(r.values))
+        shown = {
+            IN: f"{r.key} in ({values})",
+            NOT_IN: f"{r.key} notin ({values})",
+            EXISTS: r.key,
+            DOES_NOT_EXIST: f"!{r.key}",
+        }.get(r.operator, f"{r.key} {r.operator} ({values})")
+        parts.append((r.key, shown))
+    return ",".join(text for _, text in sorted(parts)) or "<everything>"
+
+
 def _zone_matches(requirement: Requirement, zones: tuple[str, ...]) -> bool:
     if requirement.operator == IN:
         return any(zone in requirement.values for zone in zones)

@@ -9,7 +9,7 @@ from hubless.compile import compile_fleet
 from hubless.dependencies import Reference, references
 from hubless.errors import Source
 from hubless.load import SourceFile, load_fleet
-from hubless.model import ResourceTemplate
+from hubless.model import LabelSelector, ResourceTemplate
 from hubless.results import DEPENDENCY
 from tests.conftest import cluster_yaml, run_hubless, write_tree
 
@@ -105,7 +105,10 @@ def test_other_kinds() -> None:
     assert imported == [
         Reference("", "Service", "derived-db"),
         Reference(
-            "discovery.k8s.io", "EndpointSlice", "", (("kubernetes.io/service-name", "derived-db"),)
+            "discovery.k8s.io",
+            "EndpointSlice",
+            "",
+            LabelSelector(match_labels=(("kubernetes.io/service-name", "derived-db"),)),
         ),
     ]
     claims = {

@@ -1,0 +1,99 @@
+"""Karmada's resource interpreter as a whole, for one template: per operation, the
+customization scripts (the user's, then the built-in ones) and, when none applies, the
+native rules of `hubless.workloads` and `hubless.dependencies`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hubless import dependencies, kinds, workloads
+from hubless.dependencies import Reference
+from hubless.interpreter.interpreters import Dependency, Interpreters
+from hubless.model import ResourceTemplate
+from hubless.workloads import ReplicaRequirements
+
+NATIVE = "Karmada's native interpreter"
+
+
+@dataclass(frozen=True)
+class Interpreted:
+    """GetReplicas of a template: its replicas, what each needs, and who said so."""
+
+    replicas: int
+    requirements: ReplicaRequirements | None
+    by: str = NATIVE
+
+    @property
+    def is_workload(self) -> bool:
+        """Karmada divides replicas only of these (replicas or requirements reported)."""
+        return self.replicas > 0 or self.requirements is not None
+
+
+@dataclass(frozen=True)
+class References:
+    """GetDependencies of a template, as propagateDeps follows them."""
+
+    items: tuple[Reference, ...]
+    by: str = NATIVE
+
+
+def about(template: ResourceTemplate) -> str:
+    return f"{template.key} ({template.source})"
+
+
+def replicas(interpreters: Interpreters, template: ResourceTemplate) -> Interpreted:
+    found = interpreters.replicas(template.body, about(template))
+    if found is not None:
+        return Interpreted(found.count, found.requirements, found.by.describe)
+    group, kind, body = template.group, template.kind, template.body
+    return Interpreted(
+        workloads.read_replicas(group, kind, body),
+        workloads.replica_requirements(group, kind, body),
+    )
+
+
+def revise(
+    interpreters: Interpreters, template: ResourceTemplate, body: dict[str, Any], count: int
+) -> dict[str, Any]:
+    """`body` with a cluster's share of the replicas written in (ReviseReplica); the native
+    rules write in place, a script's answer is a new object."""
+    revised = interpreters.revise(body, count, about(template))
+    if revised is None:
+        workloads.revise_replicas(template.group, template.kind, body, count)
+        return body
+    ordered: dict[str, Any] = _ordered_like(revised, body)
+    return ordered
+
+
+def references(interpreters: Interpreters, template: ResourceTemplate) -> References:
+    found = interpreters.dependencies(template.body, about(template))
+    if found is None:
+        return References(tuple(dependencies.references(template)))
+    by = ", ".join(chosen.describe for chosen in found.by)
+    return References(tuple(_reference(d) for d in found.items), by)
+
+
+def _reference(dependency: Dependency) -> Reference:
+    return Reference(
+        kinds.group_of(dependency.api_version),
+        dependency.kind,
+        dependency.name,
+        dependency.selector,
+        dependency.namespace,
+    )
+
+
+def _ordered_like(value: Any, reference: Any) -> Any:
+    """A script's answer with its keys in the order the object it was given had them (new
+    keys after, as the script's JSON sorts them), so that a revised object reads like its
+    template."""
+    if isinstance(value, dict) and isinstance(reference, dict):
+        keys = [k for k in reference if k in value] + [k for k in value if k not in reference]
+        return {k: _ordered_like(value[k], reference.get(k)) for k in keys}
+    if isinstance(value, list) and isinstance(reference, list):
+        return [
+            _ordered_like(item, reference[i] if i < len(reference) else None)
+            for i, item in enumerate(value)
+        ]
+    return value

@@ -1,0 +1,355 @@
+"""Custom resources through `hubless render`: replicas read and revised by interpreter
+scripts (built-in, or a ResourceInterpreterCustomization in policies/), divided by Karmada's
+rules, and scripts that misbehave stopped at their line."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import COMMON_APIS, cluster_yaml, read_rendered, run_hubless, write_tree
+
+CUSTOM_APIS = {
+    **COMMON_APIS,
+    "apps.kruise.io/v1alpha1": ("CloneSet",),
+    "argoproj.io/v1alpha1": ("Rollout",),
+    "example.com/v1": ("Widget",),
+}
+
+
+def _clusters(cpus: tuple[str, str, str] = ("8", "8", "8")) -> str:
+    return "---\n".join(
+        cluster_yaml(
+            name,
+            {"env": "prod"},
+            apis=CUSTOM_APIS,
+            summary={"allocatable": {"cpu": cpu, "memory": "64Gi", "pods": "110"}},
+        )
+        for name, cpu in zip("abc", cpus, strict=True)
+    )
+
+
+CLONESET: dict[str, Any] = {
+    "apiVersion": "apps.kruise.io/v1alpha1",
+    "kind": "CloneSet",
+    "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {
+        "replicas": 9,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "containers": [
+                    {"name": "web", "image": "web:1", "resources": {"requests": {"cpu": "1"}}}
+                ]
+            },
+        },
+        "updateStrategy": {"partition": 0},
+    },
+}
+ROLLOUT: dict[str, Any] = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "Rollout",
+    "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {
+        "replicas": 9,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": copy.deepcopy(CLONESET["spec"]["template"]),
+        "strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}]}},
+    },
+}
+
+STATIC = """
+      replicaDivisionPreference: Weighted
+      weightPreference:
+        staticWeightList:
+        - {targetCluster: {clusterNames: [a]}, weight: 1}
+        - {targetCluster: {clusterNames: [b]}, weight: 2}
+        - {targetCluster: {clusterNames: [c]}, weight: 4}"""
+DYNAMIC = """
+      replicaDivisionPreference: Weighted
+      weightPreference: {dynamicWeight: AvailableReplicas}"""
+
+
+def _policy(api_version: str, kind: str, preference: str) -> str:
+    return f"""
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {{name: web, namespace: shop}}
+spec:
+  resourceSelectors: [{{apiVersion: {api_version}, kind: {kind}, name: web}}]
+  placement:
+    clusterAffinity: {{clusterNames: [a, b, c]}}
+    replicaScheduling:
+      replicaSchedulingType: Divided{preference}
+"""
+
+
+def _render(repo: Path, files: dict[str, str]) -> dict[str, object]:
+    write_tree(repo, files)
+    result = run_hubless("render", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return read_rendered(repo)
+
+
+def _with_replicas(body: dict[str, Any], replicas: int) -> dict[str, Any]:
+    revised = copy.deepcopy(body)
+    revised["spec"]["replicas"] = replicas
+    return revised
+
+
+def _dump(body: dict[str, Any]) -> str:
+    from hubless.serialize import dump
+
+    return dump(body)
+
+
+@pytest.mark.parametrize(("body", "folder"), [(CLONESET, "clonesets"), (ROLLOUT, "rollouts")])
+def test_static_weights_divide_a_custom_workload(
+    tmp_path: Path, body: dict[str, Any], folder: str
+) -> None:
+    # 9 replicas by weights 1:2:4: quotas 9/7 = 1.29, 2.57, 5.14. Karmada's Webster
+    # division gives seats in the order c, b, c, a, c, b, c, c, b: a 1, b 3, c 5.
+    kind, api_version = body["kind"], body["apiVersion"]
+    rendered = _render(
+        tmp_path,
+        {
+            "policies/clusters.yaml": _clusters(),
+            "policies/web.yaml": _policy(api_version, kind, STATIC),
+            "templates/web.yaml": _dump(body),
+        },
+    )
+    group = api_version.split("/")[0]
+    shares = {"a": 1, "b": 3, "c": 5}
+    for cluster, replicas in shares.items():
+        path = f"{cluster}/shop/{kind.lower()}.{group}_web.yaml"
+        assert rendered[path] == _with_replicas(body, replicas), path
+
+
+@pytest.mark.parametrize("body", [CLONESET, ROLLOUT])
+def test_dynamic_weights_divide_by_the_room_the_script_requirements_leave(
+    tmp_path: Path, body: dict[str, Any]
+) -> None:
+    # Each replica requests 1 cpu (read by the interpreter's accuratePodRequirements); the
+    # clusters have 2, 7 and 12 cpus free, so room for 2, 7 and 12 replicas. Webster over
+    # those weights for 9 seats: c, b, c, c, b, c, a, b, c: a 1, b 3, c 5.
+    kind, api_version = body["kind"], body["apiVersion"]
+    rendered = _render(
+        tmp_path,
+        {
+            "policies/clusters.yaml": _clusters(("2", "7", "12")),
+            "policies/web.yaml": _policy(api_version, kind, DYNAMIC),
+            "templates/web.yaml": _dump(body),
+        },
+    )
+    group = api_version.split("/")[0]
+    for cluster, replicas in {"a": 1, "b": 3, "c": 5}.items():
+        path = f"{cluster}/shop/{kind.lower()}.{group}_web.yaml"
+        assert rendered[path] == _with_replicas(body, replicas), path
+    # Room for 21 in all: 22 replicas cannot be placed, and the message names each room.
+    too_many = _with_replicas(body, 22)
+    write_tree(tmp_path, {"templates/web.yaml": _dump(too_many)})
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "22 replicas wanted, room for 21: a 2 (cpu), b 7 (cpu), c 12 (cpu)" in result.stderr
+
+
+WIDGET_CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+"""
+WIDGET = """
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: web, namespace: shop}
+spec:
+  size: 9
+  colour: blue
+"""
+WIDGET_RIC = """
+apiVersion: config.karmada.io/v1alpha1
+kind: ResourceInterpreterCustomization
+metadata: {name: widgets}
+spec:
+  target: {apiVersion: example.com/v1, kind: Widget}
+  customizations:
+    replicaResource:
+      luaScript: |
+        function GetReplicas(obj)
+          return obj.spec.size, {resourceRequest = {cpu = "1"}}
+        end
+    replicaRevision:
+      luaScript: |
+        function ReviseReplica(obj, replicas)
+          obj.spec.size = replicas
+          return obj
+        end
+"""
+
+
+def _widget_fleet(repo: Path, ric: str = WIDGET_RIC) -> dict[str, str]:
+    return {
+        "policies/clusters.yaml": _clusters(),
+        "policies/web.yaml": _policy("example.com/v1", "Widget", STATIC),
+        "policies/ric.yaml": ric,
+        "templates/crd.yaml": WIDGET_CRD,
+        "templates/web.yaml": WIDGET,
+    }
+
+
+def test_a_users_customization_divides_its_kind(tmp_path: Path) -> None:
+    rendered = _render(tmp_path, _widget_fleet(tmp_path))
+    for cluster, size in {"a": 1, "b": 3, "c": 5}.items():
+        assert rendered[f"{cluster}/shop/widget.example.com_web.yaml"] == {
+            "apiVersion": "example.com/v1",
+            "kind": "Widget",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"size": size, "colour": "blue"},
+        }
+
+
+def test_without_a_customization_a_custom_kind_is_no_workload(tmp_path: Path) -> None:
+    # No GetReplicas: Karmada sees 0 replicas and no requirements, and sends the object
+    # whole to every selected cluster.
+    files = _widget_fleet(tmp_path)
+    del files["policies/ric.yaml"]
+    rendered = _render(tmp_path, files)
+    for cluster in "abc":
+        assert rendered[f"{cluster}/shop/widget.example.com_web.yaml"]["spec"] == {
+            "size": 9,
+            "colour": "blue",
+        }
+
+
+def test_a_users_customization_wins_per_operation(tmp_path: Path) -> None:
+    # The user's script says how many replicas a CloneSet has (4, whatever its spec); the
+    # built-in script still writes each cluster's share. 4 by 1:2:4: a 1, b 1, c 2
+    # (quotas 0.57, 1.14, 2.29; seats c, b, c, a).
+    ric = """
+apiVersion: config.karmada.io/v1alpha1
+kind: ResourceInterpreterCustomization
+metadata: {name: clonesets}
+spec:
+  target: {apiVersion: apps.kruise.io/v1alpha1, kind: CloneSet}
+  customizations:
+    replicaResource:
+      luaScript: |
+        function GetReplicas(obj)
+          return 4, nil
+        end
+"""
+    rendered = _render(
+        tmp_path,
+        {
+            "policies/clusters.yaml": _clusters(),
+            "policies/web.yaml": _policy("apps.kruise.io/v1alpha1", "CloneSet", STATIC),
+            "policies/ric.yaml": ric,
+            "templates/web.yaml": _dump(CLONESET),
+        },
+    )
+    for cluster, replicas in {"a": 1, "b": 1, "c": 2}.items():
+        path = f"{cluster}/shop/cloneset.apps.kruise.io_web.yaml"
+        assert rendered[path] == _with_replicas(CLONESET, replicas), path
+
+
+def _script_fleet(body: str) -> str:
+    indented = "\n".join(f"        {line}" for line in body.strip().splitlines())
+    return f"""apiVersion: config.karmada.io/v1alpha1
+kind: ResourceInterpreterCustomization
+metadata: {{name: widgets}}
+spec:
+  target: {{apiVersion: example.com/v1, kind: Widget}}
+  customizations:
+    replicaResource:
+      luaScript: |
+{indented}
+"""
+
+
+HOSTILE = {
+    "a loop that never ends": (
+        "function GetReplicas(obj)\n  while true do end\nend",
+        9,  # no line: the script's first
+        "the script ran longer than 1 s",
+    ),
+    "memory without bound": (
+        "function GetReplicas(obj)\n  local t = {}\n  local i = 0\n  while true do\n"
+        "    i = i + 1\n    t[i] = {i, i, i, i}\n  end\nend",
+        9,
+        "the script used more than 64 MiB",
+    ),
+    "os.execute": (
+        'function GetReplicas(obj)\n  os.execute("touch /tmp/pwned")\n  return 1\nend',
+        10,
+        "attempt to call field 'execute' (a nil value)",
+    ),
+    "io.open": (
+        'function GetReplicas(obj)\n  local f = io.open("/etc/passwd")\n  return 1\nend',
+        10,
+        "attempt to index global 'io' (a nil value)",
+    ),
+    "require python": (
+        'function GetReplicas(obj)\n  local py = require("python")\n  return 1\nend',
+        10,
+        "module 'python' not found",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_script_is_an_error_at_its_line(tmp_path: Path, name: str) -> None:
+    script, line, message = HOSTILE[name]
+    write_tree(tmp_path, _widget_fleet(tmp_path, _script_fleet(script)))
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    # The script's line 1 is the file's line 9.
+    assert result.stderr.startswith(
+        f"policies/ric.yaml:{line}: error: GetReplicas of ResourceInterpreterCustomization "
+        f"widgets (policies/ric.yaml:1) failed for Widget.example.com/shop/web "
+        f"(templates/web.yaml:1): "
+    ), result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "rendered").exists() or not list(
+        (tmp_path / "rendered").rglob("widget.example.com")
+    )
+
+
+def test_a_script_that_does_not_compile_is_an_error_at_its_line(tmp_path: Path) -> None:
+    script = "function GetReplicas(obj)\n  return = 1\nend"
+    write_tree(tmp_path, _widget_fleet(tmp_path, _script_fleet(script)))
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "policies/ric.yaml:10: error: ResourceInterpreterCustomization widgets "
+        "replicaResource: the script does not compile: unexpected symbol near '='\n"
+    )
+
+
+def test_two_customizations_may_not_script_one_operation(tmp_path: Path) -> None:
+    second = WIDGET_RIC.replace("name: widgets", "name: widgets-too")
+    files = _widget_fleet(tmp_path)
+    files["policies/ric2.yaml"] = second
+    write_tree(tmp_path, files)
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "policies/ric2.yaml:1: error: ResourceInterpreterCustomization widgets-too scripts "
+        "replicaResource, replicaRevision for Widget (example.com/v1), as "
+        "ResourceInterpreterCustomization widgets (policies/ric.yaml:1) does; one script per "
+        "operation and kind\n"
+    )
