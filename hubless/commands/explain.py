@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,15 @@ from hubless.build.suspension import (
 )
 from hubless.build.tree import desired_tree
 from hubless.errors import UserError
+from hubless.interpreter import resource
 from hubless.load import load_fleet, read_sources
 from hubless.model import Fleet, ResourceTemplate
+from hubless.quantity import canonical
 from hubless.repository import RENDERED_DIR
 from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, CompileError, Decision
 from hubless.scheduler import Schedule
 from hubless.scheduler.candidates import Candidate
+from hubless.workloads import ReplicaRequirements
 
 
 def _find(templates: tuple[ResourceTemplate, ...], target: str) -> ResourceTemplate:
@@ -271,7 +275,14 @@ def _cluster(
 
 def _text(data: dict[str, Any]) -> str:
     return "\n".join(
-        [*_about(data), *_placement(data), *_scheduling(data), *_verdicts(data), *_holds(data)]
+        [
+            *_about(data),
+            *_placement(data),
+            *_scheduling(data),
+            *_interpreted(data),
+            *_verdicts(data),
+            *_holds(data),
+        ]
     )
 
 
@@ -429,6 +440,94 @@ def _holds(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def _interpreters(fleet: Fleet, template: ResourceTemplate) -> dict[str, Any] | None:
+    """Which customization scripts read the template (JSON `interpreters`), or None when
+    only Karmada's native rules do."""
+    try:
+        found = resource.customized(fleet.interpreters, template)
+    except UserError:
+        return None  # the render's error says it, at the script's line
+    if found is None:
+        return None
+    replicas = None
+    if found.replicas is not None:
+        replicas = {
+            "by": found.replicas.by,
+            "replicas": found.replicas.replicas,
+            "requests": _requests(found.replicas.requirements),
+        }
+    dependencies = None
+    if found.dependencies is not None:
+        dependencies = {
+            "by": found.dependencies.by,
+            "objects": [r.describe(template.namespace) for r in found.dependencies.items],
+        }
+    components = None
+    if found.components is not None:
+        components = {
+            "by": found.components.by.describe,
+            "components": [
+                {
+                    "name": c.name,
+                    "replicas": c.replicas,
+                    "requests": _requests(c.requirements),
+                }
+                for c in found.components.items
+            ],
+        }
+    return {
+        "replicas": replicas,
+        "revision": found.revision,
+        "dependencies": dependencies,
+        "health": found.health,
+        "components": components,
+    }
+
+
+def _requests(requirements: ReplicaRequirements | None) -> dict[str, str] | None:
+    if requirements is None:
+        return None
+    return {name: _amount(name, units) for name, units in requirements.requests.items()}
+
+
+def _amount(name: str, units: int) -> str:
+    """A request in the estimator's units (millicores for cpu) as a Kubernetes quantity."""
+    return canonical(Fraction(units, 1000) if name == "cpu" else Fraction(units))
+
+
+def _interpreted(data: dict[str, Any]) -> list[str]:
+    found = data.get("interpreters")
+    if not found:
+        return []
+    lines = []
+    if found["replicas"] is not None:
+        replicas = found["replicas"]
+        needs = ", ".join(f"{k} {v}" for k, v in (replicas["requests"] or {}).items())
+        each = f", each requesting {needs}" if needs else ""
+        count = replicas["replicas"]
+        lines.append(f"GetReplicas by {replicas['by']}: {count} replicas{each}")
+    if found["revision"] is not None:
+        lines.append(f"ReviseReplica by {found['revision']}: writes each cluster's share")
+    if found["dependencies"] is not None:
+        needs = ", ".join(found["dependencies"]["objects"]) or "nothing"
+        lines.append(f"GetDependencies by {found['dependencies']['by']}: {needs}")
+    if found["health"] is not None:
+        lines.append(f"InterpretHealth by {found['health']}: judges health in hubless status")
+    if found["components"] is not None:
+        parts = []
+        for component in found["components"]["components"]:
+            needs = ", ".join(f"{k} {v}" for k, v in (component["requests"] or {}).items())
+            parts.append(
+                f"{component['name']} {component['replicas']}" + (f" ({needs})" if needs else "")
+            )
+        lines.append(
+            f"GetComponents by {found['components']['by']}: {', '.join(parts) or 'none'} "
+            "(unused: Karmada reads components only with its MultiplePodTemplatesScheduling "
+            "feature gate, off by default)"
+        )
+    return lines
+
+
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:
     fleet = load_fleet(read_sources(repo))
     template = _find(fleet.templates, target)
@@ -445,6 +544,7 @@ def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int
         # then fail with the errors, as a render would.
         compiled, failed = exc.compiled, exc
     data = report(compiled, template, names)
+    data["interpreters"] = _interpreters(fleet, template)
     data["held"] = _held(repo, fleet, compiled, template, names)
     if output == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))

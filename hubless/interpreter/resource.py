@@ -9,7 +9,8 @@ from typing import Any
 
 from hubless import dependencies, kinds, workloads
 from hubless.dependencies import Reference
-from hubless.interpreter.interpreters import Dependency, Interpreters
+from hubless.interpreter.customization import HEALTH, REVISION
+from hubless.interpreter.interpreters import Components, Dependency, Interpreters
 from hubless.model import ResourceTemplate
 from hubless.workloads import ReplicaRequirements
 
@@ -97,3 +98,35 @@ def _ordered_like(value: Any, reference: Any) -> Any:
             for i, item in enumerate(value)
         ]
     return value
+
+
+@dataclass(frozen=True)
+class Customized:
+    """Which customization scripts answer for a template's kind, operation by operation
+    (None: Karmada's native rules, or nothing, answer that one)."""
+
+    replicas: Interpreted | None
+    revision: str | None
+    dependencies: References | None
+    health: str | None
+    # GetComponents: read only with Karmada's MultiplePodTemplatesScheduling feature gate,
+    # which is off by default and which hubless schedules as.
+    components: Components | None = None
+
+
+def customized(interpreters: Interpreters, template: ResourceTemplate) -> Customized | None:
+    """For `explain`: None when no script applies to the template's kind at all."""
+    api_version, kind = template.api_version, template.kind
+    if (api_version, kind) not in interpreters.kinds():
+        return None
+    found = replicas(interpreters, template)
+    revision = interpreters.chosen(api_version, kind, REVISION)
+    health = interpreters.chosen(api_version, kind, HEALTH)
+    needs = references(interpreters, template)
+    return Customized(
+        found if found.by != NATIVE else None,
+        revision.describe if revision is not None else None,
+        needs if needs.by != NATIVE else None,
+        health.describe if health is not None else None,
+        interpreters.components(template.body, about(template)),
+    )

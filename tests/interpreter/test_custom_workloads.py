@@ -5,6 +5,7 @@ rules, and scripts that misbehave stopped at their line."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -287,8 +288,9 @@ HOSTILE = {
         "the script ran longer than 1 s",
     ),
     "memory without bound": (
-        "function GetReplicas(obj)\n  local t = {}\n  local i = 0\n  while true do\n"
-        "    i = i + 1\n    t[i] = {i, i, i, i}\n  end\nend",
+        # Doubling a string: past the bound in milliseconds, however busy the machine.
+        'function GetReplicas(obj)\n  local t, s = {}, "x"\n  while true do\n'
+        "    s = s .. s\n    t[#t + 1] = s\n  end\nend",
         9,
         "the script used more than 64 MiB",
     ),
@@ -353,3 +355,40 @@ def test_two_customizations_may_not_script_one_operation(tmp_path: Path) -> None
         "ResourceInterpreterCustomization widgets (policies/ric.yaml:1) does; one script per "
         "operation and kind\n"
     )
+
+
+def test_explain_names_the_interpreter_of_each_operation(tmp_path: Path) -> None:
+    ric = (
+        WIDGET_RIC
+        + """    dependencyInterpretation:
+      luaScript: |
+        function GetDependencies(obj)
+          return {{apiVersion = "v1", kind = "ConfigMap", namespace = obj.metadata.namespace,
+                   name = obj.metadata.name .. "-colours"}}
+        end
+"""
+    )
+    files = _widget_fleet(tmp_path, ric)
+    files["templates/colours.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-colours, namespace: shop}\n"
+    )
+    _render(tmp_path, files)
+    result = run_hubless("explain", "Widget/shop/web", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    by = "ResourceInterpreterCustomization widgets (policies/ric.yaml:1)"
+    assert result.stdout.splitlines()[2:6] == [
+        "replicas: 9 per template, StaticWeight",
+        "kept the previous placement because its placement and replicas are unchanged since "
+        "the last render and every cluster it is on still exists",
+        f"GetReplicas by {by}: 9 replicas, each requesting cpu 1",
+        f"ReviseReplica by {by}: writes each cluster's share",
+    ]
+    assert result.stdout.splitlines()[6] == f"GetDependencies by {by}: ConfigMap shop/web-colours"
+    data = json.loads(run_hubless("explain", "Widget/shop/web", "-o", "json", cwd=tmp_path).stdout)
+    assert data["interpreters"] == {
+        "replicas": {"by": by, "replicas": 9, "requests": {"cpu": "1"}},
+        "revision": by,
+        "dependencies": {"by": by, "objects": ["ConfigMap shop/web-colours"]},
+        "health": None,
+        "components": None,
+    }
