@@ -19,6 +19,7 @@ import jsonschema
 
 from hubless.documents import Document, type_mismatch
 from hubless.errors import Problem, Source
+from hubless.interpreter import customization
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _STRING = {"type": "string"}
@@ -277,6 +278,17 @@ CLUSTER_SPEC = _strict(
 )
 
 
+_LUA_SCRIPT = _strict({"luaScript": _STRING}, ("luaScript",))
+# config.karmada.io/v1alpha1 ResourceInterpreterCustomization: one script per operation.
+INTERPRETER_SPEC = _strict(
+    {
+        "target": _strict({"apiVersion": _STRING, "kind": _STRING}, ("apiVersion", "kind")),
+        "customizations": _strict({name: _LUA_SCRIPT for name in customization.FUNCTIONS}),
+    },
+    ("target", "customizations"),
+)
+
+
 def _object(
     api_version: str, kind: str, spec: dict[str, Any], spec_required: bool
 ) -> dict[str, Any]:
@@ -306,6 +318,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "policy.karmada.io/v1alpha1", "ClusterOverridePolicy", OVERRIDE_SPEC, True
     ),
     "RolloutPolicy": _object("hubless.io/v1alpha1", "RolloutPolicy", ROLLOUT_SPEC, True),
+    "ResourceInterpreterCustomization": _object(
+        "config.karmada.io/v1alpha1", "ResourceInterpreterCustomization", INTERPRETER_SPEC, True
+    ),
 }
 _VALIDATORS = {kind: jsonschema.Draft202012Validator(schema) for kind, schema in SCHEMAS.items()}
 

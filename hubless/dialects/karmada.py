@@ -695,11 +695,11 @@ def parse_override_policy(document: Document) -> OverridePolicy:
 def parse(document: Document) -> Any:
     """Dispatch one policies/ document by its kind, after checking it against its schema."""
     kind = document.data.get("kind")
-    if kind == customization.KIND:
-        return customization.parse(document)
     problems = policy_schemas.check(document, str(kind))
     if problems:
         raise UserError(problems)
+    if kind == customization.KIND:
+        return customization.parse(document)
     if kind == "Cluster":
         return parse_cluster(document)
     if kind in (PROPAGATION_POLICY, CLUSTER_PROPAGATION_POLICY):
