@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hubless.errors import Problem, UserError
-from hubless.interpreter import lua
-from hubless.interpreter.builtins import builtins
+from hubless.interpreter import builtins, lua
 from hubless.interpreter.customization import (
     AGGREGATION,
     COMPONENTS,
@@ -133,26 +132,38 @@ class Interpreters:
         user: Iterable[Customization] = (),
         builtin: Iterable[Customization] | None = None,
     ) -> None:
+        """`builtin` replaces the shipped interpreters (tests); by default they are read
+        as their kinds are met."""
         self.user = _index(user)
-        self.builtin = _index(builtins() if builtin is None else builtin)
+        self.fixed_builtins = None if builtin is None else _index(builtin)
+
+    def _builtin(self, target: _Target) -> list[Customization]:
+        if self.fixed_builtins is not None:
+            return self.fixed_builtins.get(target, [])
+        return sorted(builtins.builtin(target), key=lambda c: c.name)
+
+    def _tiers(self, target: _Target) -> list[tuple[list[Customization], bool]]:
+        return [(self.user.get(target, []), False), (self._builtin(target), True)]
 
     def chosen(self, api_version: str, kind: str, field: str) -> Chosen | None:
         """The customization whose script for `field` applies to this kind, or None."""
-        for tier, builtin in ((self.user, False), (self.builtin, True)):
-            for c in tier.get((api_version, kind), ()):
+        for tier, builtin in self._tiers((api_version, kind)):
+            for c in tier:
                 if field in c.scripts:
                     return Chosen(c, field, builtin)
         return None
 
     def dependency_scripts(self, api_version: str, kind: str) -> tuple[Chosen, ...]:
-        for tier, builtin in ((self.user, False), (self.builtin, True)):
-            found = [c for c in tier.get((api_version, kind), ()) if DEPENDENCIES in c.scripts]
+        for tier, builtin in self._tiers((api_version, kind)):
+            found = [c for c in tier if DEPENDENCIES in c.scripts]
             if found:
                 return tuple(Chosen(c, DEPENDENCIES, builtin) for c in found)
         return ()
 
     def kinds(self) -> set[_Target]:
-        return set(self.user) | set(self.builtin)
+        """Every kind some customization (the user's or a built-in) is for."""
+        shipped = self.fixed_builtins if self.fixed_builtins is not None else builtins.targets()
+        return set(self.user) | set(shipped)
 
     # The operations. Each returns None when no script applies (native rules then).
 
