@@ -23,10 +23,11 @@ from hubless.repository import TEMPLATES_DIR
 
 @functools.cache
 def code_digest() -> str:
-    """hubless's own code: a change to it may change the output, so it is an input too."""
+    """hubless's own code: a change to it may change the output, so it is an input too.
+    The built-in interpreters' scripts are code."""
     package = Path(hubless.__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("interpreter/builtin/*/*/*.yaml")]):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -39,6 +39,7 @@ from hubless.build.warned import (
     warnings_of,
 )
 from hubless.compile import Decided, decide, materialize
+from hubless.interpreter.customization import REVISION
 from hubless.model import Cluster, Fleet, OverridePolicy, OverrideRule, ResourceKey
 
 
@@ -50,6 +51,7 @@ class Entry(NamedTuple):
     revises_replicas: bool
     rules: str | None  # rules_digest; None: not known
     scaled_by: tuple[str, ...] = ()  # the autoscalers that keep its replicas there
+    revision: str = ""  # the ReviseReplica script that writes the replicas, by its digest
 
 
 def _spelled(entry: Entry) -> bytes:
@@ -95,8 +97,16 @@ class Digests:
         digests = cls(decided.fleet.clusters)
         # Templates with the same policies share their rule lists on a cluster.
         rules_ids: dict[int, str | None] = {}
+        interpreters = decided.fleet.interpreters
         for recipe in decided.recipes:
             key = recipe.template.key
+            revision = ""
+            if recipe.revises_replicas:
+                template = recipe.template
+                chosen = interpreters.chosen(template.api_version, template.kind, REVISION)
+                if chosen is not None:
+                    text = chosen.customization.scripts[REVISION].text
+                    revision = hashlib.sha256(text.encode("utf-8")).hexdigest()
             for target, rules, _ in recipe.placed:
                 rules_id = rules_ids.get(id(rules), "")
                 if rules_id == "":
@@ -104,7 +114,12 @@ class Digests:
                 completions = recipe.completions.get(target.name, -1)
                 scaled_by = tuple(str(k) for k in recipe.scaled_by.get(target.name, ()))
                 entry = Entry(
-                    target.replicas, completions, recipe.revises_replicas, rules_id, scaled_by
+                    target.replicas,
+                    completions,
+                    recipe.revises_replicas,
+                    rules_id,
+                    scaled_by,
+                    revision,
                 )
                 digests.add(key, target.name, entry)
         return digests

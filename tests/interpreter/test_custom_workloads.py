@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -392,3 +393,33 @@ def test_explain_names_the_interpreter_of_each_operation(tmp_path: Path) -> None
         "health": None,
         "components": None,
     }
+
+
+def _cold(repo: Path, target: Path) -> dict[str, object]:
+    """What a first render of the same sources writes."""
+    shutil.copytree(repo / "policies", target / "policies")
+    shutil.copytree(repo / "templates", target / "templates")
+    result = run_hubless("render", cwd=target)
+    assert result.returncode == 0, result.stderr
+    return read_rendered(target)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("obj.spec.size = replicas", "obj.spec.size = replicas * 10"),  # ReviseReplica
+        ("return obj.spec.size, {", "return obj.spec.size * 2, {"),  # GetReplicas
+    ],
+)
+def test_a_changed_script_renders_what_a_first_render_would(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    repo, cold = tmp_path / "repo", tmp_path / "cold"
+    files = _widget_fleet(repo)
+    files["policies/clusters.yaml"] = _clusters(("2", "7", "12"))
+    files["policies/web.yaml"] = _policy("example.com/v1", "Widget", DYNAMIC)
+    first = _render(repo, files)
+    assert old in WIDGET_RIC
+    second = _render(repo, {"policies/ric.yaml": WIDGET_RIC.replace(old, new)})
+    assert second != first
+    assert second == _cold(repo, cold)
