@@ -269,3 +269,20 @@ def test_convert_empty_follows_the_references() -> None:
     }
     assert lua.convert_empty([], True) == {}
     assert lua.convert_empty([], False) == []
+
+
+def test_reflect_status_gives_an_empty_table_as_an_empty_map() -> None:
+    script = "function ReflectStatus(obj) return {} end"
+    assert lua.reflect_status(script, _deployment()) == {}
+
+
+def test_aggregate_status_gets_nil_when_no_cluster_reports() -> None:
+    script = """
+    function AggregateStatus(obj, items)
+      obj.status = {none = items == nil}
+      return obj
+    end
+    """
+    assert lua.aggregate_status(script, _deployment(), [])["status"] == {"none": True}
+    reported = lua.aggregate_status(script, _deployment(), [{"clusterName": "a"}])
+    assert reported["status"] == {"none": False}
