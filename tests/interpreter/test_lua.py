@@ -286,3 +286,18 @@ def test_aggregate_status_gets_nil_when_no_cluster_reports() -> None:
     assert lua.aggregate_status(script, _deployment(), [])["status"] == {"none": True}
     reported = lua.aggregate_status(script, _deployment(), [{"clusterName": "a"}])
     assert reported["status"] == {"none": False}
+
+
+def test_resource_add_writes_the_sum_in_the_format_quantity_add_keeps() -> None:
+    # A zero sum takes the format of the quantity added to it (Quantity.Add).
+    script = """
+    local kube = require("kube")
+    function GetReplicas(obj)
+      local memory = kube.resourceAdd(kube.resourceAdd("0", "3072Mi"), "10752Mi")
+      local cpu = kube.resourceAdd("0", "500m", "500m")
+      local mixed = kube.resourceAdd("1Gi", "-1Gi", "1000m")
+      return 1, {resourceRequest = {memory = memory, cpu = cpu, mixed = mixed}}
+    end
+    """
+    _, requires = lua.get_replicas(script, _deployment())
+    assert requires == {"resourceRequest": {"memory": "13824Mi", "cpu": "1", "mixed": "1"}}
