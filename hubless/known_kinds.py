@@ -190,6 +190,50 @@ _GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
         ("NodeImage", "NodePodProbe", "ResourceDistribution", "SidecarSet"),
     ),
     ("policy.kruise.io", ("PodUnavailableBudget",), ()),
+    # kyverno/kyverno config/crds/kyverno 111e07bbec (2026-08-21)
+    (
+        "kyverno.io",
+        ("CleanupPolicy", "Policy", "PolicyException", "UpdateRequest"),
+        ("ClusterCleanupPolicy", "ClusterPolicy", "GlobalContextEntry"),
+    ),
+    # kubeflow/spark-operator config/crd/bases 38082f33 (2026-08-21)
+    (
+        "sparkoperator.k8s.io",
+        ("ScheduledSparkApplication", "SparkApplication", "SparkConnect"),
+        (),
+    ),
+    # Kubeflow: kubeflow/training-operator manifests/base/crds ee1162919 (2025-02-01, the
+    # last commit with its v1 jobs), kubeflow/mpi-operator manifests/base caa3c47
+    # (2026-07-02) and kubeflow/notebooks components/notebook-controller/config/crd
+    # 177b0986 (2026-06-25, branch notebooks-v1): one API group
+    (
+        "kubeflow.org",
+        (
+            "JAXJob",
+            "MPIJob",
+            "Notebook",
+            "PaddleJob",
+            "PyTorchJob",
+            "TFJob",
+            "XGBoostJob",
+        ),
+        (),
+    ),
+    # ray-project/kuberay ray-operator/config/crd/bases feeaf72fa (2026-08-19)
+    ("ray.io", ("RayCluster", "RayCronJob", "RayJob", "RayService"), ()),
+    # apache/flink-kubernetes-operator helm/flink-kubernetes-operator/crds 6e9caeb4 (2026-07-20)
+    (
+        "flink.apache.org",
+        (
+            "FlinkBlueGreenDeployment",
+            "FlinkDeployment",
+            "FlinkSessionJob",
+            "FlinkStateSnapshot",
+        ),
+        (),
+    ),
+    # volcano-sh/volcano config/crd/volcano/bases ed72c7c81 (2026-08-20)
+    ("batch.volcano.sh", ("CronJob", "Job"), ()),
     # Karmada's own API groups, never propagated (hubless.kinds), but read from templates/:
     # karmada-io/karmada charts/karmada/_crds/bases f8fdd02df (2026-08-21)
     ("apps.karmada.io", (), ("WorkloadRebalancer",)),

@@ -666,3 +666,62 @@ def test_adding_only_a_custom_resource_renders_as_a_full_render(tmp_path: Path) 
     rendered = read_rendered(repo)
     assert rendered == read_rendered(fresh)
     assert "member1/default/guestbook.webapp.my.domain_guestbook-sample.yaml" in rendered
+
+
+# --- kinds hubless interprets are known without their CRD --------------------------------
+
+
+def test_a_kind_with_a_builtin_interpreter_renders_without_its_crd(tmp_path: Path) -> None:
+    """ray.io's CRDs declare RayJob namespaced: the template lands in its namespace's
+    folder though the repository holds no CustomResourceDefinition for it."""
+    job = {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayJob",
+        "metadata": {"name": "pi", "namespace": "ml"},
+        "spec": {"entrypoint": "python pi.py", "shutdownAfterJobFinishes": True},
+    }
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml"}}
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": clusters_yaml(
+                member("member1", {**COMMON_APIS, "ray.io/v1": ("RayJob",)})
+            ),
+            "policies/pi.yaml": """
+                apiVersion: policy.karmada.io/v1alpha1
+                kind: PropagationPolicy
+                metadata: {name: pi, namespace: ml}
+                spec:
+                  resourceSelectors:
+                  - {apiVersion: ray.io/v1, kind: RayJob, name: pi}
+                  - {apiVersion: v1, kind: Namespace, name: ml}
+                  placement:
+                    clusterAffinity: {clusterNames: [member1]}
+                """,
+            "templates/pi.yaml": dump(job),
+            "templates/ml.yaml": dump(namespace),
+        },
+    )
+    result = run_hubless("render", cwd=tmp_path)
+    # Known scope, unknown schema: rendered, with the warning any CRD-less kind gets.
+    assert (result.returncode, result.stderr) == (
+        0,
+        "warning: ray.io/v1 RayJob has no schema (no CustomResourceDefinition in templates/): "
+        "not validated on member1\n",
+    )
+    assert read_rendered(tmp_path) == {
+        "member1/_cluster/namespace_ml.yaml": namespace,
+        "member1/ml/rayjob.ray.io_pi.yaml": job,
+    }
+
+
+def test_every_kind_with_a_builtin_interpreter_has_a_known_scope() -> None:
+    from hubless.interpreter.builtins import builtins
+    from hubless.known_kinds import KNOWN_SCOPES
+
+    unknown = [
+        f"{b.kind} ({b.api_version})"
+        for b in builtins()
+        if (b.api_version.split("/")[0], b.kind) not in KNOWN_SCOPES
+    ]
+    assert unknown == []

@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from hubless import dependencies, workloads
-from hubless.quantity import BINARY_SI, DECIMAL_SI, canonical, parse_quantity
+from hubless.quantity import BINARY_SI, DECIMAL_SI, canonical, parse_quantity, quantity_format
 
 
 class KubeError(Exception):
@@ -25,8 +25,16 @@ def _quantity(value: Any) -> Fraction:
 
 
 def resource_add(*values: Any) -> str:
-    """The sum of quantities (nil counts as zero) as Quantity.String() prints it."""
-    return canonical(sum((_quantity(v) for v in values), Fraction(0)))
+    """The sum of quantities (nil counts as zero) as Quantity.String() prints it.
+
+    Quantity.Add gives a zero sum the format of the quantity added to it, so the result
+    is written in the format of the first quantity added after the sum was last zero."""
+    total, form = Fraction(0), DECIMAL_SI
+    for v in values:
+        if total == 0 and v is not None:
+            form = quantity_format(v)
+        total += _quantity(v)
+    return canonical(total, form)
 
 
 def get_resource_quantity(*values: Any) -> float:

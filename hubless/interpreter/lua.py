@@ -355,7 +355,8 @@ def retain(script: str, desired: dict[str, Any], observed: dict[str, Any]) -> di
 
 
 def aggregate_status(script: str, obj: dict[str, Any], items: list[Any]) -> dict[str, Any]:
-    (aggregated,) = run(script, "AggregateStatus", [obj, items], 1)
+    # No items is nil, as Go's JSON of a binding's nil aggregatedStatus slice is null.
+    (aggregated,) = run(script, "AggregateStatus", [obj, items or None], 1)
     return dict(convert_empty(_table(aggregated, "requires"), True))
 
 
@@ -370,7 +371,8 @@ def reflect_status(script: str, obj: dict[str, Any]) -> Any:
     (status,) = run(script, "ReflectStatus", [obj], 1)
     if _lua_type(status) != "table":
         raise LuaError(f"expect the returned replica type is table but got {_lua_type(status)}")
-    return convert_empty(from_lua(status), False)
+    # Decoded into a RawExtension, a struct: an empty table is an empty map.
+    return convert_empty(from_lua(status), True)
 
 
 def get_dependencies(script: str, obj: dict[str, Any]) -> list[Any]:

@@ -270,3 +270,35 @@ def test_convert_empty_follows_the_references() -> None:
     }
     assert lua.convert_empty([], True) == {}
     assert lua.convert_empty([], False) == []
+
+
+def test_reflect_status_gives_an_empty_table_as_an_empty_map() -> None:
+    script = "function ReflectStatus(obj) return {} end"
+    assert lua.reflect_status(script, _deployment()) == {}
+
+
+def test_aggregate_status_gets_nil_when_no_cluster_reports() -> None:
+    script = """
+    function AggregateStatus(obj, items)
+      obj.status = {none = items == nil}
+      return obj
+    end
+    """
+    assert lua.aggregate_status(script, _deployment(), [])["status"] == {"none": True}
+    reported = lua.aggregate_status(script, _deployment(), [{"clusterName": "a"}])
+    assert reported["status"] == {"none": False}
+
+
+def test_resource_add_writes_the_sum_in_the_format_quantity_add_keeps() -> None:
+    # A zero sum takes the format of the quantity added to it (Quantity.Add).
+    script = """
+    local kube = require("kube")
+    function GetReplicas(obj)
+      local memory = kube.resourceAdd(kube.resourceAdd("0", "3072Mi"), "10752Mi")
+      local cpu = kube.resourceAdd("0", "500m", "500m")
+      local mixed = kube.resourceAdd("1Gi", "-1Gi", "1000m")
+      return 1, {resourceRequest = {memory = memory, cpu = cpu, mixed = mixed}}
+    end
+    """
+    _, requires = lua.get_replicas(script, _deployment())
+    assert requires == {"resourceRequest": {"memory": "13824Mi", "cpu": "1", "mixed": "1"}}
