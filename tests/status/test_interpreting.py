@@ -23,11 +23,13 @@ from typing import Any
 
 import pytest
 
-from hubless.commands.status import status
+from hubless.commands.status import states_from, status
 from hubless.documents import parse_documents
 from hubless.interpreter import customization, interpreters
 from hubless.interpreter.builtins import builtins
 from hubless.interpreter.customization import AGGREGATION, HEALTH, REFLECTION, Customization
+from hubless.model import ResourceKey
+from hubless.status.health import Health
 from tests.conftest import write_tree
 
 NOW = datetime(2026, 12, 6, 17, 0, 0, tzinfo=UTC)
@@ -499,3 +501,24 @@ def test_status_items_carry_the_native_reflection_of_a_native_kind(
     }
     assert api["statusBy"] == "ResourceInterpreterCustomization show-items (policies/items.yaml:1)"
     assert "healthBy" not in api
+
+
+def test_a_health_gate_reads_a_failing_script_as_unknown_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rollout --status` judges clusters as `hubless status` does; a failed script leaves
+    the object Unknown (so a health gate holds) and says why, without failing the command."""
+    root = fleet(tmp_path, {"policies/health.yaml": BROKEN})
+    folder = exports(root, [A_WEB, live_api(1)], [B_WEB, live_api(1)])
+    states = states_from(root, (folder,), NOW)
+    web = ResourceKey("apps.kruise.io", "CloneSet", "shop", "web")
+    assert {name: state.objects[web].health for name, state in states.items()} == {
+        "a": Health.UNKNOWN,
+        "b": Health.UNKNOWN,
+    }
+    message = (
+        "policies/health.yaml:14: warning: InterpretHealth of ResourceInterpreterCustomization "
+        "broken (policies/health.yaml:1) failed for CloneSet.apps.kruise.io/shop/web on {}: "
+        "attempt to index field 'rollout' (a nil value)\n"
+    )
+    assert capsys.readouterr().err == message.format("a") + message.format("b")
