@@ -7,16 +7,20 @@ git history; the judgement is hubless.status.clusters'.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from hubless import git
 from hubless.documents import parse_documents
 from hubless.errors import Problem, Problems, Source, UserError
-from hubless.repository import RENDERED_DIR
+from hubless.interpreter.interpreters import Interpreters
+from hubless.load import load_fleet
+from hubless.model import ResourceKey
+from hubless.repository import POLICIES_DIR, RENDERED_DIR
 from hubless.status import formats
 from hubless.status.agents import rendered_cluster
 from hubless.status.clusters import ClusterState, Expected, cluster_states
@@ -62,6 +66,19 @@ def expected_clusters(repo: Path) -> dict[str, Expected]:
         should_run = git.last_change(repo, f"{RENDERED_DIR}/{cluster}")
         expected[cluster] = Expected(should_run, tuple(sorted(set(keys))))
     return expected
+
+
+def interpreters_at_head(repo: Path) -> tuple[Interpreters, dict[ResourceKey, Mapping[str, Any]]]:
+    """The resource interpreters of policies/ and the resource templates of templates/, as
+    committed at HEAD: the sources rendered/ at HEAD was made from. A policies/ that does
+    not load is an error; templates/ only gives a statusAggregation script the template to
+    write into, so when it does not load the script gets the object's identity alone."""
+    files = git.sources_at(repo, "HEAD")
+    try:
+        fleet = load_fleet(files)
+    except UserError:
+        fleet = load_fleet([f for f in files if f.path.startswith(f"{POLICIES_DIR}/")])
+    return Interpreters(fleet.customizations), {t.key: t.body for t in fleet.templates}
 
 
 def _files(given: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
@@ -120,7 +137,20 @@ def states_from(repo: Path, sources: tuple[Path, ...], now: datetime) -> dict[st
     """Every cluster judged from the --from files, as `hubless status` judges them."""
     expected = expected_clusters(repo)
     inputs = classify(read_inputs(sources), expected.keys())
-    return cluster_states(expected, inputs, _History(repo), now, prefix=git.fleet_prefix(repo))
+    interpreters, _ = interpreters_at_head(repo)
+    states = cluster_states(
+        expected,
+        inputs,
+        _History(repo),
+        now,
+        prefix=git.fleet_prefix(repo),
+        interpreters=interpreters,
+    )
+    # A failed script leaves its object Unknown, which holds a health gate: say why.
+    for state in states.values():
+        for problem in state.problems:
+            click.echo(str(Problem.warning(problem.source, problem.message)), err=True)
+    return states
 
 
 def status(
@@ -162,19 +192,31 @@ def status(
         for report in inputs.reports
         if report.cluster not in expected
     ]
+    interpreters, templates = interpreters_at_head(repo)
     states = cluster_states(
-        expected, inputs, _History(repo), now or datetime.now(UTC), max_age=age, prefix=prefix
+        expected,
+        inputs,
+        _History(repo),
+        now or datetime.now(UTC),
+        max_age=age,
+        prefix=prefix,
+        interpreters=interpreters,
     )
-    resources = resource_summaries(expected, states)
+    resources = resource_summaries(expected, states, interpreters, templates)
     for warning in warnings:
         click.echo(str(warning), err=True)
     render = {"text": formats.text, "json": formats.as_json, "markdown": formats.markdown}
     sys.stdout.write(render[output](states, resources))
+    # Scripts that failed: the report above is still whole (those objects are Unknown).
+    failed = [p for state in states.values() for p in state.problems]
+    failed += [p for summary in resources for p in summary.problems]
+    for problem in failed:
+        click.echo(str(problem), err=True)
     if require is None:
-        return 0
+        return 1 if failed else 0
     short = _shortfall(states, require)
     if not short:
-        return 0
+        return 1 if failed else 0
     noun = "cluster is" if len(short) == 1 else "clusters are"
     click.echo(
         f"error: {len(short)} {noun} not {require}: "

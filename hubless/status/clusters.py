@@ -22,13 +22,17 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from hubless.errors import Problem
+from hubless.interpreter.interpreters import Interpreters
 from hubless.model import ResourceKey
 from hubless.repository import RENDERED_DIR
 from hubless.status.agents import AgentReport, owners
 from hubless.status.durations import spell_duration
-from hubless.status.health import Health, Replicas, interpret_health, replica_counts
+from hubless.status.health import Health, Replicas, replica_counts
 from hubless.status.inputs import Inputs, LiveObject
+from hubless.status.interpreting import judge_health
 from hubless.status.report_file import ClusterReport
 from hubless.status.revisions import Ancestry, judge
 
@@ -51,6 +55,9 @@ class ObjectState:
     out_of_sync: bool
     health: Health
     replicas: Replicas | None  # a workload's, from its live object
+    body: Mapping[str, Any] | None = None  # the live object, when one was read
+    judged_by: str | None = None  # the customization whose script judged its health
+    problems: tuple[Problem, ...] = ()  # a script that failed on it
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,11 @@ class ClusterState:
     def healthy(self) -> bool:
         """Current and healthy: what a health gate waits for."""
         return self.current and self.health is Health.HEALTHY
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The scripts that failed on its live objects."""
+        return tuple(p for state in self.objects.values() for p in state.problems)
 
 
 def _z(moment: datetime) -> str:
@@ -109,7 +121,11 @@ def _revision_state(
 
 
 def _objects(
-    expected: Expected, agents: Sequence[AgentReport], live: Sequence[LiveObject]
+    cluster: str,
+    expected: Expected,
+    agents: Sequence[AgentReport],
+    live: Sequence[LiveObject],
+    interpreters: Interpreters,
 ) -> tuple[dict[ResourceKey, ObjectState], tuple[ResourceKey, ...]]:
     by_key = {item.key: item.body for item in live}
     live_kinds = {(key.group, key.kind) for key in by_key}
@@ -133,6 +149,8 @@ def _objects(
         out_of_sync = False
         health = Health.UNKNOWN
         replicas = None
+        judged_by = None
+        problems: tuple[Problem, ...] = ()
         for objects, _ in listed:
             reported = objects.get(key)
             missing = missing or reported is None or reported.missing
@@ -142,7 +160,8 @@ def _objects(
                     health = reported.health
         body = by_key.get(key)
         if body is not None:
-            health = interpret_health(body)
+            judged = judge_health(interpreters, body, f"{key} on {cluster}")
+            health, judged_by, problems = judged.health, judged.by, judged.problems
             replicas = replica_counts(body)
             missing = False if missing is None else missing
         elif (key.group, key.kind) in live_kinds:
@@ -150,7 +169,9 @@ def _objects(
             missing = True
         if missing:
             health = Health.UNHEALTHY
-        states[key] = ObjectState(missing, out_of_sync and not missing, health, replicas)
+        states[key] = ObjectState(
+            missing, out_of_sync and not missing, health, replicas, body, judged_by, problems
+        )
     return states, tuple(extra)
 
 
@@ -189,6 +210,7 @@ def _one(
     now: datetime,
     max_age: timedelta | None,
     rendered_dir: str,
+    interpreters: Interpreters,
 ) -> ClusterState:
     agent_reports = [agent for agent, _ in agents]
     reported_by = tuple(
@@ -202,7 +224,7 @@ def _one(
         # The oldest agent's own look: the cluster is as old as its stalest report.
         times = [a.observed_at for a in agent_reports if a.observed_at is not None]
         reported_at = min(times) if times else None
-    objects, extra = _objects(expected, agent_reports, live)
+    objects, extra = _objects(cluster, expected, agent_reports, live, interpreters)
     live_keys = {item.key for item in live} & set(objects)
     health, health_detail = _health(agent_reports, objects, live_keys)
     synced_words = [agent.synced for agent in agent_reports]
@@ -256,11 +278,14 @@ def cluster_states(
     *,
     max_age: timedelta | None = None,
     prefix: str = "",
+    interpreters: Interpreters | None = None,
 ) -> dict[str, ClusterState]:
     """Every cluster of `expected` judged from `inputs`, by cluster name.
 
     `prefix` is the fleet repository's folder inside its git repository ('' at the top):
-    agents name their folder from the top of the git repository."""
+    agents name their folder from the top of the git repository. `interpreters` judge
+    live objects' health (the built-in ones alone when not given)."""
+    interpreters = Interpreters() if interpreters is None else interpreters
     clusters: Collection[str] = expected.keys()
     agents: dict[str, list[tuple[AgentReport, str | None]]] = {c: [] for c in clusters}
     for agent in inputs.agents:
@@ -284,5 +309,6 @@ def cluster_states(
             now,
             max_age,
             f"{prefix}{RENDERED_DIR}/{cluster}",
+            interpreters,
         )
     return states

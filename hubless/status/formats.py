@@ -39,7 +39,17 @@ def resource_words(summary: ResourceSummary) -> str:
         words += f", {summary.replicas.ready}/{summary.replicas.desired} replicas ready"
         if summary.replicas_from < total:
             words += f" (on {summary.replicas_from} of {total} clusters reporting)"
+    if summary.health_by:
+        words += f", health by {' and '.join(summary.health_by)}"
     return words
+
+
+def aggregated_words(summary: ResourceSummary) -> str | None:
+    """`status by <customization>: {...}`, the statusAggregation script's answer."""
+    if summary.aggregated is None:
+        return None
+    written = json.dumps(summary.aggregated, ensure_ascii=False, separators=(", ", ": "))
+    return f"status by {summary.aggregated_by}: {written}"
 
 
 def _names(keys: Sequence[ResourceKey]) -> str:
@@ -59,13 +69,39 @@ def text(states: Mapping[str, ClusterState], resources: Sequence[ResourceSummary
                 lines.append(f"  {' ' * width}    {words} {len(keys)}: {_names(keys)}")
     if resources:
         lines.append("resources:")
-        lines.extend(f"  {summary.resource}: {resource_words(summary)}" for summary in resources)
+        for summary in resources:
+            lines.append(f"  {summary.resource}: {resource_words(summary)}")
+            aggregated = aggregated_words(summary)
+            if aggregated is not None:
+                lines.append(f"    {aggregated}")
     return "\n".join(lines) + "\n"
 
 
 def _time(state: ClusterState) -> str | None:
     moment = state.reported_at
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+
+
+def _summary(summary: ResourceSummary) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "resource": str(summary.resource),
+        "clusters": list(summary.clusters),
+        "current": summary.current,
+        "healthy": summary.healthy,
+        "replicas": (
+            {"desired": summary.replicas.desired, "ready": summary.replicas.ready}
+            if summary.replicas is not None
+            else None
+        ),
+        "replicasFrom": summary.replicas_from,
+    }
+    # Only for kinds a script interprets, so the fields of native kinds stay as they were.
+    if summary.health_by:
+        entry["healthBy"] = list(summary.health_by)
+    if summary.aggregated is not None:
+        entry["status"] = dict(summary.aggregated)
+        entry["statusBy"] = summary.aggregated_by
+    return entry
 
 
 def as_json(states: Mapping[str, ClusterState], resources: Sequence[ResourceSummary]) -> str:
@@ -87,21 +123,7 @@ def as_json(states: Mapping[str, ClusterState], resources: Sequence[ResourceSumm
         }
         for name, state in states.items()
     ]
-    summaries: list[dict[str, Any]] = [
-        {
-            "resource": str(summary.resource),
-            "clusters": list(summary.clusters),
-            "current": summary.current,
-            "healthy": summary.healthy,
-            "replicas": (
-                {"desired": summary.replicas.desired, "ready": summary.replicas.ready}
-                if summary.replicas is not None
-                else None
-            ),
-            "replicasFrom": summary.replicas_from,
-        }
-        for summary in resources
-    ]
+    summaries = [_summary(summary) for summary in resources]
     document = {"clusters": clusters, "resources": summaries}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -128,8 +150,10 @@ def markdown(states: Mapping[str, ClusterState], resources: Sequence[ResourceSum
         lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     if resources:
         lines += ["", "| resource | clusters |", "| --- | --- |"]
-        lines.extend(
-            f"| `{_cell(str(summary.resource))}` | {_cell(resource_words(summary))} |"
-            for summary in resources
-        )
+        for resource in resources:
+            words = resource_words(resource)
+            aggregated = aggregated_words(resource)
+            if aggregated is not None:
+                words += f"; {aggregated}"
+            lines.append(f"| `{_cell(str(resource.resource))}` | {_cell(words)} |")
     return "\n".join(lines) + "\n"
