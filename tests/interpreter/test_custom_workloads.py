@@ -423,3 +423,88 @@ def test_a_changed_script_renders_what_a_first_render_would(
     second = _render(repo, {"policies/ric.yaml": WIDGET_RIC.replace(old, new)})
     assert second != first
     assert second == _cold(repo, cold)
+
+
+HELM_RELEASE = """
+apiVersion: helm.toolkit.fluxcd.io/v2beta1
+kind: HelmRelease
+metadata: {name: podinfo, namespace: shop}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef: {kind: HelmRepository, name: podinfo}
+  valuesFrom:
+  - {kind: ConfigMap, name: podinfo-values}
+  - {kind: Secret, name: podinfo-secret-values, optional: true}
+"""
+VALUES = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: podinfo-values, namespace: shop}
+data:
+  values.yaml: "replicaCount: 2"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: unrelated, namespace: shop}
+data: {a: b}
+"""
+
+
+def test_a_helm_releases_values_follow_it(tmp_path: Path) -> None:
+    # The built-in HelmRelease interpreter names the valuesFrom ConfigMap and Secret;
+    # propagateDeps sends the ConfigMap wherever the release goes (the Secret is not in
+    # templates/: a warning, skipped as Karmada skips it), and nothing else.
+    apis = {**CUSTOM_APIS, "helm.toolkit.fluxcd.io/v2beta1": ("HelmRelease",)}
+    clusters = "---\n".join(cluster_yaml(n, {"env": "prod"}, apis=apis) for n in "abc")
+    policy = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: podinfo, namespace: shop}
+spec:
+  propagateDeps: true
+  resourceSelectors: [{apiVersion: helm.toolkit.fluxcd.io/v2beta1, kind: HelmRelease}]
+  placement:
+    clusterAffinity: {clusterNames: [a, c]}
+"""
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": clusters,
+            "policies/podinfo.yaml": policy,
+            "templates/podinfo.yaml": HELM_RELEASE,
+            "templates/values.yaml": VALUES,
+        },
+    )
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "templates/podinfo.yaml:1: warning: HelmRelease.helm.toolkit.fluxcd.io/shop/podinfo "
+        "uses Secret shop/podinfo-secret-values, which is not in templates/ (skipped, as "
+        "Karmada does)"
+    ) in result.stderr
+    rendered = read_rendered(tmp_path)
+    values = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "podinfo-values", "namespace": "shop"},
+        "data": {"values.yaml": "replicaCount: 2"},
+    }
+    files = {path for path in rendered if not path.endswith(".hubless-cluster")}
+    assert files == {
+        f"{c}/shop/{name}"
+        for c in "ac"
+        for name in (
+            "helmrelease.helm.toolkit.fluxcd.io_podinfo.yaml",
+            "configmap_podinfo-values.yaml",
+        )
+    }
+    for cluster in "ac":
+        assert rendered[f"{cluster}/shop/configmap_podinfo-values.yaml"] == values
+    explained = run_hubless("explain", "ConfigMap/shop/podinfo-values", cwd=tmp_path)
+    assert explained.stdout.splitlines()[1:3] == [
+        "propagated as a dependency (propagateDeps) of:",
+        "  HelmRelease.helm.toolkit.fluxcd.io/shop/podinfo on a, c",
+    ]

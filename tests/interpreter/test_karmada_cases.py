@@ -282,3 +282,29 @@ def test_case_files_read_timestamps_as_strings() -> None:
     (data,) = yaml.load_all(text, Loader=_CaseLoader)
     condition = data["observedObj"]["status"]["conditions"][0]
     assert condition == {"lastUpdateTime": "2019-11-05T18:47:16Z"}
+
+
+_OPERATION_WORDS = {
+    "replicaResource": "replicas",
+    "replicaRevision": "revision",
+    "componentResource": "components",
+    "dependencyInterpretation": "dependencies",
+    "healthInterpretation": "health",
+    "statusReflection": "status reflection",
+    "statusAggregation": "status aggregation",
+    "retention": "retention",
+}
+
+
+def test_the_readme_lists_every_builtin_interpreter() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    start = readme.index("<!-- builtin-table -->\n")
+    end = readme.index("<!-- /builtin-table -->")
+    rows = [
+        f"| `{b.api_version}` | {b.kind} | "
+        + ", ".join(w for f, w in _OPERATION_WORDS.items() if f in b.scripts)
+        + " |"
+        for b in builtins()
+    ]
+    table = ["| apiVersion | kind | operations |", "| --- | --- | --- |", *rows]
+    assert readme[start:end].splitlines()[1:] == table
