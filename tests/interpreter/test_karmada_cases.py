@@ -174,7 +174,7 @@ def _results(interpreters: Interpreters, case: Case) -> dict[str, Any]:
         assert reflected is not None
         return {"status": reflected[0]}
     if field == customization.AGGREGATION:
-        items = data.get("statusItems") or []
+        items = data.get("statusItems")  # absent: Go's nil slice, not an empty one
         aggregated = interpreters.aggregate_status(_object(case), items, about)
         assert aggregated is not None
         return {"aggregatedStatus": aggregated[0]}

@@ -3,11 +3,14 @@ lua_convert_test.go) and its sandbox rules."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
 
-from hubless.interpreter import lua
+from hubless.documents import parse_documents
+from hubless.interpreter import customization, lua
+from hubless.interpreter.interpreters import Interpreters
 from hubless.interpreter.lua import LuaError
 
 
@@ -269,3 +272,33 @@ def test_convert_empty_follows_the_references() -> None:
     }
     assert lua.convert_empty([], True) == {}
     assert lua.convert_empty([], False) == []
+
+
+def test_aggregate_status_tells_no_items_from_an_empty_list() -> None:
+    # Go hands a nil []AggregatedStatusItem to the script as nil, an empty one as a table.
+    script = """function AggregateStatus(desiredObj, statusItems)
+  desiredObj.status = {items = statusItems == nil and "nil" or #statusItems}
+  return desiredObj
+end"""
+    assert lua.aggregate_status(script, {}, None) == {"status": {"items": "nil"}}
+    assert lua.aggregate_status(script, {}, []) == {"status": {"items": 0}}
+    text = f"""apiVersion: config.karmada.io/v1alpha1
+kind: ResourceInterpreterCustomization
+metadata:
+  name: items
+spec:
+  target:
+    apiVersion: example.io/v1
+    kind: Thing
+  customizations:
+    statusAggregation:
+      luaScript: |
+{textwrap.indent(script, "        ")}
+"""
+    (document,) = parse_documents(text, "policies/ric.yaml", track_lines=True)
+    interpreters = Interpreters([customization.parse(document)], builtin=())
+    thing = {"apiVersion": "example.io/v1", "kind": "Thing"}
+    for items, expected in ((None, "nil"), ([], 0)):
+        answer = interpreters.aggregate_status(thing, items, "a Thing")
+        assert answer is not None
+        assert answer[0] == thing | {"status": {"items": expected}}
