@@ -372,7 +372,8 @@ def reflect_status(script: str, obj: dict[str, Any]) -> Any:
     (status,) = run(script, "ReflectStatus", [obj], 1)
     if _lua_type(status) != "table":
         raise LuaError(f"expect the returned replica type is table but got {_lua_type(status)}")
-    return convert_empty(from_lua(status), False)
+    # Karmada decodes the table into a RawExtension, a struct: an empty one is `{}`.
+    return convert_empty(from_lua(status), True)
 
 
 def get_dependencies(script: str, obj: dict[str, Any]) -> list[Any]:

@@ -302,3 +302,8 @@ spec:
         answer = interpreters.aggregate_status(thing, items, "a Thing")
         assert answer is not None
         assert answer[0] == thing | {"status": {"items": expected}}
+
+
+def test_reflect_status_of_an_empty_table_is_an_empty_map() -> None:
+    script = "function ReflectStatus(observedObj) return {} end"
+    assert lua.reflect_status(script, {}) == {}
