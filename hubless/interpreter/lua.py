@@ -354,9 +354,7 @@ def retain(script: str, desired: dict[str, Any], observed: dict[str, Any]) -> di
     return dict(convert_empty(_table(retained, "requires"), True, [desired, observed]))
 
 
-def aggregate_status(
-    script: str, obj: dict[str, Any], items: list[Any] | None
-) -> dict[str, Any]:
+def aggregate_status(script: str, obj: dict[str, Any], items: list[Any] | None) -> dict[str, Any]:
     (aggregated,) = run(script, "AggregateStatus", [obj, items], 1)
     return dict(convert_empty(_table(aggregated, "requires"), True))
 
