@@ -219,12 +219,14 @@ class Interpreters:
         return _run(chosen, about, lambda s: lua.reflect_status(s, dict(obj))), chosen
 
     def aggregate_status(
-        self, obj: Mapping[str, Any], items: list[Any], about: str
+        self, obj: Mapping[str, Any], items: list[Any] | None, about: str
     ) -> tuple[dict[str, Any], Chosen] | None:
+        """`items` None is a binding no member reported for (Karmada's nil list, which a
+        script sees as nil); an empty list reaches it as an empty table."""
         chosen = self._chosen(obj, AGGREGATION)
         if chosen is None:
             return None
-        shaped = status_items(items)
+        shaped = None if items is None else status_items(items)
         return _run(chosen, about, lambda s: lua.aggregate_status(s, dict(obj), shaped)), chosen
 
     def retain(

@@ -354,9 +354,8 @@ def retain(script: str, desired: dict[str, Any], observed: dict[str, Any]) -> di
     return dict(convert_empty(_table(retained, "requires"), True, [desired, observed]))
 
 
-def aggregate_status(script: str, obj: dict[str, Any], items: list[Any]) -> dict[str, Any]:
-    # No items is nil, as Go's JSON of a binding's nil aggregatedStatus slice is null.
-    (aggregated,) = run(script, "AggregateStatus", [obj, items or None], 1)
+def aggregate_status(script: str, obj: dict[str, Any], items: list[Any] | None) -> dict[str, Any]:
+    (aggregated,) = run(script, "AggregateStatus", [obj, items], 1)
     return dict(convert_empty(_table(aggregated, "requires"), True))
 
 
@@ -371,7 +370,7 @@ def reflect_status(script: str, obj: dict[str, Any]) -> Any:
     (status,) = run(script, "ReflectStatus", [obj], 1)
     if _lua_type(status) != "table":
         raise LuaError(f"expect the returned replica type is table but got {_lua_type(status)}")
-    # Decoded into a RawExtension, a struct: an empty table is an empty map.
+    # Karmada decodes the table into a RawExtension, a struct: an empty one is `{}`.
     return convert_empty(from_lua(status), True)
 
 

@@ -114,7 +114,8 @@ def aggregate(
                 item["status"] = reflected.status
         items.append(item)
     try:
-        answer = interpreters.aggregate_status(template, items, about)
+        # No member: the binding's aggregatedStatus is a nil list, which the script sees as nil.
+        answer = interpreters.aggregate_status(template, items or None, about)
     except UserError as error:
         return Aggregated(None, chosen.describe, (*problems, *_failure(error)))
     if answer is None:  # pragma: no cover - chosen above

@@ -1,6 +1,7 @@
 """Karmada's own test cases for the interpreters it ships (its `testdata/` files, copied as
 facts under karmada_cases/<group>/<version>/<Kind>/; hubless_cases/ holds cases in the same
-format for kinds Karmada ships no interpreter for), run through hubless's built-in
+format, worked out by hand from Karmada's scripts, for kinds Karmada ships no interpreter
+for and for edges its testdata leaves out), run through hubless's built-in
 interpreter of that kind, and again through a ResourceInterpreterCustomization in a
 repository's policies/ carrying the same scripts. Compared as Karmada's thirdparty_test.go
 compares: quantities by value, components and dependencies as sets, `{{EXCLUDE}}` fields
@@ -185,7 +186,7 @@ def _results(interpreters: Interpreters, case: Case) -> dict[str, Any]:
         assert reflected is not None
         return {"status": reflected[0]}
     if field == customization.AGGREGATION:
-        items = data.get("statusItems") or []
+        items = data.get("statusItems")  # absent: Go's nil slice, not an empty one
         aggregated = interpreters.aggregate_status(_object(case), items, about)
         assert aggregated is not None
         return {"aggregatedStatus": aggregated[0]}

@@ -3,11 +3,14 @@ lua_convert_test.go) and its sandbox rules."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
 
-from hubless.interpreter import lua
+from hubless.documents import parse_documents
+from hubless.interpreter import customization, lua
+from hubless.interpreter.interpreters import Interpreters
 from hubless.interpreter.lua import LuaError
 
 
@@ -277,18 +280,6 @@ def test_reflect_status_gives_an_empty_table_as_an_empty_map() -> None:
     assert lua.reflect_status(script, _deployment()) == {}
 
 
-def test_aggregate_status_gets_nil_when_no_cluster_reports() -> None:
-    script = """
-    function AggregateStatus(obj, items)
-      obj.status = {none = items == nil}
-      return obj
-    end
-    """
-    assert lua.aggregate_status(script, _deployment(), [])["status"] == {"none": True}
-    reported = lua.aggregate_status(script, _deployment(), [{"clusterName": "a"}])
-    assert reported["status"] == {"none": False}
-
-
 def test_resource_add_writes_the_sum_in_the_format_quantity_add_keeps() -> None:
     # A zero sum takes the format of the quantity added to it (Quantity.Add).
     script = """
@@ -302,3 +293,38 @@ def test_resource_add_writes_the_sum_in_the_format_quantity_add_keeps() -> None:
     """
     _, requires = lua.get_replicas(script, _deployment())
     assert requires == {"resourceRequest": {"memory": "13824Mi", "cpu": "1", "mixed": "1"}}
+
+
+def test_aggregate_status_tells_no_items_from_an_empty_list() -> None:
+    # Go hands a nil []AggregatedStatusItem to the script as nil, an empty one as a table.
+    script = """function AggregateStatus(desiredObj, statusItems)
+  desiredObj.status = {items = statusItems == nil and "nil" or #statusItems}
+  return desiredObj
+end"""
+    assert lua.aggregate_status(script, {}, None) == {"status": {"items": "nil"}}
+    assert lua.aggregate_status(script, {}, []) == {"status": {"items": 0}}
+    text = f"""apiVersion: config.karmada.io/v1alpha1
+kind: ResourceInterpreterCustomization
+metadata:
+  name: items
+spec:
+  target:
+    apiVersion: example.io/v1
+    kind: Thing
+  customizations:
+    statusAggregation:
+      luaScript: |
+{textwrap.indent(script, "        ")}
+"""
+    (document,) = parse_documents(text, "policies/ric.yaml", track_lines=True)
+    interpreters = Interpreters([customization.parse(document)], builtin=())
+    thing = {"apiVersion": "example.io/v1", "kind": "Thing"}
+    for items, expected in ((None, "nil"), ([], 0)):
+        answer = interpreters.aggregate_status(thing, items, "a Thing")
+        assert answer is not None
+        assert answer[0] == thing | {"status": {"items": expected}}
+
+
+def test_reflect_status_of_an_empty_table_is_an_empty_map() -> None:
+    script = "function ReflectStatus(observedObj) return {} end"
+    assert lua.reflect_status(script, {}) == {}
