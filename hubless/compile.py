@@ -275,7 +275,18 @@ def _follow_dependencies(fleet: Fleet, bound: dict[ResourceKey, Decision]) -> li
         if decision is None or not decision.propagate_deps or not template.namespace:
             continue
         clusters = tuple(t.name for t in decision.binding.clusters)
-        for reference in resource.references(fleet.interpreters, template).items:
+        try:
+            needs = resource.references(fleet.interpreters, template).items
+        except UserError as exc:
+            # Karmada's dependencies distributor stops at a failed GetDependencies and
+            # leaves the workload where it is scheduled: a warning, no dependency followed.
+            for problem in exc.problems:
+                warning = Problem.warning(
+                    problem.source, f"{problem.message}; its dependencies are not followed"
+                )
+                warnings.append(TemplateWarning(template.key, warning))
+            continue
+        for reference in needs:
             found = resolver.resolve(template.namespace, reference)
             if not found:
                 warning = Problem.warning(

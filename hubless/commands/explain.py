@@ -443,10 +443,7 @@ def _holds(data: dict[str, Any]) -> list[str]:
 def _interpreters(fleet: Fleet, template: ResourceTemplate) -> dict[str, Any] | None:
     """Which customization scripts read the template (JSON `interpreters`), or None when
     only Karmada's native rules do."""
-    try:
-        found = resource.customized(fleet.interpreters, template)
-    except UserError:
-        return None  # the render's error says it, at the script's line
+    found = resource.customized(fleet.interpreters, template)
     if found is None:
         return None
     replicas = None
@@ -481,6 +478,7 @@ def _interpreters(fleet: Fleet, template: ResourceTemplate) -> dict[str, Any] | 
         "dependencies": dependencies,
         "health": found.health,
         "components": components,
+        "failures": list(found.failures),
     }
 
 
@@ -525,6 +523,7 @@ def _interpreted(data: dict[str, Any]) -> list[str]:
             "(unused: Karmada reads components only with its MultiplePodTemplatesScheduling "
             "feature gate, off by default)"
         )
+    lines.extend(f"script failed: {failure}" for failure in found["failures"])
     return lines
 
 

@@ -4,17 +4,20 @@ native rules of `hubless.workloads` and `hubless.dependencies`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hubless import dependencies, kinds, workloads
 from hubless.dependencies import Reference
+from hubless.errors import UserError
 from hubless.interpreter.customization import HEALTH, REVISION
 from hubless.interpreter.interpreters import Components, Dependency, Interpreters
 from hubless.model import ResourceTemplate
 from hubless.workloads import ReplicaRequirements
 
 NATIVE = "Karmada's native interpreter"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class Customized:
     # GetComponents: read only with Karmada's MultiplePodTemplatesScheduling feature gate,
     # which is off by default and which hubless schedules as.
     components: Components | None = None
+    failures: tuple[str, ...] = ()  # the operations whose scripts failed, as located errors
 
 
 def customized(interpreters: Interpreters, template: ResourceTemplate) -> Customized | None:
@@ -119,14 +123,25 @@ def customized(interpreters: Interpreters, template: ResourceTemplate) -> Custom
     api_version, kind = template.api_version, template.kind
     if (api_version, kind) not in interpreters.kinds():
         return None
-    found = replicas(interpreters, template)
+    failures: list[str] = []
+
+    def attempt(operation: Callable[[], T]) -> T | None:
+        try:
+            return operation()
+        except UserError as exc:
+            failures.extend(str(problem) for problem in exc.problems)
+            return None
+
+    found = attempt(lambda: replicas(interpreters, template))
     revision = interpreters.chosen(api_version, kind, REVISION)
     health = interpreters.chosen(api_version, kind, HEALTH)
-    needs = references(interpreters, template)
+    needs = attempt(lambda: references(interpreters, template))
+    components = attempt(lambda: interpreters.components(template.body, about(template)))
     return Customized(
-        found if found.by != NATIVE else None,
+        found if found is not None and found.by != NATIVE else None,
         revision.describe if revision is not None else None,
-        needs if needs.by != NATIVE else None,
+        needs if needs is not None and needs.by != NATIVE else None,
         health.describe if health is not None else None,
-        interpreters.components(template.body, about(template)),
+        components,
+        tuple(failures),
     )

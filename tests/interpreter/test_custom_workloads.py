@@ -151,10 +151,18 @@ def test_dynamic_weights_divide_by_the_room_the_script_requirements_leave(
     for cluster, replicas in {"a": 1, "b": 3, "c": 5}.items():
         path = f"{cluster}/shop/{kind.lower()}.{group}_web.yaml"
         assert rendered[path] == _with_replicas(body, replicas), path
-    # Room for 21 in all: 22 replicas cannot be placed, and the message names each room.
-    too_many = _with_replicas(body, 22)
-    write_tree(tmp_path, {"templates/web.yaml": _dump(too_many)})
-    result = run_hubless("render", cwd=tmp_path)
+    # Room for 21 in all: 22 replicas cannot be placed (scheduled afresh: no previous
+    # placement whose replicas count as room), and the message names each room.
+    fresh = tmp_path / "fresh"
+    write_tree(
+        fresh,
+        {
+            "policies/clusters.yaml": _clusters(("2", "7", "12")),
+            "policies/web.yaml": _policy(api_version, kind, DYNAMIC),
+            "templates/web.yaml": _dump(_with_replicas(body, 22)),
+        },
+    )
+    result = run_hubless("render", cwd=fresh)
     assert result.returncode == 1
     assert "22 replicas wanted, room for 21: a 2 (cpu), b 7 (cpu), c 12 (cpu)" in result.stderr
 
@@ -392,6 +400,7 @@ def test_explain_names_the_interpreter_of_each_operation(tmp_path: Path) -> None
         "dependencies": {"by": by, "objects": ["ConfigMap shop/web-colours"]},
         "health": None,
         "components": None,
+        "failures": [],
     }
 
 
@@ -507,4 +516,44 @@ spec:
     assert explained.stdout.splitlines()[1:3] == [
         "propagated as a dependency (propagateDeps) of:",
         "  HelmRelease.helm.toolkit.fluxcd.io/shop/podinfo on a, c",
+    ]
+
+
+def test_a_failed_dependency_script_leaves_the_workload_placed(tmp_path: Path) -> None:
+    # Karmada's CloneSet interpreter returns getPodDependencies' answer as it is: nil for a
+    # pod template that names nothing, which Karmada refuses ("expect the returned requires
+    # type is table but got nil"). Its dependencies distributor stops there and the
+    # CloneSet stays where it is scheduled: a warning at the script's line.
+    policy = _policy("apps.kruise.io/v1alpha1", "CloneSet", STATIC).replace(
+        "spec:\n  resourceSelectors", "spec:\n  propagateDeps: true\n  resourceSelectors"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": _clusters(),
+            "policies/web.yaml": policy,
+            "templates/web.yaml": _dump(CLONESET),
+        },
+    )
+    result = run_hubless("render", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    builtin = "hubless's built-in interpreter for CloneSet (apps.kruise.io/v1alpha1)"
+    failure = (
+        f"GetDependencies of {builtin} failed for CloneSet.apps.kruise.io/shop/web "
+        "(templates/web.yaml:1): expect the returned requires type is table but got nil"
+    )
+    warnings = [line for line in result.stderr.splitlines() if "GetDependencies" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("<hubless built-in>/apps.kruise.io/v1alpha1/CloneSet.yaml:")
+    assert warnings[0].endswith(f": warning: {failure}; its dependencies are not followed")
+    rendered = read_rendered(tmp_path)
+    for cluster, replicas in {"a": 1, "b": 3, "c": 5}.items():
+        path = f"{cluster}/shop/cloneset.apps.kruise.io_web.yaml"
+        assert rendered[path] == _with_replicas(CLONESET, replicas)
+    explained = run_hubless("explain", "CloneSet/shop/web", cwd=tmp_path).stdout.splitlines()
+    assert [line for line in explained if line.startswith("script failed:")] == [
+        "script failed: "
+        + warnings[0]
+        .replace(": warning: ", ": error: ")
+        .removesuffix("; its dependencies are not followed")
     ]

@@ -24,10 +24,6 @@ from typing import Any
 import pytest
 
 from hubless.commands.status import states_from, status
-from hubless.documents import parse_documents
-from hubless.interpreter import customization, interpreters
-from hubless.interpreter.builtins import builtins
-from hubless.interpreter.customization import AGGREGATION, HEALTH, REFLECTION, Customization
 from hubless.model import ResourceKey
 from hubless.status.health import Health
 from tests.conftest import write_tree
@@ -75,92 +71,7 @@ spec:
         image: nginx:1.27
 """
 
-# Karmada's CloneSet rules, as hubless's built-in tier states them. The built-in file is
-# being completed on its own; until it scripts health, reflection and aggregation, the
-# tests stand this in for it (the expected values are the rule's either way).
-_STAND_IN = """
-apiVersion: config.karmada.io/v1alpha1
-kind: ResourceInterpreterCustomization
-metadata:
-  name: hubless-cloneset
-spec:
-  target:
-    apiVersion: apps.kruise.io/v1alpha1
-    kind: CloneSet
-  customizations:
-    healthInterpretation:
-      luaScript: |
-        function InterpretHealth(observed)
-          local s = observed.status
-          if s.observedGeneration ~= observed.metadata.generation then return false end
-          if observed.spec.replicas ~= nil and s.updatedReplicas < observed.spec.replicas then
-            return false
-          end
-          return s.availableReplicas >= s.updatedReplicas
-        end
-    statusReflection:
-      luaScript: |
-        local FIELDS = {"replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
-          "updatedReadyReplicas", "expectedUpdatedReplicas", "updateRevision",
-          "currentRevision", "observedGeneration", "labelSelector"}
-        function ReflectStatus(observed)
-          local out = {}
-          if observed.status == nil then return out end
-          for _, f in ipairs(FIELDS) do out[f] = observed.status[f] end
-          if observed.metadata == nil then return out end
-          out.generation = observed.metadata.generation
-          local a = observed.metadata.annotations
-          if a ~= nil then
-            out.resourceTemplateGeneration = tonumber(a["resourcetemplate.karmada.io/generation"])
-          end
-          return out
-        end
-    statusAggregation:
-      luaScript: |
-        local SUMMED = {"replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
-          "updatedReadyReplicas", "expectedUpdatedReplicas"}
-        local LAST = {"updateRevision", "currentRevision", "labelSelector"}
-        function AggregateStatus(desired, items)
-          desired.status = desired.status or {}
-          local generation = desired.metadata.generation or 0
-          local previous = desired.status.observedGeneration or 0
-          local totals, last, caught = {}, {}, 0
-          for _, f in ipairs(SUMMED) do totals[f] = 0 end
-          for _, f in ipairs(LAST) do last[f] = "" end
-          for i = 1, #items do
-            local s = items[i].status or {}
-            for _, f in ipairs(SUMMED) do totals[f] = totals[f] + (s[f] or 0) end
-            for _, f in ipairs(LAST) do
-              if s[f] ~= nil and s[f] ~= "" then last[f] = s[f] end
-            end
-            if (s.resourceTemplateGeneration or 0) == generation
-                and (s.generation or 0) == (s.observedGeneration or 0) then
-              caught = caught + 1
-            end
-          end
-          desired.status.observedGeneration = caught == #items and generation or previous
-          for f, v in pairs(totals) do desired.status[f] = v end
-          for f, v in pairs(last) do desired.status[f] = v end
-          return desired
-        end
-"""
-
 BUILTIN = "hubless's built-in interpreter for CloneSet (apps.kruise.io/v1alpha1)"
-
-
-@pytest.fixture(autouse=True)
-def cloneset_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
-    shipped = builtins()
-    ours = [c for c in shipped if c.kind == "CloneSet"]
-    if ours and {HEALTH, REFLECTION, AGGREGATION} <= set(ours[0].scripts):
-        return
-    path = "<hubless built-in>/apps.kruise.io/v1alpha1/CloneSet.yaml"
-    (document,) = parse_documents(_STAND_IN.lstrip("\n"), path, track_lines=True)
-    tier: tuple[Customization, ...] = (
-        *[c for c in shipped if c.kind != "CloneSet"],
-        customization.parse(document),
-    )
-    monkeypatch.setattr(interpreters, "builtins", lambda: tier)
 
 
 def _git(root: Path, *args: str) -> None:
