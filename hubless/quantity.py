@@ -90,6 +90,14 @@ def quantity_format(text: object) -> str:
     return DECIMAL_SI
 
 
+def resource_form(name: str) -> str:
+    """The form a resource's amounts are printed in (ResourceList(): memory,
+    ephemeral-storage and hugepages are BinarySI, the rest DecimalSI)."""
+    if name in ("memory", "ephemeral-storage") or name.startswith("hugepages-"):
+        return BINARY_SI
+    return DECIMAL_SI
+
+
 def canonical(quantity: Fraction, form: str = DECIMAL_SI) -> str:
     """Quantity.String(): the canonical text Kubernetes prints for `quantity` in `form`.
 

@@ -32,7 +32,7 @@ from hubless.errors import UserError
 from hubless.interpreter import resource
 from hubless.load import load_fleet, read_sources
 from hubless.model import Fleet, ResourceTemplate
-from hubless.quantity import canonical
+from hubless.quantity import canonical, resource_form
 from hubless.repository import RENDERED_DIR
 from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, CompileError, Decision
 from hubless.scheduler import Schedule
@@ -490,7 +490,9 @@ def _requests(requirements: ReplicaRequirements | None) -> dict[str, str] | None
 
 def _amount(name: str, units: int) -> str:
     """A request in the estimator's units (millicores for cpu) as a Kubernetes quantity."""
-    return canonical(Fraction(units, 1000) if name == "cpu" else Fraction(units))
+    return canonical(
+        Fraction(units, 1000) if name == "cpu" else Fraction(units), resource_form(name)
+    )
 
 
 def _interpreted(data: dict[str, Any]) -> list[str]:

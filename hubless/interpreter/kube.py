@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from hubless import dependencies, workloads
-from hubless.quantity import BINARY_SI, DECIMAL_SI, canonical, parse_quantity, quantity_format
+from hubless.quantity import DECIMAL_SI, canonical, parse_quantity, quantity_format, resource_form
 
 
 class KubeError(Exception):
@@ -43,13 +43,6 @@ def get_resource_quantity(*values: Any) -> float:
     return float(_quantity(values[0]))
 
 
-def _format(name: str) -> str:
-    # ResourceList(): memory, ephemeral-storage and hugepages are BinarySI.
-    if name in ("memory", "ephemeral-storage") or name.startswith("hugepages-"):
-        return BINARY_SI
-    return DECIMAL_SI
-
-
 def accurate_pod_requirements(*values: Any) -> dict[str, Any] | None:
     """GenerateReplicaRequirements(podTemplate): node claim and summed requests."""
     if len(values) != 1:
@@ -76,7 +69,7 @@ def accurate_pod_requirements(*values: Any) -> dict[str, Any] | None:
     if requests:
         result["resourceRequest"] = {
             name: canonical(
-                Fraction(units, 1000) if name == "cpu" else Fraction(units), _format(name)
+                Fraction(units, 1000) if name == "cpu" else Fraction(units), resource_form(name)
             )
             for name, units in requests.items()
         }
