@@ -68,12 +68,21 @@ local kept = {_G = true, string = true, table = true, math = true, package = tru
 for name in pairs(package.loaded) do
   if not kept[name] then package.loaded[name] = nil end
 end
+-- A helper answers (true, value) or (false, message); the message is raised at the
+-- script's line that called it, as Go's RaiseError does.
+local function raising(helper)
+  return function(...)
+    local ok, value = helper(...)
+    if not ok then error(value, 2) end
+    return value
+  end
+end
 package.preload.kube = function()
   return {
-    resourceAdd = function(...) return resourceAdd(...) end,
-    accuratePodRequirements = function(...) return accuratePodRequirements(...) end,
-    getPodDependencies = function(...) return getPodDependencies(...) end,
-    getResourceQuantity = function(...) return getResourceQuantity(...) end,
+    resourceAdd = raising(resourceAdd),
+    accuratePodRequirements = raising(accuratePodRequirements),
+    getPodDependencies = raising(getPodDependencies),
+    getResourceQuantity = raising(getResourceQuantity),
   }
 end
 os = {time = os.time, date = os.date}
@@ -270,9 +279,13 @@ def run(script: str, function: str, args: Sequence[Any], results: int) -> list[A
     def wrap(helper: Callable[..., Any]) -> Callable[..., Any]:
         def call(*values: Any) -> Any:
             try:
-                return _to_lua(runtime, helper(*[from_lua(v) for v in values]))
+                return True, _to_lua(runtime, helper(*[from_lua(v) for v in values]))
             except (kube.KubeError, LuaError) as error:
-                raise LuaError(str(error)) from None
+                return False, str(error)
+            except (TypeError, ValueError, AttributeError, KeyError) as error:
+                # A table of the wrong shape: Karmada's helper fails to decode it into the
+                # Kubernetes type it expects, and raises in the script.
+                return False, f"fail to convert lua value to a Kubernetes object: {error}"
 
         return call
 

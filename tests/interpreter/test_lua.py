@@ -328,3 +328,16 @@ spec:
 def test_reflect_status_of_an_empty_table_is_an_empty_map() -> None:
     script = "function ReflectStatus(observedObj) return {} end"
     assert lua.reflect_status(script, {}) == {}
+
+
+def test_a_kube_helper_given_a_table_of_the_wrong_shape_raises_in_the_script() -> None:
+    # Karmada decodes the table into a PodTemplateSpec and raises when that fails; the
+    # script fails with a located error, never the process.
+    script = """local kube = require("kube")
+function GetReplicas(obj)
+  return 1, kube.accuratePodRequirements({spec = {containers = 2}})
+end"""
+    with pytest.raises(LuaError) as caught:
+        lua.get_replicas(script, {})
+    assert caught.value.line == 3
+    assert caught.value.message.startswith("fail to convert lua value to a Kubernetes object: ")
