@@ -828,7 +828,7 @@ def _build(
     # own (replicas); the rest stays shared with the template.
     body = own_copy(template.body, owned)
     if recipe.revises_replicas:
-        body = resource.revise(interpreters, template, body, target.replicas)
+        body = resource.revise(interpreters, template, body, target.replicas, owned)
     if target.name in recipe.completions:
         body["spec"]["completions"] = recipe.completions[target.name]
     steps: list[tuple[str, list[Change]]] | None = [] if trace else None

@@ -136,6 +136,8 @@ class Interpreters:
         as their kinds are met."""
         self.user = _index(user)
         self.fixed_builtins = None if builtin is None else _index(builtin)
+        # Answers already computed for one render's templates (`interpreter.resource`).
+        self.memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
     def _builtin(self, target: _Target) -> list[Customization]:
         if self.fixed_builtins is not None:

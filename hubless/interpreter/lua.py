@@ -272,6 +272,10 @@ def run(script: str, function: str, args: Sequence[Any], results: int) -> list[A
         max_memory=MEMORY_BYTES,
     )
     deadline = time.monotonic() + TIMEOUT_SECONDS
+    # The helpers reach the runtime through this list, emptied when the call is over: the
+    # VM holds the helpers, so a direct reference would make a cycle, which only the cycle
+    # collector frees, and hubless runs with it off (every call's VM would stay).
+    live = [runtime]
 
     def hook() -> bool:
         return time.monotonic() > deadline
@@ -279,7 +283,7 @@ def run(script: str, function: str, args: Sequence[Any], results: int) -> list[A
     def wrap(helper: Callable[..., Any]) -> Callable[..., Any]:
         def call(*values: Any) -> Any:
             try:
-                return True, _to_lua(runtime, helper(*[from_lua(v) for v in values]))
+                return True, _to_lua(live[0], helper(*[from_lua(v) for v in values]))
             except (kube.KubeError, LuaError) as error:
                 return False, str(error)
             except (TypeError, ValueError, AttributeError, KeyError) as error:
@@ -316,6 +320,8 @@ def run(script: str, function: str, args: Sequence[Any], results: int) -> list[A
         if "not enough memory" in str(error):
             raise LuaError(f"the script used more than {MEMORY_BYTES // 2**20} MiB") from None
         raise LuaError(str(error)) from None
+    finally:
+        live.clear()
     returned = list(values) if isinstance(values, tuple) else [values]
     returned += [None] * results
     return returned[:results]

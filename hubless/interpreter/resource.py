@@ -14,6 +14,7 @@ from hubless.errors import UserError
 from hubless.interpreter.customization import HEALTH, REVISION
 from hubless.interpreter.interpreters import Components, Dependency, Interpreters
 from hubless.model import ResourceTemplate
+from hubless.overriders.owned import Owned, own_copy
 from hubless.workloads import ReplicaRequirements
 
 NATIVE = "Karmada's native interpreter"
@@ -47,27 +48,48 @@ def about(template: ResourceTemplate) -> str:
 
 
 def replicas(interpreters: Interpreters, template: ResourceTemplate) -> Interpreted:
+    """GetReplicas, asked once per template (scheduling asks up to three times)."""
+    key = ("replicas", id(template.body))
+    known = interpreters.memo.get(key)
+    if known is not None:
+        answer: Interpreted = known[1]
+        return answer
     found = interpreters.replicas(template.body, about(template))
-    if found is not None:
-        return Interpreted(found.count, found.requirements, found.by.describe)
     group, kind, body = template.group, template.kind, template.body
-    return Interpreted(
-        workloads.read_replicas(group, kind, body),
-        workloads.replica_requirements(group, kind, body),
-    )
+    if found is not None:
+        answer = Interpreted(found.count, found.requirements, found.by.describe)
+    else:
+        answer = Interpreted(
+            workloads.read_replicas(group, kind, body),
+            workloads.replica_requirements(group, kind, body),
+        )
+    interpreters.memo[key] = (template.body, answer)
+    return answer
 
 
 def revise(
-    interpreters: Interpreters, template: ResourceTemplate, body: dict[str, Any], count: int
+    interpreters: Interpreters,
+    template: ResourceTemplate,
+    body: dict[str, Any],
+    count: int,
+    owned: Owned | None,
 ) -> dict[str, Any]:
-    """`body` with a cluster's share of the replicas written in (ReviseReplica); the native
-    rules write in place, a script's answer is a new object."""
-    revised = interpreters.revise(body, count, about(template))
-    if revised is None:
-        workloads.revise_replicas(template.group, template.kind, body, count)
-        return body
-    ordered: dict[str, Any] = _ordered_like(revised, body)
-    return ordered
+    """`body` (the template's own copy for one cluster, `owned` its paths overrides may
+    change) with that cluster's share of the replicas written in (ReviseReplica). The
+    native rules write in place. A script's answer depends only on the template and the
+    count, so clusters with the same share share one answer, each with its own copy of the
+    owned paths."""
+    key = ("revised", id(template.body), count)
+    known = interpreters.memo.get(key)
+    if known is None:
+        revised = interpreters.revise(template.body, count, about(template))
+        if revised is None:
+            workloads.revise_replicas(template.group, template.kind, body, count)
+            return body
+        # The template is kept with its answer, so that its id names it while it is here.
+        known = interpreters.memo[key] = (template.body, _ordered_like(revised, body))
+    shared: dict[str, Any] = known[1]
+    return own_copy(shared, owned)
 
 
 def references(interpreters: Interpreters, template: ResourceTemplate) -> References:
