@@ -7,7 +7,8 @@ enablements; one PropagationPolicy per app class (web: Duplicated on prod and st
 api: Divided by dynamic weight; worker: Duplicated everywhere); OverridePolicies for
 replicas per env, image tag per region (imageOverrider), labels per cluster and
 annotations per region. Also writes one kustomize overlay per cluster producing the same
-objects, for comparison (`--kustomize DIR`).
+objects, for comparison (`--kustomize DIR`). With `--cloneset` the workloads are OpenKruise
+CloneSets, which hubless reads through its built-in Lua interpreter.
 """
 
 from __future__ import annotations
@@ -194,7 +195,25 @@ spec:
     )
 
 
-def write(out: Path, clusters: int, apps: int) -> None:
+CLONESET_API = "apps.kruise.io/v1alpha1"
+
+
+def as_clonesets(text: str) -> str:
+    """`text` with its Deployments made OpenKruise CloneSets (same fields)."""
+    text = text.replace(
+        "apiVersion: apps/v1\nkind: Deployment", f"apiVersion: {CLONESET_API}\nkind: CloneSet"
+    )
+    text = text.replace(
+        "apiVersion: apps/v1, kind: Deployment", f"apiVersion: {CLONESET_API}, kind: CloneSet"
+    )
+    return text.replace(
+        "    - groupVersion: v1\n",
+        f"    - groupVersion: {CLONESET_API}\n      resources:\n"
+        "      - {name: clonesets, kind: CloneSet}\n    - groupVersion: v1\n",
+    )
+
+
+def write(out: Path, clusters: int, apps: int, *, clonesets: bool = False) -> None:
     if out.exists():
         shutil.rmtree(out)
     (out / "policies").mkdir(parents=True)
@@ -202,12 +221,13 @@ def write(out: Path, clusters: int, apps: int) -> None:
     inventory = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
         cluster(i) for i in range(clusters)
     )
-    (out / "policies/clusters.yaml").write_text(inventory)
-    (out / "policies/propagation.yaml").write_text(POLICIES)
-    (out / "policies/overrides.yaml").write_text(overrides())
-    (out / "policies/labels.yaml").write_text(cluster_labels(clusters))
+    workloads = as_clonesets if clonesets else (lambda text: text)
+    (out / "policies/clusters.yaml").write_text(workloads(inventory))
+    (out / "policies/propagation.yaml").write_text(workloads(POLICIES))
+    (out / "policies/overrides.yaml").write_text(workloads(overrides()))
+    (out / "policies/labels.yaml").write_text(workloads(cluster_labels(clusters)))
     for j in range(apps):
-        (out / f"templates/app-{j:03d}.yaml").write_text(app(j))
+        (out / f"templates/app-{j:03d}.yaml").write_text(workloads(app(j)))
     (out / "templates/namespace.yaml").write_text(
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"
     )
@@ -218,8 +238,9 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=100)
     parser.add_argument("--apps", type=int, default=50)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--cloneset", action="store_true", help="CloneSets for Deployments")
     args = parser.parse_args()
-    write(args.out, args.clusters, args.apps)
+    write(args.out, args.clusters, args.apps, clonesets=args.cloneset)
 
 
 if __name__ == "__main__":

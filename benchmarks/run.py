@@ -2,7 +2,8 @@
 
     python benchmarks/run.py --size 100x50 [--size 1000x100] [--runs 3] [--skip-kustomize]
 
-For each size, in one run: hubless cold render, no-op re-render, re-render after changing
+For each size, in one run: hubless cold render (also of the same fleet with OpenKruise
+CloneSets for Deployments, read through the Lua interpreter), no-op re-render, re-render after changing
 one template, re-render after adding one cluster, `render --check`; the "floor" (bare
 Python, PyYAML's C emitter, 2 processes, one file per object, no policy logic) writing the
 objects hubless rendered; and per-cluster kustomize overlays (`kubectl kustomize`, 2 in
@@ -186,6 +187,18 @@ def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dic
         return timed([*HUBLESS, "render"], root)
 
     rows.append(measure("hubless cold render, validation on", runs, cold_validated))
+    # The same fleet with CloneSets for Deployments: replicas read and revised by the
+    # built-in Lua interpreter.
+    custom = workdir / f"fleet-{size}-clonesets"
+    fleet.write(custom, clusters, apps, clonesets=True)
+
+    def cold_clonesets() -> Sample:
+        shutil.rmtree(custom / "rendered", ignore_errors=True)
+        return timed([*HUBLESS, "render"], custom)
+
+    rows.append(
+        measure("hubless cold render, validation on, CloneSets (Lua)", runs, cold_clonesets)
+    )
     rows.append(measure("hubless cold render", runs, cold))
     objects = count_objects(root / "rendered")
     rows.append(
