@@ -29,8 +29,8 @@ from hubless.interpreter.customization import KIND, Customization
 from hubless.interpreter.interpreters import conflicts
 from hubless.model import (
     Cluster,
-    Fleet,
     FeatureGates,
+    Fleet,
     OverridePolicy,
     PolicyRef,
     PropagationPolicy,

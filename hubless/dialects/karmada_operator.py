@@ -121,7 +121,7 @@ def warnings(gates: FeatureGates) -> list[Problem]:
             where,
             f"spec.components.{component}.featureGates.{name} is not read by the "
             f"karmada-operator (it passes spec.featureGates, or the component's "
-            f"extraArgs[\"{_FLAG}\"], to {component}), so hubless ignores it",
+            f'extraArgs["{_FLAG}"], to {component}), so hubless ignores it',
         )
         for component, name, where in gates.unread
     )

@@ -12,7 +12,7 @@ from hubless import dependencies, kinds, workloads
 from hubless.dependencies import Reference
 from hubless.errors import UserError
 from hubless.interpreter.customization import HEALTH, REVISION
-from hubless.interpreter.interpreters import Components, Dependency, Interpreters
+from hubless.interpreter.interpreters import Component, Components, Dependency, Interpreters
 from hubless.model import ResourceTemplate
 from hubless.workloads import ReplicaRequirements
 
@@ -27,6 +27,9 @@ class Interpreted:
     replicas: int
     requirements: ReplicaRequirements | None
     by: str = NATIVE
+    # GetComponents' answer instead, when Karmada's detector asks for components (then
+    # replicas is 0 and requirements None, as in its binding)
+    components: tuple[Component, ...] | None = None
 
     @property
     def is_workload(self) -> bool:
@@ -46,7 +49,15 @@ def about(template: ResourceTemplate) -> str:
     return f"{template.key} ({template.source})"
 
 
-def replicas(interpreters: Interpreters, template: ResourceTemplate) -> Interpreted:
+def replicas(
+    interpreters: Interpreters, template: ResourceTemplate, *, components: bool = False
+) -> Interpreted:
+    """GetReplicas; with `components` (MultiplePodTemplatesScheduling on in Karmada's
+    controller-manager) a kind with a GetComponents script is read by it instead."""
+    if components:
+        parts = interpreters.components(template.body, about(template))
+        if parts is not None:
+            return Interpreted(0, None, parts.by.describe, parts.items)
     found = interpreters.replicas(template.body, about(template))
     if found is not None:
         return Interpreted(found.count, found.requirements, found.by.describe)

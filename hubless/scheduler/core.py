@@ -15,7 +15,7 @@ from hubless.model import Cluster, TargetCluster
 from hubless.scheduler.candidates import Candidate, sort_key
 from hubless.scheduler.division import merge
 from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
-from hubless.scheduler.estimator import available_replicas
+from hubless.scheduler.estimator import available_replicas, available_sets
 from hubless.scheduler.filters import FILTERS, api_enablement
 from hubless.scheduler.input import ScheduleInput
 from hubless.scheduler.spread import select_clusters
@@ -46,6 +46,7 @@ class Attempt:
     error: str = ""
     weights: tuple[tuple[str, int], ...] = ()  # what replicas were divided by
     how: str = ""  # how replicas were assigned
+    sets: bool = False  # candidates' room is in component sets, not replicas
 
     @property
     def fits_nowhere(self) -> bool:
@@ -193,7 +194,15 @@ def _evaluate(
     feasible, rejected = _filter(request, clusters, memo)
     if not feasible:
         return Attempt(term, tuple(rejected), error="no cluster passed the filters")
-    available = available_replicas(feasible, request.replicas, request.requirements)
+    if request.estimates_sets:
+        available = available_sets(feasible, request.components or ())
+    else:
+        available = available_replicas(
+            feasible,
+            request.replicas,
+            request.requirements,
+            components=bool(request.components),
+        )
     candidates = sorted(
         (
             Candidate(
@@ -208,7 +217,7 @@ def _evaluate(
         ),
         key=sort_key,
     )
-    return Attempt(term, tuple(rejected), tuple(candidates))
+    return Attempt(term, tuple(rejected), tuple(candidates), sets=request.estimates_sets)
 
 
 def _attempt(
@@ -219,7 +228,7 @@ def _attempt(
         return base, None
     candidates = list(base.candidates)
     try:
-        selected = select_clusters(request.placement, candidates, request.replicas)
+        selected = select_clusters(request.placement, candidates, request.replicas, sets=base.sets)
         if not selected:
             raise ScheduleError("no clusters available to schedule")
         division = _assign(request, selected)
@@ -262,6 +271,8 @@ def schedule(
         request.fresh,
         request.served_here,
         id(clusters),
+        request.components,
+        request.component_sets,
     )
     found = memo.schedules.get(key)
     if found is None:
