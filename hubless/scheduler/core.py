@@ -21,6 +21,7 @@ from hubless.scheduler.input import ScheduleInput
 from hubless.scheduler.spread import select_clusters
 from hubless.scheduler.strategies import Division, assign_replicas, strategy_name
 from hubless.selectors import cluster_matches
+from hubless.workloads import ReplicaRequirements
 
 LOCALITY_SCORE = 100
 
@@ -262,22 +263,29 @@ def schedule(
         request.kind,
         request.replicas,
         request.is_workload,
-        None
-        if requirements is None
-        else (tuple(sorted(requirements.requests.items())), requirements.node_claim),
+        None if requirements is None else _requests_key(requirements),
         frozenset(request.previous.items()),
         request.previous_affinity,
         id(request.term),
         request.fresh,
         request.served_here,
         id(clusters),
-        request.components,
+        None
+        if request.components is None
+        else tuple(
+            (c.name, c.replicas, None if c.requirements is None else _requests_key(c.requirements))
+            for c in request.components
+        ),
         request.component_sets,
     )
     found = memo.schedules.get(key)
     if found is None:
         found = memo.schedules[key] = _schedule(request, clusters, memo)
     return found
+
+
+def _requests_key(requirements: ReplicaRequirements) -> tuple[object, ...]:
+    return (tuple(sorted(requirements.requests.items())), requirements.node_claim)
 
 
 def _schedule(
