@@ -194,7 +194,12 @@ def _bind(
             replicas_by_overrides=True,
         )
     kind = template.kind
-    interpreted = resource.replicas(fleet.interpreters, template)
+    # Karmada's detector: with MultiplePodTemplatesScheduling on, a kind with a
+    # GetComponents script is bound with its components and no replicas, so it is never
+    # divided or revised.
+    interpreted = resource.replicas(
+        fleet.interpreters, template, components=fleet.gates.detector_components
+    )
     replicas, requirements = interpreted.replicas, interpreted.requirements
     last = previous.get(template.key, PreviousPlacement())
     placement = policy.placement
@@ -211,6 +216,8 @@ def _bind(
         previous_affinity=last.affinity_name,
         fresh=rebalance,
         served_here=frozenset(served_here),
+        components=interpreted.components,
+        component_sets=fleet.gates.scheduler_component_sets,
     )
     kept = _keep_reason(request, last, placement, fleet)
     try:
@@ -557,7 +564,9 @@ def _recipes(
             policies = [p for p in policies if p.cluster_scoped]
         workload = (
             decision.binding.replicas > 0
-            or resource.replicas(fleet.interpreters, template).is_workload
+            or resource.replicas(
+                fleet.interpreters, template, components=fleet.gates.detector_components
+            ).is_workload
         )
         revises = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
         if revises and fleet.interpreters.chosen(template.api_version, template.kind, REVISION):

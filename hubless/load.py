@@ -29,6 +29,7 @@ from hubless.interpreter.customization import KIND, Customization
 from hubless.interpreter.interpreters import conflicts
 from hubless.model import (
     Cluster,
+    FeatureGates,
     Fleet,
     OverridePolicy,
     PolicyRef,
@@ -365,6 +366,7 @@ class _Policies:
         self.override: dict[PolicyRef, OverridePolicy] = {}
         self.rollout: dict[str, RolloutPolicy] = {}
         self.customizations: dict[str, Customization] = {}
+        self.gates: list[FeatureGates] = []  # the karmada-operator's Karmada object
         self.inputs: list[Any] = []  # the other dialects' own objects, for their assembly
 
     def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
@@ -376,8 +378,8 @@ class _Policies:
                     document.source,
                     f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
                     "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
-                    "ClusterOverridePolicy, ResourceInterpreterCustomization and RolloutPolicy "
-                    "objects (and KubeFedCluster, "
+                    "ClusterOverridePolicy, ResourceInterpreterCustomization, RolloutPolicy "
+                    "and Karmada (operator.karmada.io) objects (and KubeFedCluster, "
                     "FederatedTypeConfig, "
                     "ReplicaSchedulingPreference, FederatedCluster, SchedulingProfile); "
                     f"resources go in {TEMPLATES_DIR}/",
@@ -407,6 +409,16 @@ class _Policies:
             self._unique(
                 self.customizations, parsed.name, parsed, problems, f"{KIND} {parsed.name}"
             )
+        elif isinstance(parsed, FeatureGates):
+            if self.gates:
+                problems.add(
+                    parsed.source,
+                    "a second Karmada object (operator.karmada.io/v1alpha1): one Karmada "
+                    f"instance's feature gates apply to the fleet (the first is at "
+                    f"{self.gates[0].source})",
+                )
+            else:
+                self.gates.append(parsed)
         else:
             self.inputs.append(parsed)
 
@@ -566,6 +578,7 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
         override_policies=tuple(policies.override[k] for k in sorted(policies.override)),
         rollout_policies=tuple(policies.rollout[k] for k in sorted(policies.rollout)),
         customizations=customizations,
+        gates=policies.gates[0] if policies.gates else FeatureGates(),
     )
     rollout_errors(fleet).raise_if_any()
     return fleet

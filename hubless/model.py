@@ -447,6 +447,23 @@ class RolloutPolicy:
 
 
 @dataclass(frozen=True)
+class FeatureGates:
+    """The Karmada feature gates hubless models, as the operator's `Karmada` object sets
+    them (off, Karmada's default, without one). The controller-manager's gate decides
+    whether a binding carries components; the scheduler's whether it estimates sets."""
+
+    # karmada-controller-manager's MultiplePodTemplatesScheduling (its resource detector)
+    detector_components: bool = False
+    # karmada-scheduler's MultiplePodTemplatesScheduling
+    scheduler_component_sets: bool = False
+    source: Source | None = None  # the Karmada object, when there is one
+    # for warnings: gates it sets that hubless does not model, and per-component
+    # featureGates the operator does not read; (component, gate, where)
+    unmodelled: tuple[tuple[str, str, Source], ...] = ()
+    unread: tuple[tuple[str, str, Source], ...] = ()
+
+
+@dataclass(frozen=True)
 class Fleet:
     """Everything compile() needs: the loaded, defaulted sources."""
 
@@ -457,6 +474,7 @@ class Fleet:
     rollout_policies: tuple[RolloutPolicy, ...] = ()
     # ResourceInterpreterCustomizations of policies/, by name.
     customizations: tuple[Customization, ...] = ()
+    gates: FeatureGates = field(default_factory=FeatureGates)
 
     @cached_property
     def interpreters(self) -> Interpreters:

@@ -237,7 +237,9 @@ def _scheduled(
         else:
             entry = _cluster(name, False, None, None, _unselected(name, schedule, feasible), [])
         candidate = feasible.get(name)
-        if candidate is not None and decision.binding.replicas:
+        if candidate is not None and attempt.sets:
+            entry["capacity"] = {"sets": candidate.allocatable, "limitedBy": candidate.limit}
+        elif candidate is not None and decision.binding.replicas:
             entry["capacity"] = {"replicas": candidate.allocatable, "limitedBy": candidate.limit}
         if name in weights:
             entry["weight"] = weights[name]
@@ -393,7 +395,12 @@ def _capacity(cluster: dict[str, Any]) -> str:
         parts.append(f"weight {cluster['weight']}")
     if "capacity" in cluster:
         capacity = cluster["capacity"]
-        parts.append(f"room for {capacity['replicas']} (by {capacity['limitedBy']})")
+        if "sets" in capacity:
+            sets = capacity["sets"]
+            room = f"{sets} set{'' if sets == 1 else 's'}"
+        else:
+            room = str(capacity["replicas"])
+        parts.append(f"room for {room} (by {capacity['limitedBy']})")
     return f" [{', '.join(parts)}]" if parts else ""
 
 
@@ -461,8 +468,11 @@ def _interpreters(fleet: Fleet, template: ResourceTemplate) -> dict[str, Any] | 
         }
     components = None
     if found.components is not None:
+        gates = fleet.gates
         components = {
             "by": found.components.by.describe,
+            "used": gates.detector_components,
+            "setsEstimated": gates.detector_components and gates.scheduler_component_sets,
             "components": [
                 {
                     "name": c.name,
@@ -522,11 +532,29 @@ def _interpreted(data: dict[str, Any]) -> list[str]:
             )
         lines.append(
             f"GetComponents by {found['components']['by']}: {', '.join(parts) or 'none'} "
-            "(unused: Karmada reads components only with its MultiplePodTemplatesScheduling "
-            "feature gate, off by default)"
+            f"({_components_use(found['components'])})"
         )
     lines.extend(f"script failed: {failure}" for failure in found["failures"])
     return lines
+
+
+def _components_use(components: dict[str, Any]) -> str:
+    if not components["used"]:
+        return (
+            "unused: Karmada reads components only with its MultiplePodTemplatesScheduling "
+            "feature gate, off by default"
+        )
+    sets = (
+        "each cluster's room is counted in whole sets when the placement asks for exactly "
+        "one cluster"
+        if components["setsEstimated"]
+        else "karmada-scheduler's MultiplePodTemplatesScheduling is off: room is not "
+        "counted in sets"
+    )
+    return (
+        "used instead of GetReplicas, as MultiplePodTemplatesScheduling is on: never "
+        f"divided, never revised; {sets}"
+    )
 
 
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hubless.dialects import karmada, kubeadmiral, kubefed, rollouts
+from hubless.dialects import karmada, karmada_operator, kubeadmiral, kubefed, rollouts
 from hubless.dialects.base import Dialect
 from hubless.errors import Problem
 from hubless.model import Cluster, Fleet
@@ -36,6 +36,7 @@ DIALECTS: tuple[Dialect, ...] = (
         assemble=kubeadmiral.assemble,
     ),
     Dialect(rollouts.DIALECT, frozenset(rollouts.KINDS), rollouts.parse),
+    Dialect(karmada_operator.DIALECT, frozenset(karmada_operator.KINDS), karmada_operator.parse),
 )
 
 
@@ -72,8 +73,10 @@ def declared_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
 
 
 def inventory_warnings(fleet: Fleet) -> list[Problem]:
-    """Clusters that will surprise, each by its own dialect's rules."""
-    return [w for c in fleet.clusters for w in _BY_NAME[c.dialect].cluster_warnings(c)]
+    """Clusters that will surprise, each by its own dialect's rules; then feature gates
+    hubless does not model."""
+    found = [w for c in fleet.clusters for w in _BY_NAME[c.dialect].cluster_warnings(c)]
+    return found + karmada_operator.warnings(fleet.gates)
 
 
 def refreshed(clusters: Sequence[Cluster]) -> list[Cluster]:

@@ -12,7 +12,7 @@ from hubless import dependencies, kinds, workloads
 from hubless.dependencies import Reference
 from hubless.errors import UserError
 from hubless.interpreter.customization import HEALTH, REVISION
-from hubless.interpreter.interpreters import Components, Dependency, Interpreters
+from hubless.interpreter.interpreters import Component, Components, Dependency, Interpreters
 from hubless.model import ResourceTemplate
 from hubless.overriders.owned import Owned, own_copy
 from hubless.workloads import ReplicaRequirements
@@ -28,6 +28,9 @@ class Interpreted:
     replicas: int
     requirements: ReplicaRequirements | None
     by: str = NATIVE
+    # GetComponents' answer instead, when Karmada's detector asks for components (then
+    # replicas is 0 and requirements None, as in its binding)
+    components: tuple[Component, ...] | None = None
 
     @property
     def is_workload(self) -> bool:
@@ -47,13 +50,23 @@ def about(template: ResourceTemplate) -> str:
     return f"{template.key} ({template.source})"
 
 
-def replicas(interpreters: Interpreters, template: ResourceTemplate) -> Interpreted:
-    """GetReplicas, asked once per template (scheduling asks up to three times)."""
-    key = ("replicas", id(template.body))
+def replicas(
+    interpreters: Interpreters, template: ResourceTemplate, *, components: bool = False
+) -> Interpreted:
+    """GetReplicas, asked once per template (scheduling asks up to three times); with
+    `components` (MultiplePodTemplatesScheduling on in Karmada's controller-manager) a kind
+    with a GetComponents script is read by it instead."""
+    key = ("replicas", id(template.body), components)
     known = interpreters.memo.get(key)
     if known is not None:
         answer: Interpreted = known[1]
         return answer
+    if components:
+        parts = interpreters.components(template.body, about(template))
+        if parts is not None:
+            answer = Interpreted(0, None, parts.by.describe, parts.items)
+            interpreters.memo[key] = (template.body, answer)
+            return answer
     found = interpreters.replicas(template.body, about(template))
     group, kind, body = template.group, template.kind, template.body
     if found is not None:

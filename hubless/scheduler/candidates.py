@@ -22,10 +22,11 @@ class Candidate(NamedTuple):
     def name(self) -> str:
         return self.cluster.name
 
-    def room(self, *, with_current: bool = False) -> Room:
-        """Its room for messages; `with_current` when its current replicas count as room."""
+    def room(self, *, with_current: bool = False, sets: bool = False) -> Room:
+        """Its room for messages; `with_current` when its current replicas count as room,
+        `sets` when the room counts component sets."""
         current = self.available - self.allocatable if with_current else 0
-        return Room(self.name, self.allocatable, self.limit, current)
+        return Room(self.name, self.allocatable, self.limit, current, "set" if sets else "")
 
 
 def sort_key(candidate: Candidate) -> tuple[int, int, int, str]:

@@ -15,12 +15,13 @@ from hubless.model import Cluster, TargetCluster
 from hubless.scheduler.candidates import Candidate, sort_key
 from hubless.scheduler.division import merge
 from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
-from hubless.scheduler.estimator import available_replicas
+from hubless.scheduler.estimator import available_replicas, available_sets
 from hubless.scheduler.filters import FILTERS, api_enablement
 from hubless.scheduler.input import ScheduleInput
 from hubless.scheduler.spread import select_clusters
 from hubless.scheduler.strategies import Division, assign_replicas, strategy_name
 from hubless.selectors import cluster_matches
+from hubless.workloads import ReplicaRequirements
 
 LOCALITY_SCORE = 100
 
@@ -46,6 +47,7 @@ class Attempt:
     error: str = ""
     weights: tuple[tuple[str, int], ...] = ()  # what replicas were divided by
     how: str = ""  # how replicas were assigned
+    sets: bool = False  # candidates' room is in component sets, not replicas
 
     @property
     def fits_nowhere(self) -> bool:
@@ -193,7 +195,15 @@ def _evaluate(
     feasible, rejected = _filter(request, clusters, memo)
     if not feasible:
         return Attempt(term, tuple(rejected), error="no cluster passed the filters")
-    available = available_replicas(feasible, request.replicas, request.requirements)
+    if request.estimates_sets:
+        available = available_sets(feasible, request.components or ())
+    else:
+        available = available_replicas(
+            feasible,
+            request.replicas,
+            request.requirements,
+            components=bool(request.components),
+        )
     candidates = sorted(
         (
             Candidate(
@@ -208,7 +218,7 @@ def _evaluate(
         ),
         key=sort_key,
     )
-    return Attempt(term, tuple(rejected), tuple(candidates))
+    return Attempt(term, tuple(rejected), tuple(candidates), sets=request.estimates_sets)
 
 
 def _attempt(
@@ -219,7 +229,7 @@ def _attempt(
         return base, None
     candidates = list(base.candidates)
     try:
-        selected = select_clusters(request.placement, candidates, request.replicas)
+        selected = select_clusters(request.placement, candidates, request.replicas, sets=base.sets)
         if not selected:
             raise ScheduleError("no clusters available to schedule")
         division = _assign(request, selected)
@@ -253,20 +263,29 @@ def schedule(
         request.kind,
         request.replicas,
         request.is_workload,
-        None
-        if requirements is None
-        else (tuple(sorted(requirements.requests.items())), requirements.node_claim),
+        None if requirements is None else _requests_key(requirements),
         frozenset(request.previous.items()),
         request.previous_affinity,
         id(request.term),
         request.fresh,
         request.served_here,
         id(clusters),
+        None
+        if request.components is None
+        else tuple(
+            (c.name, c.replicas, None if c.requirements is None else _requests_key(c.requirements))
+            for c in request.components
+        ),
+        request.component_sets,
     )
     found = memo.schedules.get(key)
     if found is None:
         found = memo.schedules[key] = _schedule(request, clusters, memo)
     return found
+
+
+def _requests_key(requirements: ReplicaRequirements) -> tuple[object, ...]:
+    return (tuple(sorted(requirements.requests.items())), requirements.node_claim)
 
 
 def _schedule(

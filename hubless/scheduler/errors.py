@@ -17,9 +17,13 @@ class Room(NamedTuple):
     replicas: int
     limit: str  # what bounds it: cpu, pods, "no status.resourceSummary", ...
     current: int = 0  # replicas it already runs, counted as room too
+    unit: str = ""  # "set": the room counts whole sets of components, not replicas
 
     def __str__(self) -> str:
         running = f" + {self.current} running" if self.current else ""
+        if self.unit:
+            counted = f"{self.replicas} {self.unit}{'' if self.replicas == 1 else 's'}"
+            return f"{self.cluster} room for {counted} (by {self.limit}){running}"
         return f"{self.cluster} {self.replicas} ({self.limit}){running}"
 
 
@@ -27,6 +31,11 @@ def replicas_wanted(count: int, more: bool = False) -> str:
     """'40 replicas wanted', '1 more replica wanted'."""
     noun = "replica" if count == 1 else "replicas"
     return f"{count} {'more ' if more else ''}{noun} wanted"
+
+
+def sets_wanted(count: int) -> str:
+    """'1 component set wanted'."""
+    return f"{count} component {'set' if count == 1 else 'sets'} wanted"
 
 
 class NotEnoughRoom(ScheduleError):

@@ -7,8 +7,10 @@ needs live clusters and has no offline equivalent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from hubless.interpreter.interpreters import Component
 from hubless.model import Cluster, ResourceSummary
 from hubless.quantity import milli_value, value
 from hubless.workloads import ReplicaRequirements
@@ -81,10 +83,16 @@ def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Esti
 
 
 def available_replicas(
-    clusters: list[Cluster], replicas: int, requirements: ReplicaRequirements | None
+    clusters: list[Cluster],
+    replicas: int,
+    requirements: ReplicaRequirements | None,
+    *,
+    components: bool = False,
 ) -> dict[str, Estimate]:
-    """Per cluster, like Karmada's calAvailableReplicas: non-workloads are unbounded."""
-    if replicas == 0:
+    """Per cluster, like Karmada's calAvailableReplicas: non-workloads are unbounded.
+    An object with components (and no replicas) is estimated all the same, with no
+    requirements: its room is the pods the cluster has left."""
+    if replicas == 0 and not components:
         return {cluster.name: Estimate(MAX_INT32, "not a workload") for cluster in clusters}
     result = {}
     for cluster in clusters:
@@ -93,3 +101,102 @@ def available_replicas(
             found = Estimate(replicas, found.limit)
         result[cluster.name] = found
     return result
+
+
+def _per_set(components: Sequence[Component]) -> dict[str, int]:
+    """What one set of the components asks for, per resource (the sum of replicas times request)."""
+    total: dict[str, int] = {}
+    for component in components:
+        if component.requirements is None:
+            continue
+        for name, requested in component.requirements.requests.items():
+            total[name] = total.get(name, 0) + requested * component.replicas
+    return dict(sorted(total.items()))
+
+
+def _model_nodes(cluster: Cluster) -> list[dict[str, int]] | None:
+    """One virtual node per counted node of each grade (ascending), sized by the grade's
+    minimums and 110 pods; None when the cluster has no models to build them from."""
+    summary = cluster.resource_summary
+    if summary is None or not summary.allocatable_modelings or not cluster.resource_models:
+        return None
+    counts: dict[int, int] = {}
+    for grade, count in summary.allocatable_modelings:
+        counts[grade] = counts.get(grade, 0) + count
+    nodes: list[dict[str, int]] = []
+    for model in sorted(cluster.resource_models, key=lambda m: m.grade):
+        capacity = {
+            name: milli_value(amount) if name == "cpu" else value(amount)
+            for name, amount in model.minimums.items()
+        }
+        capacity["pods"] = PODS_PER_MODEL_NODE
+        nodes.extend(dict(capacity) for _ in range(counts.get(model.grade, 0)))
+    return nodes
+
+
+def _place(nodes: list[dict[str, int]], component: Component) -> bool:
+    """First fit of one component's replicas over the nodes, consuming what they take."""
+    requests = component.requirements.requests if component.requirements else {}
+    remaining = component.replicas
+    for node in nodes:
+        fits = node["pods"]
+        for name, requested in requests.items():
+            if requested > 0:
+                fits = min(fits, node.get(name, 0) // requested)
+        fits = min(fits, remaining)
+        if fits <= 0:
+            continue
+        node["pods"] -= fits
+        for name, requested in requests.items():
+            if name in node:
+                node[name] = max(node[name] - requested * fits, 0)
+        remaining -= fits
+        if remaining == 0:
+            return True
+    return remaining == 0
+
+
+def _model_sets(nodes: list[dict[str, int]], components: Sequence[Component], bound: int) -> int:
+    """Whole sets placed one after another until one does not fit (or `bound` is reached),
+    as Karmada's SchedulingSimulator does."""
+    sets = 0
+    while sets < bound and all(_place(nodes, component) for component in components):
+        sets += 1
+    return sets
+
+
+def component_sets(cluster: Cluster, components: Sequence[Component]) -> Estimate:
+    """How many whole sets of the components the cluster can take (Karmada's general
+    estimator's maxAvailableComponentSets), and what bounded it."""
+    summary = cluster.resource_summary
+    if summary is None:
+        return Estimate(0, "no status.resourceSummary")
+    pods = summary.free_pods
+    if pods <= 0:
+        return Estimate(0, "no pods left")
+    pods_per_set = sum(component.replicas for component in components)
+    if pods_per_set <= 0:
+        return Estimate(min(pods, MAX_INT32), "pods")
+    found = Estimate(pods // pods_per_set, "pods")
+    for name, requested in _per_set(components).items():
+        if requested <= 0:
+            continue
+        have = summary.free_units.get(name, 0)
+        if have <= 0:
+            return Estimate(
+                0, f"no {name} left" if name in summary.free_units else f"{name} is not allocatable"
+            )
+        if have // requested < found.replicas:
+            found = Estimate(have // requested, name)
+    nodes = _model_nodes(cluster)
+    if nodes is not None:
+        modelled = _model_sets(nodes, components, found.replicas)
+        if modelled < found.replicas:
+            found = Estimate(modelled, "resource models")
+    return Estimate(min(found.replicas, MAX_INT32), found.limit)
+
+
+def available_sets(clusters: list[Cluster], components: Sequence[Component]) -> dict[str, Estimate]:
+    """Per cluster, component sets (Karmada's calAvailableReplicas for multi-template
+    scheduling)."""
+    return {cluster.name: component_sets(cluster, components) for cluster in clusters}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hubless.interpreter.interpreters import Component
 from hubless.model import AffinityTerm, Placement, ResourceKey
 from hubless.workloads import ReplicaRequirements
 
@@ -23,3 +24,19 @@ class ScheduleInput:
     fresh: bool = False  # a requested full reschedule (Karmada's WorkloadRebalancer)
     # clusters on which this render places a CRD that serves the resource's API
     served_here: frozenset[str] = frozenset()
+    # the binding's components (GetComponents, when Karmada's controller-manager has
+    # MultiplePodTemplatesScheduling on); None: it has replicas instead
+    components: tuple[Component, ...] | None = None
+    component_sets: bool = False  # the scheduler's MultiplePodTemplatesScheduling
+
+    @property
+    def estimates_sets(self) -> bool:
+        """Karmada's scheduler gate plus isMultiTemplateSchedulingApplicable: components,
+        and a cluster spread constraint asking for exactly one cluster. Such an object
+        needs room for one whole set of its components on the chosen cluster."""
+        if not (self.component_sets and self.components):
+            return False
+        return any(
+            c.field == "cluster" and c.min_groups == 1 and c.max_groups == 1
+            for c in self.placement.spread_constraints
+        )

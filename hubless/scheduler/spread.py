@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from hubless.model import DIVIDED, DUPLICATED, WEIGHTED, Placement, SpreadConstraint
 from hubless.scheduler.candidates import Candidate, sort_key
-from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
+from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted, sets_wanted
 from hubless.scheduler.groups import Group, select_groups
 
 _WEIGHT_UNIT = 1000  # group scores count available replicas first, cluster scores second
@@ -57,7 +57,10 @@ def _group_score(
 
 
 def _select_by_cluster(
-    constraint: SpreadConstraint, candidates: list[Candidate], need_replicas: int | None
+    constraint: SpreadConstraint,
+    candidates: list[Candidate],
+    need_replicas: int | None,
+    sets: bool = False,
 ) -> list[Candidate]:
     if len(candidates) < constraint.min_groups:
         raise ScheduleError(
@@ -79,8 +82,8 @@ def _select_by_cluster(
             chosen[position], rest[best] = rest[best], chosen[position]
         position -= 1
     if sum(c.available for c in chosen) < need_replicas:
-        wanted = replicas_wanted(need_replicas)
-        room = [c.room(with_current=True) for c in candidates]
+        wanted = sets_wanted(need_replicas) if sets else replicas_wanted(need_replicas)
+        room = [c.room(with_current=True, sets=sets) for c in candidates]
         if count == len(candidates):
             raise NotEnoughRoom(wanted, room)
         # Only `count` of them may be chosen: their total is not the room.
@@ -125,17 +128,19 @@ def _select_by_region(
 
 
 def select_clusters(
-    placement: Placement, candidates: list[Candidate], replicas: int
+    placement: Placement, candidates: list[Candidate], replicas: int, *, sets: bool = False
 ) -> list[Candidate]:
-    """The selected clusters, from candidates already in Karmada's sort order."""
+    """The selected clusters, from candidates already in Karmada's sort order; with
+    `sets`, their room and `replicas` count component sets."""
     if not placement.spread_constraints or ignores_spread_constraints(placement):
         return list(candidates)
-    need_replicas = None if _ignores_capacity(placement) else replicas
+    # A whole set of components is the unit: one must fit (Karmada's needReplicas 1).
+    need_replicas = None if _ignores_capacity(placement) else 1 if sets else replicas
     constraints = _by_field(placement)
     if "region" in constraints:
         return _select_by_region(placement, candidates, replicas)
     if "cluster" in constraints:
-        return _select_by_cluster(constraints["cluster"], list(candidates), need_replicas)
+        return _select_by_cluster(constraints["cluster"], list(candidates), need_replicas, sets)
     raise ScheduleError(
         "only cluster and region spread constraints select clusters "
         "(zone, provider and spreadByLabel are not supported by Karmada's scheduler)"
