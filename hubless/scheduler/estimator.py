@@ -41,14 +41,23 @@ def _summary_estimate(summary: ResourceSummary, requests: dict[str, int]) -> Est
     return best if best is not None else Estimate(2**63 - 1, "no requests")
 
 
-def _model_estimate(cluster: Cluster, requests: dict[str, int]) -> Estimate | None:
-    """Replicas that fit on virtual nodes built from the resource models, or None."""
+def _grade_counts(cluster: Cluster) -> dict[int, int] | None:
+    """Nodes per resource-model grade (allocatableModelings summed), or None when the
+    cluster has no models to count against."""
     summary = cluster.resource_summary
     if summary is None or not summary.allocatable_modelings or not cluster.resource_models:
         return None
     counts: dict[int, int] = {}
     for grade, count in summary.allocatable_modelings:
         counts[grade] = counts.get(grade, 0) + count
+    return counts
+
+
+def _model_estimate(cluster: Cluster, requests: dict[str, int]) -> Estimate | None:
+    """Replicas that fit on virtual nodes built from the resource models, or None."""
+    counts = _grade_counts(cluster)
+    if counts is None:
+        return None
     total = 0
     for model in cluster.resource_models:  # ascending grade
         per_node = PODS_PER_MODEL_NODE
@@ -117,12 +126,9 @@ def _per_set(components: Sequence[Component]) -> dict[str, int]:
 def _model_nodes(cluster: Cluster) -> list[dict[str, int]] | None:
     """One virtual node per counted node of each grade (ascending), sized by the grade's
     minimums and 110 pods; None when the cluster has no models to build them from."""
-    summary = cluster.resource_summary
-    if summary is None or not summary.allocatable_modelings or not cluster.resource_models:
+    counts = _grade_counts(cluster)
+    if counts is None:
         return None
-    counts: dict[int, int] = {}
-    for grade, count in summary.allocatable_modelings:
-        counts[grade] = counts.get(grade, 0) + count
     nodes: list[dict[str, int]] = []
     for model in sorted(cluster.resource_models, key=lambda m: m.grade):
         capacity = {
