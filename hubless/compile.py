@@ -25,7 +25,6 @@ from hubless.installed_apis import (
     served_by_render,
 )
 from hubless.interpreter import resource
-from hubless.interpreter.customization import REVISION
 from hubless.interpreter.interpreters import Interpreters
 from hubless.match import OverridePolicyIndex, rank_propagation_policies
 from hubless.model import (
@@ -562,22 +561,15 @@ def _recipes(
             continue
         if decision.via == NAMESPACE_SYNC:
             policies = [p for p in policies if p.cluster_scoped]
+        # Karmada's binding controller revises every workload binding's object to its
+        # cluster's replicas, Divided or Duplicated (ResourceBindingSpec.IsWorkload).
         workload = (
             decision.binding.replicas > 0
             or resource.replicas(
                 fleet.interpreters, template, components=fleet.gates.detector_components
-            ).is_workload
+            ).binds_a_workload
         )
         revises = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
-        if revises and fleet.interpreters.chosen(template.api_version, template.kind, REVISION):
-            # A script revises only what Karmada's binding controller hands it: a Divided
-            # workload's share (needReviseReplicas).
-            schedule = decision.schedule
-            revises = (
-                decision.binding.replicas > 0
-                and schedule is not None
-                and schedule.strategy != DUPLICATED
-            )
         policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
         placed: list[Placed] = []
         for target in decision.binding.clusters:

@@ -17,6 +17,7 @@ from typing import Any
 import lupa.lua51 as lupa
 
 from hubless.interpreter import kube
+from hubless.workloads import MAX_REPLICAS
 
 TIMEOUT_SECONDS = 1.0
 MEMORY_BYTES = 64 * 1024 * 1024
@@ -95,6 +96,32 @@ for _, name in ipairs({%(string)s}) do
       .. "please submit an issue to let us know why you need it.")
   end
 end
+-- The time bound is checked between VM instructions, never inside a C function: a pattern
+-- whose repetitions backtrack over a long string could run for hours in string.find.
+-- Each repetition item can make the matcher try every position again, so a pattern with k
+-- of them (k >= 2) over n bytes is refused when n^k passes the budget.
+local byte = string.byte
+local function bounded(name, match)
+  string[name] = function(s, pattern, init, plain)
+    if type(s) == "string" and type(pattern) == "string" and not plain then
+      local k, i = 0, 1
+      while i <= #pattern do
+        local c = byte(pattern, i)
+        if c == 37 then i = i + 1  -- %%: the next character is literal
+        elseif c == 42 or c == 43 or c == 45 or c == 63 then k = k + 1 end  -- * + - ?
+        i = i + 1
+      end
+      if k >= 2 and (#s) ^ k > %(budget)s then
+        error("string." .. name .. ": a pattern with " .. k .. " repetitions over "
+          .. #s .. " bytes could run past the time bound", 2)
+      end
+    end
+    return match(s, pattern, init, plain)
+  end
+end
+bounded("find", string.find)
+bounded("match", string.match)
+bounded("gmatch", string.gmatch)
 for _, name in ipairs({%(base)s}) do
   _G[name] = function()
     error("call function " .. name
@@ -113,6 +140,7 @@ _SANDBOX_SOURCE = _SANDBOX % {
     "timeout": _TIMED_OUT,
     "string": _quoted(_STRING_DISABLED),
     "base": _quoted(_DISABLED),
+    "budget": "1e8",
 }
 
 
@@ -132,18 +160,30 @@ class LuaError(Exception):
         super().__init__(self.message)
 
 
-def _to_lua(runtime: Any, value: Any) -> Any:
-    """decodeValue: maps become tables with string keys, lists 1..n arrays, None nil."""
+# Deeper than any Kubernetes object; a table nested deeper (or one that holds itself) is
+# refused rather than followed down the Python stack.
+MAX_DEPTH = 200
+_TOO_DEEP = f"cannot encode tables nested deeper than {MAX_DEPTH} levels (or holding themselves)"
+
+
+def _to_lua(runtime: Any, value: Any, depth: int = 0) -> Any:
+    """decodeValue: maps become tables with string keys, lists 1..n arrays (a null item is
+    left out, as gopher-lua's Append leaves out nil), None nil."""
+    if depth > MAX_DEPTH:
+        raise LuaError(f"cannot give a Lua script an object nested deeper than {MAX_DEPTH}")
     if isinstance(value, dict):
         table = runtime.table()
         for key, item in value.items():
             if item is not None:
-                table[key] = _to_lua(runtime, item)
+                table[key] = _to_lua(runtime, item, depth + 1)
         return table
     if isinstance(value, list):
         table = runtime.table()
-        for index, item in enumerate(value, start=1):
-            table[index] = _to_lua(runtime, item)
+        index = 0
+        for item in value:
+            if item is not None:
+                index += 1
+                table[index] = _to_lua(runtime, item, depth + 1)
         return table
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
@@ -165,23 +205,33 @@ def _number(value: float) -> int | float:
 def from_lua(value: Any) -> Any:
     """gopher-json's encoding: an empty table is a list, keys 1..n a list, string keys a
     map (sorted, as Go writes maps); anything else is an error."""
+    try:
+        return _from_lua(value, 0)
+    except UnicodeDecodeError:
+        raise LuaError("the answer holds a string that is not UTF-8") from None
+
+
+def _from_lua(value: Any, depth: int) -> Any:
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int | float):
         return _number(float(value))
     if lupa.lua_type(value) != "table":
         raise LuaError(f"cannot encode a Lua {lupa.lua_type(value)} value")
+    if depth > MAX_DEPTH:
+        raise LuaError(_TOO_DEEP)
     items = list(value.items())
     if not items:
         return []
     keys = [key for key, _ in items]
     if all(isinstance(k, str) for k in keys):
-        return {k: from_lua(v) for k, v in sorted(items, key=lambda kv: str(kv[0]))}
+        ordered = sorted(items, key=lambda kv: str(kv[0]))
+        return {k: _from_lua(v, depth + 1) for k, v in ordered}
     if all(isinstance(k, int | float) and not isinstance(k, bool) for k in keys):
         ordered = sorted(items, key=lambda kv: float(kv[0]))
         if [float(k) for k, _ in ordered] != [float(i) for i in range(1, len(ordered) + 1)]:
             raise LuaError("cannot encode sparse array")
-        return [from_lua(v) for _, v in ordered]
+        return [_from_lua(v, depth + 1) for _, v in ordered]
     raise LuaError("cannot encode mixed or invalid key types")
 
 
@@ -351,6 +401,9 @@ def get_replicas(script: str, obj: dict[str, Any]) -> tuple[int, dict[str, Any] 
     replica, requires = run(script, "GetReplicas", [obj], 2)
     if _lua_type(replica) != "number":
         raise LuaError(f"result type {_lua_type(replica)} is not number")
+    if not math.isfinite(replica) or not 0 <= int(replica) <= MAX_REPLICAS:
+        # Go's int32() of such a number is undefined; no schedule can follow from it.
+        raise LuaError(f"the replica count {replica!r} is not a whole number of replicas")
     if requires is None:
         return int(replica), None
     return int(replica), convert_empty(_table(requires, "requires"), True)
@@ -363,19 +416,29 @@ def get_components(script: str, obj: dict[str, Any]) -> list[Any] | None:
     return list(convert_empty(_table(components, "components"), False))
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """An answer Karmada decodes into an Unstructured object: a map with a kind."""
+    if not isinstance(value, dict):
+        raise LuaError("json: cannot unmarshal array into Go value of type map[string]interface {}")
+    kind = value.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise LuaError("Object 'Kind' is missing in the answer")
+    return value
+
+
 def revise_replica(script: str, obj: dict[str, Any], replica: int) -> dict[str, Any]:
     (revised,) = run(script, "ReviseReplica", [obj, replica], 1)
-    return dict(convert_empty(_table(revised, "requires"), True, [obj]))
+    return _object(convert_empty(_table(revised, "requires"), True, [obj]))
 
 
 def retain(script: str, desired: dict[str, Any], observed: dict[str, Any]) -> dict[str, Any]:
     (retained,) = run(script, "Retain", [desired, observed], 1)
-    return dict(convert_empty(_table(retained, "requires"), True, [desired, observed]))
+    return _object(convert_empty(_table(retained, "requires"), True, [desired, observed]))
 
 
 def aggregate_status(script: str, obj: dict[str, Any], items: list[Any] | None) -> dict[str, Any]:
     (aggregated,) = run(script, "AggregateStatus", [obj, items], 1)
-    return dict(convert_empty(_table(aggregated, "requires"), True))
+    return _object(convert_empty(_table(aggregated, "requires"), True))
 
 
 def interpret_health(script: str, obj: dict[str, Any]) -> bool:

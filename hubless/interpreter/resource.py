@@ -37,6 +37,12 @@ class Interpreted:
         """Karmada divides replicas only of these (replicas or requirements reported)."""
         return self.replicas > 0 or self.requirements is not None
 
+    @property
+    def binds_a_workload(self) -> bool:
+        """ResourceBindingSpec.IsWorkload: components count too (their object's
+        ReviseReplica is asked for the cluster's replicas, 0)."""
+        return self.is_workload or bool(self.components)
+
 
 @dataclass(frozen=True)
 class References:

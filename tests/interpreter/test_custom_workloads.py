@@ -557,3 +557,24 @@ def test_a_failed_dependency_script_leaves_the_workload_placed(tmp_path: Path) -
         .replace(": warning: ", ": error: ")
         .removesuffix("; its dependencies are not followed")
     ]
+
+
+def test_a_duplicated_workload_is_revised_to_its_full_count(tmp_path: Path) -> None:
+    # Karmada's binding controller asks ReviseReplica of every workload binding, Divided or
+    # Duplicated, with the cluster's replicas: under Duplicated, the whole count.
+    ric = WIDGET_RIC.replace(
+        "obj.spec.size = replicas",
+        "obj.spec.size = replicas\n          obj.spec.revisedTo = replicas",
+    )
+    files = _widget_fleet(tmp_path, ric)
+    files["policies/web.yaml"] = _policy("example.com/v1", "Widget", "").replace(
+        "    replicaScheduling:\n      replicaSchedulingType: Divided\n", ""
+    )
+    rendered = _render(tmp_path, files)
+    for cluster in "abc":
+        assert rendered[f"{cluster}/shop/widget.example.com_web.yaml"] == {
+            "apiVersion": "example.com/v1",
+            "kind": "Widget",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"size": 9, "colour": "blue", "revisedTo": 9},
+        }

@@ -3,6 +3,7 @@ lua_convert_test.go) and its sandbox rules."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -146,8 +147,9 @@ def test_an_empty_table_the_script_added_is_dropped() -> None:
   obj.spec.ratio = desiredReplica / 4
   return obj
 end"""
-    assert lua.revise_replica(script, {"spec": {"replicas": 1}}, 2) == {
-        "spec": {"ratio": 0.5, "replicas": 1}
+    assert lua.revise_replica(script, {"kind": "Thing", "spec": {"replicas": 1}}, 2) == {
+        "kind": "Thing",
+        "spec": {"ratio": 0.5, "replicas": 1},
     }
 
 
@@ -301,8 +303,9 @@ def test_aggregate_status_tells_no_items_from_an_empty_list() -> None:
   desiredObj.status = {items = statusItems == nil and "nil" or #statusItems}
   return desiredObj
 end"""
-    assert lua.aggregate_status(script, {}, None) == {"status": {"items": "nil"}}
-    assert lua.aggregate_status(script, {}, []) == {"status": {"items": 0}}
+    thing = {"kind": "Thing"}
+    assert lua.aggregate_status(script, thing, None) == thing | {"status": {"items": "nil"}}
+    assert lua.aggregate_status(script, thing, []) == thing | {"status": {"items": 0}}
     text = f"""apiVersion: config.karmada.io/v1alpha1
 kind: ResourceInterpreterCustomization
 metadata:
@@ -364,3 +367,75 @@ end"""
     finally:
         if enabled:
             gc.enable()
+
+
+THING = {"apiVersion": "example.io/v1", "kind": "Thing", "spec": {"items": [1, None, 3]}}
+
+
+def test_a_null_in_a_list_is_left_out_as_gopher_lua_leaves_out_nil() -> None:
+    script = """function ReflectStatus(obj)
+  return {count = #obj.spec.items, last = obj.spec.items[#obj.spec.items]}
+end"""
+    assert lua.reflect_status(script, THING) == {"count": 2, "last": 3}
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("{1, 2}", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
+        ("{spec = {}}", "Object 'Kind' is missing in the answer"),
+    ],
+)
+def test_an_object_answer_must_be_an_object_with_a_kind(answer: str, message: str) -> None:
+    script = f"function ReviseReplica(obj, r)\n  return {answer}\nend"
+    with pytest.raises(LuaError, match=f"^{re.escape(message)}$"):
+        lua.revise_replica(script, THING, 1)
+
+
+@pytest.mark.parametrize("count", ["0/0", "math.huge", "-1", "2^31", "1e15"])
+def test_a_replica_count_must_be_a_whole_number_of_replicas(count: str) -> None:
+    script = f"function GetReplicas(obj)\n  return {count}, nil\nend"
+    with pytest.raises(LuaError, match=r"is not a whole number of replicas$"):
+        lua.get_replicas(script, THING)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        "local t = obj\n  obj.spec.me = obj",  # a table that holds itself
+        "local t = {}\n  for i = 1, 1000 do t = {t} end\n  obj.spec.deep = t",
+    ],
+)
+def test_tables_nested_without_end_are_refused(build: str) -> None:
+    script = f"function ReviseReplica(obj, r)\n  {build}\n  return obj\nend"
+    with pytest.raises(LuaError, match="nested deeper than 200 levels"):
+        lua.revise_replica(script, THING, 1)
+
+
+def test_a_string_that_is_not_utf8_is_refused() -> None:
+    script = 'function ReviseReplica(obj, r)\n  obj.spec.colour = "\\255\\254"\n  return obj\nend'
+    with pytest.raises(LuaError, match=r"^the answer holds a string that is not UTF-8$"):
+        lua.revise_replica(script, THING, 1)
+
+
+def test_a_pattern_that_could_backtrack_past_the_bound_is_refused_at_its_line() -> None:
+    # The time bound is checked between instructions, never inside string.find: 6
+    # repetitions over 16 KiB could run for hours, and are refused at once.
+    script = """function InterpretHealth(obj)
+  local text = obj.spec.text
+  return text:find(".-.-.-.-.-.-b") ~= nil
+end"""
+    with pytest.raises(LuaError) as caught:
+        lua.interpret_health(script, {"spec": {"text": "a" * 16384}})
+    assert caught.value.line == 3
+    assert caught.value.message == (
+        "string.find: a pattern with 6 repetitions over 16384 bytes could run past the time bound"
+    )
+    # Patterns of the kind scripts use, on strings of the size objects hold, still run.
+    ordinary = """function InterpretHealth(obj)
+  local repo, tag = obj.spec.image:match("^(.-):([^:]+)$")
+  local n = 0
+  for _ in string.gmatch("a,b,c", "[^,]+") do n = n + 1 end
+  return tag == "1.2" and n == 3
+end"""
+    assert lua.interpret_health(ordinary, {"spec": {"image": "registry.example.com/app:1.2"}})
