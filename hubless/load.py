@@ -13,7 +13,7 @@ import stat
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,6 +33,7 @@ from hubless.model import (
     Fleet,
     OverridePolicy,
     PolicyRef,
+    PreviousPlacement,
     PropagationPolicy,
     ResourceKey,
     ResourceTemplate,
@@ -497,8 +498,13 @@ def _check_names(document: Document, group: str, kind: str, name: str, namespace
         raise UserError.at(document.source, problem)
 
 
-def load_fleet(files: Sequence[SourceFile]) -> Fleet:
-    """Parse and check every source file; all problems are reported together."""
+def load_fleet(
+    files: Sequence[SourceFile], previous: Mapping[ResourceKey, PreviousPlacement] | None = None
+) -> Fleet:
+    """Parse and check every source file; all problems are reported together.
+
+    `previous` is the last render's placement, which the KubeAdmiral and Kubefed front ends
+    read as their members' current state (left out: nothing runs yet)."""
     problems = Problems()
     policies = _Policies()
     policy_files = [f for f in files if f.path.startswith(POLICIES_DIR + "/")]
@@ -547,6 +553,7 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
             lambda document: _template(document, crds),
             problems,
             tuple(plain),
+            previous or {},
         )
         if assembled.replaced:
             rewritten = {template.key: template for template in assembled.replaced}

@@ -8,7 +8,7 @@ writes byte for byte what the full render would, and steps aside when it cannot 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -61,6 +61,14 @@ class Shortcut(Protocol):
 SHORTCUTS: tuple[Shortcut, ...] = (render_changed_templates, render_changed_clusters)
 
 
+def fleet_of(
+    files: Sequence[SourceFile], record: PlacementRecord | None, *, rebalance: bool = False
+) -> Fleet:
+    """The fleet of `files`, its dialects starting from the last render's placement
+    (`rebalance`, `render --fresh`: from none)."""
+    return load_fleet(files, {} if rebalance else previous_of(record))
+
+
 def _ignore(_: Problem) -> None:
     pass
 
@@ -89,8 +97,8 @@ def plan_render(
         if validate and warnings.validated_with != (kube_version_default or ""):
             warnings = revalidated(warnings, load_fleet(files), kube_version_default)
         return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=warnings)
-    fleet = load_fleet(files)
     record = read_record(repo)
+    fleet = fleet_of(files, record, rebalance=rebalance)
     holding = suspends(fleet) or bool(fleet.rollout_policies)
     # The shortcuts reuse files by digests of what they are made of; a held file is not
     # what it is made of, so a fleet that holds anything (or may start a rollout) is
@@ -141,12 +149,13 @@ def compile_repo(
 ) -> Compilation:
     """The work tree's fleet (`fleet`, if already loaded) compiled as a render would
     compile it, nothing skipped."""
+    record = read_record(repo)
     if fleet is None:
-        fleet = load_fleet(read_sources(repo))
+        fleet = fleet_of(read_sources(repo), record, rebalance=rebalance)
     for warning in fleet_warnings(fleet):
         report(warning)
     compiled = compile_fleet(
-        fleet, previous_of(read_record(repo)), rebalance=rebalance, until_stable=True, trace=trace
+        fleet, previous_of(record), rebalance=rebalance, until_stable=True, trace=trace
     )
     return Compilation(fleet, compiled)
 
@@ -160,8 +169,9 @@ def compilation_at(repo: Path, ref: str) -> Compilation:
     """The sources committed at `ref` compiled, with the placement record of `ref`."""
     try:
         files: list[SourceFile] = sources_at(repo, ref)
-        fleet = load_fleet(files)
-        compiled = compile_fleet(fleet, previous_of(record_at(repo, ref)), until_stable=True)
+        record = record_at(repo, ref)
+        fleet = fleet_of(files, record)
+        compiled = compile_fleet(fleet, previous_of(record), until_stable=True)
         return Compilation(fleet, compiled)
     except UserError as exc:
         # Name the revision, so a broken base is not mistaken for the work tree.

@@ -232,7 +232,8 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     index, count = parse(spec)
     rendered = repo / RENDERED_DIR
     files = read_sources(repo)
-    fleet = load_fleet(files)
+    record = read_record(repo)
+    fleet = load_fleet(files, {} if rebalance else previous_of(record))
     if fleet.rollout_policies:
         # A rollout's target is what its objects become on every cluster, which no shard
         # builds alone.
@@ -243,7 +244,6 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
             "not in shards",
         )
     own = members((c.name for c in fleet.clusters), index, count)
-    record = read_record(repo)
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided, own)
     holding = suspends(fleet)
@@ -284,7 +284,7 @@ def merge(repo: Path, on_wait: Callable[[], None]) -> Merged:
         found = verify(rendered, source_digests.inputs)
         tree = read(rendered)
         clusters, entries = parse_digests(tree.pop(SHARD_DIGESTS, b""))
-        fleet = load_fleet(sources)
+        fleet = load_fleet(sources, previous_of(read_record(repo)))
         notes, kinds = combined(found)
         # Shards do not validate: validation's warnings are those of a render without options.
         warnings = warnings_of(fleet, notes, tree, kinds, None)

@@ -17,9 +17,10 @@ import click
 
 from hubless import kinds
 from hubless.build.layout import key_path
-from hubless.build.plan import compile_repo
+from hubless.build.plan import compile_repo, fleet_of
 from hubless.build.rollouts import rolled_out
 from hubless.build.state.paths import cluster_of
+from hubless.build.state.record import read_record
 from hubless.build.suspension import (
     changed_templates,
     committed_tree,
@@ -30,7 +31,7 @@ from hubless.build.suspension import (
 from hubless.build.tree import desired_tree
 from hubless.errors import UserError
 from hubless.interpreter import resource
-from hubless.load import load_fleet, read_sources
+from hubless.load import read_sources
 from hubless.model import Fleet, ResourceTemplate
 from hubless.quantity import canonical, resource_form
 from hubless.repository import RENDERED_DIR
@@ -558,7 +559,7 @@ def _components_use(components: dict[str, Any]) -> str:
 
 
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:
-    fleet = load_fleet(read_sources(repo))
+    fleet = fleet_of(read_sources(repo), read_record(repo))
     template = _find(fleet.templates, target)
     names = [c.name for c in fleet.clusters]
     if cluster is not None:

@@ -10,13 +10,20 @@ templates. The registry of dialects is `hubless.dialects`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hubless.documents import Document
 from hubless.errors import Problem, Problems
-from hubless.model import Cluster, OverridePolicy, PropagationPolicy, ResourceTemplate
+from hubless.model import (
+    Cluster,
+    OverridePolicy,
+    PreviousPlacement,
+    PropagationPolicy,
+    ResourceKey,
+    ResourceTemplate,
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +37,13 @@ class Assembled:
     replaced: tuple[ResourceTemplate, ...] = ()
 
 
+# The last render's placement of each resource (rendered/.hubless/placement.json): under
+# GitOps what was rendered is what runs, so a dialect's "current state" of its members.
+Previous = Mapping[ResourceKey, PreviousPlacement]
+
 # (its documents of templates/, its parsed inputs of policies/, the clusters, a maker of
-# plain templates, where problems go, the plain templates) -> what it stands for
+# plain templates, where problems go, the plain templates, the previous placement) -> what
+# it stands for
 Assemble = Callable[
     [
         Sequence[Document],
@@ -40,6 +52,7 @@ Assemble = Callable[
         Callable[[Document], ResourceTemplate],
         Problems,
         Sequence[ResourceTemplate],
+        Previous,
     ],
     Assembled,
 ]

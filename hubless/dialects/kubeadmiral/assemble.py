@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubless.dialects.base import Assembled
+from hubless.dialects.base import Assembled, Previous
 from hubless.dialects.jsonpatch_v4 import Patch
 from hubless.dialects.kubeadmiral import member
 from hubless.dialects.kubeadmiral.followers import DISABLE_FOLLOWING, followers
@@ -59,6 +59,7 @@ from hubless.model import (
     OverrideRule,
     Placement,
     PolicyRef,
+    PreviousPlacement,
     PropagationPolicy,
     ResourceKey,
     ResourceSelector,
@@ -266,8 +267,11 @@ def assemble(
     make_template: Callable[[Document], ResourceTemplate],
     problems: Problems,
     plain: Sequence[ResourceTemplate] = (),
+    previous: Previous | None = None,
 ) -> Assembled:
-    """KubeAdmiral's placement of the plain templates that are its objects."""
+    """KubeAdmiral's placement of the plain templates that are its objects, each scheduled
+    with its placement in `previous` (the last render's) as KubeAdmiral's current one."""
+    previous = previous or {}
     table = _Inputs(inputs, problems)
     members = [
         federated_cluster(Document(c.body, c.source)) for c in clusters if c.dialect == DIALECT
@@ -300,6 +304,7 @@ def assemble(
                     obj.policy.policy,
                     members,
                     profile.profile if profile is not None else None,
+                    current_placement(previous.get(obj.template.key)),
                 )
             except KubeAdmiralScheduleError as exc:
                 policy = obj.policy
@@ -317,6 +322,16 @@ def assemble(
 
     _follow(objects, templates, overrides)
     return _emit(objects, overrides, members, by_name, problems)
+
+
+def current_placement(last: PreviousPlacement | None) -> dict[str, int | None]:
+    """The scheduler's current placement (cluster -> replicas) as KubeAdmiral reads it from
+    the FederatedObject it wrote last time: the placed clusters, each with the count of its
+    replicas override, or None without one (Duplicate). The last render recorded exactly
+    that: Divide counts are never 0 (a cluster given 0 is not placed), Duplicate has none."""
+    if last is None:
+        return {}
+    return {name: count or None for name, count in sorted(last.clusters.items())}
 
 
 def _federated(template: ResourceTemplate) -> ResourceTemplate:

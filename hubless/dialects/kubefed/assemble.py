@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hubless.dialects.base import Assembled
+from hubless.dialects.base import Assembled, Previous
 from hubless.dialects.jsonpatch_v4 import Patch, PatchError, apply_patch
 from hubless.dialects.kubefed.federated import FederatedObject, KubefedPlacement, unwrap
 from hubless.dialects.kubefed.planner import (
@@ -50,6 +50,8 @@ class KubefedScheduler:
     namespace_missing: bool
     preference: ReplicaPreference | None
     key: str
+    # cluster -> replicas of the object where the last render placed it
+    current: tuple[tuple[str, int], ...] = ()
 
     def plan(self, clusters: Sequence[Cluster]) -> tuple[dict[str, int] | None, list[str], str]:
         """(replicas per placed cluster or None without an RSP, the placement, how)."""
@@ -67,12 +69,27 @@ class KubefedScheduler:
         if not candidates:
             return None, placed, f"{preference.source}: no candidate cluster; RSP not applied"
         spec = preference.spec
-        planned = plan_replicas(spec.clusters, spec.total_replicas, candidates, self.key)
+        # Kubefed reads the replicas of the member objects of its candidate clusters; under
+        # GitOps those are what the last render wrote, all of them ready.
+        current = {name: count for name, count in self.current if name in candidates}
+        planned = plan_replicas(
+            spec.clusters,
+            spec.total_replicas,
+            candidates,
+            self.key,
+            current,
+            rebalance=spec.rebalance,
+        )
         how = (
             f"ReplicaSchedulingPreference {self.key}: {spec.total_replicas} replicas by "
             "Kubefed's planner (weights, then FNV-1 of cluster and key; clusters planned 0 "
             "keep 0 replicas)"
         )
+        if current:
+            shown = ", ".join(f"{name}={count}" for name, count in sorted(current.items()))
+            kept = "rebalance: may move" if spec.rebalance else "kept up to their preferences"
+            how += f"; running now (the last render's): {shown}, {kept}"
+
         return planned, sorted(planned), how
 
     def schedule(self, template: ResourceTemplate, clusters: Sequence[Cluster]) -> Schedule:
@@ -174,8 +191,11 @@ def assemble(
     make_template: Callable[[Document], ResourceTemplate],
     problems: Problems,
     plain: Sequence[ResourceTemplate] = (),
+    previous: Previous | None = None,
 ) -> Assembled:
-    """The templates and policies the Federated<Kind> objects of templates/ stand for."""
+    """The templates and policies the Federated<Kind> objects of templates/ stand for; an
+    RSP plans with the replicas `previous` (the last render) placed as those running."""
+    previous = previous or {}
     configs: dict[str, TypeConfig] = {}
     preferences: dict[tuple[str, str], ReplicaPreference] = {}
     for item in inputs:
@@ -211,12 +231,14 @@ def assemble(
                 f"intersectWithClusterSelector needs the FederatedNamespace {template.namespace}",
             )
             continue
+        last = previous.get(template.key)
         scheduler = KubefedScheduler(
             placement=federated.placement,
             namespace_placement=namespace_placement,
             namespace_missing=bool(template.namespace) and namespace_placement is None,
             preference=preference,
             key=federated.key,
+            current=tuple(sorted(last.clusters.items())) if last is not None else (),
         )
         ref = PolicyRef(federated.kind, template.namespace, template.name)
         selector = ResourceSelector(

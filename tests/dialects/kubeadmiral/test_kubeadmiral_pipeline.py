@@ -1623,6 +1623,7 @@ def test_generic_scheduler_sticky_keeps_the_placement() -> None:
         plugins=default_plugins(),
         kept_current=True,
         trail=(
+            "current placement (the last render's): cluster1=60",
             "profile (default): filters APIResources, TaintToleration, PlacementFilter, "
             "ClusterAffinity, ClusterReady, ClusterTerminating, ClusterEvicted; scores "
             "TaintToleration, ClusterResourcesBalancedAllocation, ClusterResourcesLeastAllocated, "

@@ -179,6 +179,12 @@ def schedule(
     _profile(policy, profile)
     overrides = read_annotations(obj.annotations)
     trail = list(overrides.notes)
+    if current:
+        shown = ", ".join(
+            f"{name} (no replica count)" if count is None else f"{name}={count}"
+            for name, count in current.items()
+        )
+        trail.append(f"current placement (the last render's): {shown}")
     followers = not policy.disable_follower_scheduling
     if overrides.no_scheduling:
         return KubeAdmiralSchedule(
