@@ -35,8 +35,8 @@ where the object currently exists. It places the object in *all* of those cluste
 a `/spec/replicas` override, so zero-replica workloads are created. See `schedule`.
 
 Kubefed's live inputs, the current replica counts and the estimated capacity, come from the
-member clusters. An offline compiler usually has neither, and passes nothing. With both
-empty, `rebalance` makes no difference.
+member clusters. Offline, the current counts are the last render's (see the assembly) and
+the capacity is unknown, so none is passed.
 """
 
 from __future__ import annotations
