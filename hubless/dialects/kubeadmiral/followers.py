@@ -37,9 +37,10 @@ FOLLOWER_KINDS = frozenset(
         ("autoscaling", "HorizontalPodAutoscaler"),
     }
 )
-# Volume sources whose secret reference is `secretRef.name`.
+# Volume sources whose secret reference is `secretRef.name` (Kubernetes'
+# VisitPodSecretNames, which KubeAdmiral's follower controller calls; azureFile names its
+# secret in `secretName`).
 _SECRET_REF_VOLUMES = (
-    "azureFile",
     "cephfs",
     "cinder",
     "flexVolume",
@@ -80,6 +81,7 @@ def _pod_followers(spec: dict[str, Any]) -> list[Follower]:
                 config_maps.append(_get(variable, "valueFrom", "configMapKeyRef", "name"))
     for volume in _items(spec.get("volumes")):
         secrets.append(_get(volume, "secret", "secretName"))
+        secrets.append(_get(volume, "azureFile", "secretName"))
         config_maps.append(_get(volume, "configMap", "name"))
         for source in _items(_get(volume, "projected", "sources")):
             secrets.append(_get(source, "secret", "name"))
