@@ -941,7 +941,10 @@ def test_rules_in_order_other_cluster() -> None:
     assert apply_patches(custom_object(), patches) == want
 
 
-def test_rules_with_image_and_jsonpatch() -> None:
+def test_rules_with_image_and_jsonpatch_for_each_cluster() -> None:
+    # TestParseOverrides, "multiple clusters multiple Overrides(jsonPatch and image)": a rule
+    # for every cluster, then one per cluster; each cluster's patches in rule order, a rule's
+    # image patches before its jsonpatch ones.
     body = workload("Deployment", [{"image": FULL_B, "name": "server"}])
     body["metadata"]["labels"] = {}
     rule_all = parse_overriders(
@@ -954,6 +957,20 @@ def test_rules_with_image_and_jsonpatch() -> None:
                 {
                     "operations": full(
                         "overwrite", "all.cluster.io", "all-cluster/echo-server", "all", A
+                    )
+                }
+            ],
+        }
+    )
+    rule_one = parse_overriders(
+        {
+            "jsonpatch": [
+                {"operator": "replace", "path": "/metadata/labels/json1", "value": "cluster1"}
+            ],
+            "image": [
+                {
+                    "operations": full(
+                        "overwrite", "cluster.one.io", "cluster-one/echo-server", "one", A
                     )
                 }
             ],
@@ -972,11 +989,19 @@ def test_rules_with_image_and_jsonpatch() -> None:
         }
     )
     image_path = "/spec/template/spec/containers/0/image"
-    patches = cluster_patches(body, [rule_all, rule_two])
-    assert patches == [
+    common = [
         Patch("replace", image_path, f"all.cluster.io/all-cluster/echo-server:all@{A}"),
         Patch("add", "/metadata/labels/json1", "all"),
         Patch("add", "/metadata/labels/json2", "all"),
+    ]
+    assert cluster_patches(body, [rule_all, rule_one]) == [
+        *common,
+        Patch("replace", image_path, f"cluster.one.io/cluster-one/echo-server:one@{A}"),
+        Patch("replace", "/metadata/labels/json1", "cluster1"),
+    ]
+    patches = cluster_patches(body, [rule_all, rule_two])
+    assert patches == [
+        *common,
         Patch("replace", image_path, f"cluster.two.io/cluster-two/echo-server:two@{A}"),
         Patch("remove", "/metadata/labels/json2", None),
     ]
