@@ -508,6 +508,11 @@ def decide(
         bound = _scheduled_first(first, bound)
     warnings = [TemplateWarning(t.key, w) for t in fleet.templates for w in credential_warnings(t)]
     warnings.extend(bound.warnings)
+    warnings.extend(
+        TemplateWarning(s.hpa, Problem.warning(s.source, s.unused))
+        for s in fleet.federated_scalings
+        if s.unused
+    )
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
     errors.extend(recipe_errors)
     warnings.extend(_autoscaling_warnings(recipes))

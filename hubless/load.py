@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from hubless import kinds, secrets, workloads
+from hubless import federatedhpa, kinds, secrets, workloads
 from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
 from hubless.documents import Document, parse_documents
 from hubless.errors import Problems, Source, UserError
@@ -528,13 +528,22 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
     )
     wrapped: dict[str, list[Document]] = {}  # another dialect's objects, by dialect
     plain: list[ResourceTemplate] = []
+    federated_hpas: list[federatedhpa.FederatedHPA] = []
     for document in template_documents:
         try:
             dialect = template_dialect_for(kinds.group_of(_header(document)[0]))
             if dialect is not None:
                 wrapped.setdefault(dialect.name, []).append(document)
             else:
-                plain.append(_template(document, crds))
+                template = _template(document, crds)
+                plain.append(template)
+                if federatedhpa.is_federated_hpa(template.group, template.kind):
+                    federated_hpas.append(federatedhpa.parse(document, template))
+                elif (template.group, template.kind) == (
+                    federatedhpa.GROUP,
+                    federatedhpa.CRON_FEDERATED_HPA,
+                ):
+                    federatedhpa.check_cron(document, template)
         except UserError as exc:
             problems.extend(exc)
     for dialect in DIALECTS:
@@ -566,6 +575,9 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
             )
             continue
         templates[template.key] = template
+    # A FederatedHPA writes its target template's replicas, as Karmada's controller does.
+    scaled, scalings = federatedhpa.apply(list(templates.values()), federated_hpas, problems)
+    templates = {template.key: template for template in scaled}
     customizations = tuple(policies.customizations[k] for k in sorted(policies.customizations))
     for problem in conflicts(customizations):
         problems.add(problem.source, problem.message)
@@ -579,6 +591,7 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
         rollout_policies=tuple(policies.rollout[k] for k in sorted(policies.rollout)),
         customizations=customizations,
         gates=policies.gates[0] if policies.gates else FeatureGates(),
+        federated_scalings=scalings,
     )
     rollout_errors(fleet).raise_if_any()
     return fleet

@@ -464,6 +464,21 @@ class FeatureGates:
 
 
 @dataclass(frozen=True)
+class FederatedScaling:
+    """What a FederatedHPA (autoscaling.karmada.io) did to its target template's replicas
+    (hubless.federatedhpa)."""
+
+    hpa: ResourceKey
+    source: Source  # its scaleTargetRef
+    target: ResourceKey
+    min_replicas: int
+    max_replicas: int
+    before: int = 0  # the template's replicas
+    after: int = 0  # within the bounds
+    unused: str = ""  # why it scales nothing here ("" when it applied)
+
+
+@dataclass(frozen=True)
 class Fleet:
     """Everything compile() needs: the loaded, defaulted sources."""
 
@@ -475,6 +490,8 @@ class Fleet:
     # ResourceInterpreterCustomizations of policies/, by name.
     customizations: tuple[Customization, ...] = ()
     gates: FeatureGates = field(default_factory=FeatureGates)
+    # what each FederatedHPA did to its target, already applied to `templates`
+    federated_scalings: tuple[FederatedScaling, ...] = ()
 
     @cached_property
     def interpreters(self) -> Interpreters:

@@ -282,6 +282,7 @@ def _text(data: dict[str, Any]) -> str:
             *_placement(data),
             *_scheduling(data),
             *_interpreted(data),
+            *_federated_hpa_text(data),
             *_verdicts(data),
             *_holds(data),
         ]
@@ -557,6 +558,40 @@ def _components_use(components: dict[str, Any]) -> str:
     )
 
 
+def _federated_hpa(fleet: Fleet, template: ResourceTemplate) -> dict[str, Any] | None:
+    """The FederatedHPA that bounds the template's replicas, as Karmada's controller does."""
+    for scaling in fleet.federated_scalings:
+        if scaling.target == template.key and not scaling.unused:
+            return {
+                "name": str(scaling.hpa),
+                "source": str(scaling.source),
+                "minReplicas": scaling.min_replicas,
+                "maxReplicas": scaling.max_replicas,
+                "templateReplicas": scaling.before,
+                "replicas": scaling.after,
+            }
+    return None
+
+
+def _federated_hpa_text(data: dict[str, Any]) -> list[str]:
+    found = data.get("federatedHPA")
+    if found is None:
+        return []
+    low, high, before = found["minReplicas"], found["maxReplicas"], found["templateReplicas"]
+    if before == 0:
+        outcome = "the template's 0 replicas disable it, as in Karmada"
+    elif before > high:
+        outcome = f"the template's {before} replicas are above maxReplicas: {high}"
+    elif before < low:
+        outcome = f"the template's {before} replicas are below minReplicas: {low}"
+    else:
+        outcome = f"the template's {before} replicas are within the bounds: kept"
+    return [
+        f"replicas bounded by {found['name']} ({found['source']}) to {low}..{high}: "
+        f"{outcome} (metrics scale it only with a Karmada control plane)"
+    ]
+
+
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:
     fleet = load_fleet(read_sources(repo))
     template = _find(fleet.templates, target)
@@ -575,6 +610,7 @@ def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int
     data = report(compiled, template, names)
     data["interpreters"] = _interpreters(fleet, template)
     data["held"] = _held(repo, fleet, compiled, template, names)
+    data["federatedHPA"] = _federated_hpa(fleet, template)
     if output == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
