@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from hubless import federatedhpa, kinds, secrets, workloads
+from hubless import federatedhpa, kinds, multiclusterservice, secrets, workloads
 from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
 from hubless.documents import Document, parse_documents
 from hubless.errors import Problems, Source, UserError
@@ -529,6 +529,7 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
     wrapped: dict[str, list[Document]] = {}  # another dialect's objects, by dialect
     plain: list[ResourceTemplate] = []
     federated_hpas: list[federatedhpa.FederatedHPA] = []
+    services: list[multiclusterservice.MultiClusterService] = []
     for document in template_documents:
         try:
             dialect = template_dialect_for(kinds.group_of(_header(document)[0]))
@@ -544,6 +545,8 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
                     federatedhpa.CRON_FEDERATED_HPA,
                 ):
                     federatedhpa.check_cron(document, template)
+                elif multiclusterservice.is_multicluster_service(template.group, template.kind):
+                    services.append(multiclusterservice.parse(document, template))
         except UserError as exc:
             problems.extend(exc)
     for dialect in DIALECTS:
@@ -592,6 +595,7 @@ def load_fleet(files: Sequence[SourceFile]) -> Fleet:
         customizations=customizations,
         gates=policies.gates[0] if policies.gates else FeatureGates(),
         federated_scalings=scalings,
+        multicluster_services=tuple(sorted(services, key=lambda s: s.key)),
     )
     rollout_errors(fleet).raise_if_any()
     return fleet

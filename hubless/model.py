@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from hubless.interpreter.customization import Customization
     from hubless.interpreter.interpreters import Interpreters
+    from hubless.multiclusterservice import MultiClusterService
     from hubless.scheduler.core import Schedule
 
 KARMADA = "Karmada"  # the dialect of policies written as Karmada's
@@ -492,6 +493,13 @@ class Fleet:
     gates: FeatureGates = field(default_factory=FeatureGates)
     # what each FederatedHPA did to its target, already applied to `templates`
     federated_scalings: tuple[FederatedScaling, ...] = ()
+    # networking.karmada.io MultiClusterServices of templates/ (hubless.multiclusterservice)
+    multicluster_services: tuple[MultiClusterService, ...] = ()
+
+    @cached_property
+    def claimed_services(self) -> dict[ResourceKey, MultiClusterService]:
+        """The Services a CrossCluster MultiClusterService takes over, by key."""
+        return {m.service: m for m in self.multicluster_services if m.cross_cluster}
 
     @cached_property
     def interpreters(self) -> Interpreters:

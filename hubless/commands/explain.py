@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from hubless import kinds
+from hubless import kinds, multiclusterservice
 from hubless.build.layout import key_path
 from hubless.build.plan import compile_repo
 from hubless.build.rollouts import rolled_out
@@ -302,6 +302,11 @@ def _about(data: dict[str, Any]) -> list[str]:
         lines.append("propagated by namespace sync: every Namespace goes to every cluster")
     elif data["via"] == DEPENDENCY:
         lines.append("propagated as a dependency (propagateDeps) of:")
+    elif data["via"].startswith(f"{multiclusterservice.KIND}/"):
+        lines.append(
+            f"claimed by {data['via']}: it goes to the union of its provider and consumer "
+            "clusters, and no propagation policy applies"
+        )
     if data["requiredBy"] and data["via"] != DEPENDENCY:
         lines.append("also needed (propagateDeps) by:")
     for need in data["requiredBy"]:
