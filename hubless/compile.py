@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from hubless import autoscaling, bootstrap, crds, kinds, workloads
+from hubless import autoscaling, bootstrap, crds, kinds, multiclusterservice, workloads
 from hubless.dependencies import Resolver, union_clusters
 from hubless.dialects import dialect_for
 from hubless.errors import Problem, Problems, Source, UserError, grouped_by_cluster
@@ -26,7 +26,7 @@ from hubless.installed_apis import (
 )
 from hubless.interpreter import resource
 from hubless.interpreter.interpreters import Interpreters
-from hubless.match import OverridePolicyIndex, rank_propagation_policies
+from hubless.match import Contender, OverridePolicyIndex, rank_propagation_policies
 from hubless.model import (
     DIVIDED,
     DUPLICATED,
@@ -161,20 +161,26 @@ def _bind(
     served: ServedByRender,
     trace: bool = False,
 ) -> Decision | None:
-    contest = rank_propagation_policies(template, fleet.propagation_policies)
-    _one_dialect(template, [c.policy for c in contest], "propagation")
-    # Karmada's namespace sync, unless the winning policy brings its own scheduler (another
-    # dialect's namespace goes where that dialect's policy says).
-    synced = not contest or contest[0].policy.scheduler is None
-    if synced and _auto_propagated_namespace(template):
-        targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
-        return Decision(Binding(template.key, template.source, None, targets), NAMESPACE_SYNC)
-    if not contest:
-        return None
-    policy = contest[0].policy
-    if policy.scheduler_name != "default-scheduler":
-        raise _OtherScheduler(policy)
-    _check_dependent_overrides(policy, template, fleet)
+    claimed = fleet.claimed_services.get(template.key)
+    contest: list[Contender] = []
+    if claimed is not None:
+        # A CrossCluster MultiClusterService takes the Service over from every policy.
+        policy = multiclusterservice.policy(claimed, fleet.clusters)
+    else:
+        contest = rank_propagation_policies(template, fleet.propagation_policies)
+        _one_dialect(template, [c.policy for c in contest], "propagation")
+        # Karmada's namespace sync, unless the winning policy brings its own scheduler
+        # (another dialect's namespace goes where that dialect's policy says).
+        synced = not contest or contest[0].policy.scheduler is None
+        if synced and _auto_propagated_namespace(template):
+            targets = tuple(TargetCluster(c.name, 0) for c in fleet.clusters)
+            return Decision(Binding(template.key, template.source, None, targets), NAMESPACE_SYNC)
+        if not contest:
+            return None
+        policy = contest[0].policy
+        if policy.scheduler_name != "default-scheduler":
+            raise _OtherScheduler(policy)
+        _check_dependent_overrides(policy, template, fleet)
     if policy.scheduler is not None:
         try:
             result = policy.scheduler.schedule(template, fleet.clusters)
@@ -508,6 +514,25 @@ def decide(
         bound = _scheduled_first(first, bound)
     warnings = [TemplateWarning(t.key, w) for t in fleet.templates for w in credential_warnings(t)]
     warnings.extend(bound.warnings)
+    warnings.extend(
+        TemplateWarning(s.hpa, Problem.warning(s.source, s.unused))
+        for s in fleet.federated_scalings
+        if s.unused
+    )
+    templates = {t.key for t in fleet.templates}
+    for mcs in fleet.multicluster_services:
+        if mcs.cross_cluster and mcs.service not in templates:
+            warning = Problem.warning(
+                mcs.source,
+                f"{mcs.key} takes over {mcs.service}, which is not in templates/: nothing "
+                "is propagated, as in Karmada",
+            )
+            warnings.append(TemplateWarning(mcs.key, warning))
+        for name, source in multiclusterservice.unknown_clusters(mcs, fleet.clusters):
+            warning = Problem.warning(
+                source, f"{mcs.key} names cluster {name!r}, which is not in the inventory"
+            )
+            warnings.append(TemplateWarning(mcs.key, warning))
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
     errors.extend(recipe_errors)
     warnings.extend(_autoscaling_warnings(recipes))

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from hubless import kinds, secrets, workloads
+from hubless import federatedhpa, kinds, multiclusterservice, secrets, workloads
 from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
 from hubless.documents import Document, parse_documents
 from hubless.errors import Problems, Source, UserError
@@ -534,13 +534,25 @@ def load_fleet(
     )
     wrapped: dict[str, list[Document]] = {}  # another dialect's objects, by dialect
     plain: list[ResourceTemplate] = []
+    federated_hpas: list[federatedhpa.FederatedHPA] = []
+    services: list[multiclusterservice.MultiClusterService] = []
     for document in template_documents:
         try:
             dialect = template_dialect_for(kinds.group_of(_header(document)[0]))
             if dialect is not None:
                 wrapped.setdefault(dialect.name, []).append(document)
             else:
-                plain.append(_template(document, crds))
+                template = _template(document, crds)
+                plain.append(template)
+                if federatedhpa.is_federated_hpa(template.group, template.kind):
+                    federated_hpas.append(federatedhpa.parse(document, template))
+                elif (template.group, template.kind) == (
+                    federatedhpa.GROUP,
+                    federatedhpa.CRON_FEDERATED_HPA,
+                ):
+                    federatedhpa.check_cron(document, template)
+                elif multiclusterservice.is_multicluster_service(template.group, template.kind):
+                    services.append(multiclusterservice.parse(document, template))
         except UserError as exc:
             problems.extend(exc)
     for dialect in DIALECTS:
@@ -573,6 +585,9 @@ def load_fleet(
             )
             continue
         templates[template.key] = template
+    # A FederatedHPA writes its target template's replicas, as Karmada's controller does.
+    scaled, scalings = federatedhpa.apply(list(templates.values()), federated_hpas, problems)
+    templates = {template.key: template for template in scaled}
     customizations = tuple(policies.customizations[k] for k in sorted(policies.customizations))
     for problem in conflicts(customizations):
         problems.add(problem.source, problem.message)
@@ -586,6 +601,8 @@ def load_fleet(
         rollout_policies=tuple(policies.rollout[k] for k in sorted(policies.rollout)),
         customizations=customizations,
         gates=policies.gates[0] if policies.gates else FeatureGates(),
+        federated_scalings=scalings,
+        multicluster_services=tuple(sorted(services, key=lambda s: s.key)),
     )
     rollout_errors(fleet).raise_if_any()
     return fleet

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from hubless.interpreter.customization import Customization
     from hubless.interpreter.interpreters import Interpreters
+    from hubless.multiclusterservice import MultiClusterService
     from hubless.scheduler.core import Schedule
 
 KARMADA = "Karmada"  # the dialect of policies written as Karmada's
@@ -464,6 +465,21 @@ class FeatureGates:
 
 
 @dataclass(frozen=True)
+class FederatedScaling:
+    """What a FederatedHPA (autoscaling.karmada.io) did to its target template's replicas
+    (hubless.federatedhpa)."""
+
+    hpa: ResourceKey
+    source: Source  # its scaleTargetRef
+    target: ResourceKey
+    min_replicas: int
+    max_replicas: int
+    before: int = 0  # the template's replicas
+    after: int = 0  # within the bounds
+    unused: str = ""  # why it scales nothing here ("" when it applied)
+
+
+@dataclass(frozen=True)
 class Fleet:
     """Everything compile() needs: the loaded, defaulted sources."""
 
@@ -475,6 +491,15 @@ class Fleet:
     # ResourceInterpreterCustomizations of policies/, by name.
     customizations: tuple[Customization, ...] = ()
     gates: FeatureGates = field(default_factory=FeatureGates)
+    # what each FederatedHPA did to its target, already applied to `templates`
+    federated_scalings: tuple[FederatedScaling, ...] = ()
+    # networking.karmada.io MultiClusterServices of templates/ (hubless.multiclusterservice)
+    multicluster_services: tuple[MultiClusterService, ...] = ()
+
+    @cached_property
+    def claimed_services(self) -> dict[ResourceKey, MultiClusterService]:
+        """The Services a CrossCluster MultiClusterService takes over, by key."""
+        return {m.service: m for m in self.multicluster_services if m.cross_cluster}
 
     @cached_property
     def interpreters(self) -> Interpreters:

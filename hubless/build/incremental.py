@@ -16,7 +16,7 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from hubless import autoscaling, workloads
+from hubless import autoscaling, federatedhpa, multiclusterservice, workloads
 from hubless.build.digests import SourceDigests, manifest_of, template_digests
 from hubless.build.layout import key_path
 from hubless.build.result import Rendering, Strategy
@@ -67,6 +67,22 @@ def _autoscaling_involved(fleet: Fleet, changed: list[ResourceTemplate]) -> bool
     return any(
         workloads.autoscalable(t.group, t.kind) and t.namespace in namespaces for t in changed
     )
+
+
+# Templates that place or scale other templates, by the start of their keys.
+_GOVERNING = (
+    f"{multiclusterservice.KIND}.{multiclusterservice.GROUP}/",
+    f"{federatedhpa.FEDERATED_HPA}.{federatedhpa.GROUP}/",
+)
+
+
+def _moves_others(fleet: Fleet, removed: set[str]) -> bool:
+    """Whether a MultiClusterService or a FederatedHPA is, or was, in the fleet: it decides
+    another template's clusters or replicas, which rendering the changed templates alone
+    would not see."""
+    if fleet.multicluster_services or fleet.federated_scalings:
+        return True
+    return any(key.startswith(_GOVERNING) for key in removed)
 
 
 def _shares_a_file(fleet: Fleet, changed: list[ResourceTemplate]) -> bool:
@@ -133,6 +149,8 @@ def render_changed_templates(
     changed = {key for key, digest in bodies.items() if stored.template_bodies.get(key) != digest}
     removed = set(stored.template_bodies) - set(bodies)
     if not changed and not removed:
+        return None
+    if _moves_others(fleet, removed):
         return None
     if len(changed) + len(removed) > max(1, len(bodies) // 10):
         return None  # a large change: the full render is as quick and simpler

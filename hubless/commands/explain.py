@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from hubless import kinds
+from hubless import kinds, multiclusterservice
 from hubless.build.layout import key_path
 from hubless.build.plan import compile_repo, fleet_of
 from hubless.build.rollouts import rolled_out
@@ -283,6 +283,7 @@ def _text(data: dict[str, Any]) -> str:
             *_placement(data),
             *_scheduling(data),
             *_interpreted(data),
+            *_federated_hpa_text(data),
             *_verdicts(data),
             *_holds(data),
         ]
@@ -302,6 +303,11 @@ def _about(data: dict[str, Any]) -> list[str]:
         lines.append("propagated by namespace sync: every Namespace goes to every cluster")
     elif data["via"] == DEPENDENCY:
         lines.append("propagated as a dependency (propagateDeps) of:")
+    elif data["via"].startswith(f"{multiclusterservice.KIND}/"):
+        lines.append(
+            f"claimed by {data['via']}: it goes to the union of its provider and consumer "
+            "clusters, and no propagation policy applies"
+        )
     if data["requiredBy"] and data["via"] != DEPENDENCY:
         lines.append("also needed (propagateDeps) by:")
     for need in data["requiredBy"]:
@@ -558,6 +564,40 @@ def _components_use(components: dict[str, Any]) -> str:
     )
 
 
+def _federated_hpa(fleet: Fleet, template: ResourceTemplate) -> dict[str, Any] | None:
+    """The FederatedHPA that bounds the template's replicas, as Karmada's controller does."""
+    for scaling in fleet.federated_scalings:
+        if scaling.target == template.key and not scaling.unused:
+            return {
+                "name": str(scaling.hpa),
+                "source": str(scaling.source),
+                "minReplicas": scaling.min_replicas,
+                "maxReplicas": scaling.max_replicas,
+                "templateReplicas": scaling.before,
+                "replicas": scaling.after,
+            }
+    return None
+
+
+def _federated_hpa_text(data: dict[str, Any]) -> list[str]:
+    found = data.get("federatedHPA")
+    if found is None:
+        return []
+    low, high, before = found["minReplicas"], found["maxReplicas"], found["templateReplicas"]
+    if before == 0:
+        outcome = "the template's 0 replicas disable it, as in Karmada"
+    elif before > high:
+        outcome = f"the template's {before} replicas are above maxReplicas: {high}"
+    elif before < low:
+        outcome = f"the template's {before} replicas are below minReplicas: {low}"
+    else:
+        outcome = f"the template's {before} replicas are within the bounds: kept"
+    return [
+        f"replicas bounded by {found['name']} ({found['source']}) to {low}..{high}: "
+        f"{outcome} (metrics scale it only with a Karmada control plane)"
+    ]
+
+
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:
     fleet = fleet_of(read_sources(repo), read_record(repo))
     template = _find(fleet.templates, target)
@@ -576,6 +616,7 @@ def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int
     data = report(compiled, template, names)
     data["interpreters"] = _interpreters(fleet, template)
     data["held"] = _held(repo, fleet, compiled, template, names)
+    data["federatedHPA"] = _federated_hpa(fleet, template)
     if output == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
