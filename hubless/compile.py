@@ -18,6 +18,7 @@ from hubless import autoscaling, bootstrap, crds, kinds, multiclusterservice, wo
 from hubless.dependencies import Resolver, union_clusters
 from hubless.dialects import dialect_for
 from hubless.errors import Problem, Problems, Source, UserError, grouped_by_cluster
+from hubless.failover import describe, evictions, purge_mode
 from hubless.installed_apis import (
     ServedByRender,
     enabled_by_render,
@@ -207,6 +208,14 @@ def _bind(
     )
     replicas, requirements = interpreted.replicas, interpreted.requirements
     last = previous.get(template.key, PreviousPlacement())
+    evicted = {
+        name: describe(e, purge_mode(policy, fleet.gates), fleet.gates, fleet.now)
+        for name, e in evictions(policy, fleet.clusters, fleet.gates, fleet.now).items()
+    }
+    if evicted.keys() & last.clusters.keys():
+        # the taint manager takes them out of the binding, and the scheduler fills in
+        clusters = {n: r for n, r in last.clusters.items() if n not in evicted}
+        last = dataclasses.replace(last, clusters=clusters)
     placement = policy.placement
     served_here = served.get((template.api_version, kind), {})
     request = ScheduleInput(
@@ -223,6 +232,7 @@ def _bind(
         served_here=frozenset(served_here),
         components=interpreted.components,
         component_sets=fleet.gates.scheduler_component_sets,
+        evicted=evicted,
     )
     kept = _keep_reason(request, last, placement, fleet)
     try:

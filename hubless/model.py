@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -88,6 +88,7 @@ class Taint(NamedTuple):
     key: str
     value: str
     effect: str
+    time_added: str = ""  # RFC 3339, as written in spec.taints; "" when absent
 
 
 class Toleration(NamedTuple):
@@ -95,6 +96,7 @@ class Toleration(NamedTuple):
     operator: str  # "Equal" or "Exists"
     value: str
     effect: str  # "" tolerates every effect
+    seconds: int | None = None  # tolerationSeconds: how long a NoExecute taint is tolerated
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,9 @@ class PropagationPolicy:
     suspend_dispatching: bool = False
     suspend_clusters: tuple[str, ...] = ()
     lazy: bool = False  # activationPreference: Lazy
+    # failover.cluster.purgeMode (Gracefully when failover.cluster is set without one);
+    # "": the controller-manager's --no-execute-taint-eviction-purge-mode decides
+    cluster_purge_mode: str = ""
     dialect: str = KARMADA
     scheduler: DialectScheduler | None = field(default=None, compare=False)
 
@@ -457,6 +462,11 @@ class FeatureGates:
     detector_components: bool = False
     # karmada-scheduler's MultiplePodTemplatesScheduling
     scheduler_component_sets: bool = False
+    # karmada-controller-manager's taint manager evicts on NoExecute taints: its Failover
+    # gate and --enable-no-execute-taint-eviction (both off by default)
+    taint_eviction: bool = False
+    eviction_purge_mode: str = "Gracefully"  # --no-execute-taint-eviction-purge-mode
+    graceful_eviction_seconds: int = 600  # --graceful-eviction-timeout
     source: Source | None = None  # the Karmada object, when there is one
     # for warnings: gates it sets that hubless does not model, and per-component
     # featureGates the operator does not read; (component, gate, where)
@@ -507,6 +517,13 @@ class Fleet:
         from hubless.interpreter.interpreters import Interpreters  # the model imports no logic
 
         return Interpreters(self.customizations)
+
+    @cached_property
+    def now(self) -> datetime | None:
+        """The render's clock: the latest time the Cluster objects record."""
+        from hubless.failover import fleet_now  # the model imports no logic
+
+        return fleet_now(self.clusters)
 
 
 class TargetCluster(NamedTuple):

@@ -23,6 +23,7 @@ from hubless.build.layout import object_path
 from hubless.build.state.manifest import parse_manifest
 from hubless.build.state.paths import MANIFEST
 from hubless.build.state.transaction import read_tree
+from hubless.failover import GRACEFULLY, evictions, graceful, has_no_execute, purge_mode
 from hubless.git import files_at, open_repo, resolve_commit
 from hubless.model import Fleet, PolicyRef, PropagationPolicy, ResourceKey
 from hubless.repository import RENDERED_DIR
@@ -33,7 +34,7 @@ def suspends(fleet: Fleet) -> bool:
     """Whether any policy of the fleet can hold anything (else no hold is worked out)."""
     return any(
         p.suspend_dispatching or p.suspend_clusters or p.lazy for p in fleet.propagation_policies
-    )
+    ) or (fleet.gates.taint_eviction and any(has_no_execute(c) for c in fleet.clusters))
 
 
 def committed_tree(repo: Path, ref: str = "HEAD") -> dict[str, bytes]:
@@ -70,8 +71,22 @@ def _holds(policy: PropagationPolicy, key: ResourceKey, changed: frozenset[str])
     return found
 
 
+def graceful_holds(policy: PropagationPolicy, key: ResourceKey, fleet: Fleet) -> list[Hold]:
+    """Karmada's graceful eviction task keeps the Work on the evicted cluster as it was
+    until the task ends: the committed copy stays there (a placed dependency too)."""
+    if purge_mode(policy, fleet.gates) != GRACEFULLY:
+        return []
+    found = []
+    for name, evicted in sorted(evictions(policy, fleet.clusters, fleet.gates, fleet.now).items()):
+        if graceful(evicted, fleet.gates, fleet.now):
+            reason = f"{policy.ref} failover: graceful eviction from {name}"
+            found.append(Hold(key, frozenset((name,)), reason, dependencies=True))
+    return found
+
+
 def holds_of(fleet: Fleet, decisions: Iterable[Decision], changed: frozenset[str]) -> list[Hold]:
-    """What the policies that claimed each template hold."""
+    """What the policies that claimed each template hold, and what a graceful eviction
+    keeps on the cluster it evicts from."""
     policies: dict[PolicyRef, PropagationPolicy] = {p.ref: p for p in fleet.propagation_policies}
     found = []
     for decision in decisions:
@@ -79,6 +94,7 @@ def holds_of(fleet: Fleet, decisions: Iterable[Decision], changed: frozenset[str
         policy = policies.get(ref) if ref is not None else None
         if policy is not None:
             found.extend(_holds(policy, decision.binding.resource, changed))
+            found.extend(graceful_holds(policy, decision.binding.resource, fleet))
     return found
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from hubless import bootstrap, policy_schemas
 from hubless.documents import Document
 from hubless.errors import Problem, UserError
+from hubless.failover import parse_time
 from hubless.fields import Fields
 from hubless.interpreter import customization
 from hubless.kube.cluster_status import refreshed_at
@@ -231,7 +232,10 @@ def parse_cluster(document: Document) -> Cluster:
         effect = taint.enum("effect", _TAINT_EFFECTS)
         if key in (NOT_READY_TAINT, UNREACHABLE_TAINT) and effect == "NoSchedule":
             continue  # re-derived from the Ready condition below, as the controller does
-        taints.append(Taint(key, taint.text("value"), effect))
+        added = taint.text("timeAdded")
+        if added and parse_time(added) is None:
+            raise taint.error("timeAdded", f"{added!r} is not an RFC 3339 time")
+        taints.append(Taint(key, taint.text("value"), effect, added))
     taints.extend(readiness_taints(_condition(status, "Ready")))
     body = dict(document.data)
     if zone and spec.mapping.get("zones") in (None, []):
@@ -355,7 +359,10 @@ def _tolerations(placement: Fields) -> tuple[Toleration, ...]:
         if not key and operator != "Exists":
             raise item.error("operator", "must be Exists when key is empty")
         effect = item.enum("effect", ("", *_TAINT_EFFECTS))
-        tolerations.append(Toleration(key, operator or "Equal", value, effect))
+        seconds = None
+        if item.raw("tolerationSeconds") is not None:
+            seconds = item.integer("tolerationSeconds")  # only NoExecute taints read it
+        tolerations.append(Toleration(key, operator or "Equal", value, effect, seconds))
     return tuple(tolerations)
 
 
@@ -536,6 +543,73 @@ def _suspension(spec: Fields) -> tuple[bool, tuple[str, ...]]:
     return dispatching, names
 
 
+_PURGE_MODES = ("Directly", "Gracefully")
+_APPLICATION_PURGE_MODES = (*_PURGE_MODES, "Never", "Immediately", "Graciously")
+# Karmada v1.15 to v1.18 accept the old spellings of an application's purge modes
+_RENAMED_PURGE_MODES = {"Immediately": "Directly", "Graciously": "Gracefully"}
+
+
+def _state_preservation(fields: Fields) -> None:
+    preservation = fields.section("statePreservation")
+    if preservation is None:
+        return
+    preservation.only(("rules",))
+    if "rules" not in preservation:
+        raise preservation.error(None, "missing required field 'rules'")
+    for rule in preservation.maps("rules"):
+        rule.only(("aliasLabelName", "jsonPath"))
+        name = rule.text("aliasLabelName", required=True)
+        rule.text("jsonPath", required=True)
+        prefix, _, local = name.rpartition("/")
+        valid = (
+            0 < len(local) <= 63
+            and _LABEL_NAME.fullmatch(local) is not None
+            and (not prefix or (len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix)))
+        )
+        if not valid:
+            raise rule.error("aliasLabelName", f"{name!r} is not a valid label name")
+
+
+def _application_failover(failover: Fields) -> None:
+    """Checked as Karmada's webhooks check it; a render has no application health."""
+    application = failover.section("application")
+    if application is None:
+        return
+    application.only(("decisionConditions", "purgeMode", "gracePeriodSeconds", "statePreservation"))
+    conditions = application.section("decisionConditions")
+    if conditions is None:
+        raise application.error(None, "missing required field 'decisionConditions'")
+    conditions.only(("tolerationSeconds",))
+    if conditions.integer("tolerationSeconds", default=300) < 0:
+        raise conditions.error("tolerationSeconds", "must be greater than or equal to 0")
+    mode = application.enum("purgeMode", _APPLICATION_PURGE_MODES, default="Gracefully")
+    mode = _RENAMED_PURGE_MODES.get(mode, mode)
+    if "gracePeriodSeconds" in application and application.raw("gracePeriodSeconds") is not None:
+        grace = application.integer("gracePeriodSeconds")
+        if mode != "Gracefully":
+            raise application.error(
+                "gracePeriodSeconds", "only takes effect when purgeMode is Gracefully"
+            )
+        if grace <= 0:
+            raise application.error("gracePeriodSeconds", "must be greater than 0")
+    _state_preservation(application)
+
+
+def _cluster_purge_mode(spec: Fields) -> str:
+    """spec.failover.cluster.purgeMode, defaulted ("" without failover.cluster)."""
+    failover = spec.section("failover")
+    if failover is None:
+        return ""
+    failover.only(("application", "cluster"))
+    _application_failover(failover)
+    cluster = failover.section("cluster")
+    if cluster is None:
+        return ""
+    cluster.only(("purgeMode", "statePreservation"))
+    _state_preservation(cluster)
+    return cluster.enum("purgeMode", _PURGE_MODES, default="Gracefully")
+
+
 def parse_propagation_policy(document: Document) -> PropagationPolicy:
     ref, spec = _policy(document, PROPAGATION_POLICY)
     spec.only(_PROPAGATION_SPEC_FIELDS)
@@ -560,6 +634,7 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
         suspend_dispatching=dispatching,
         suspend_clusters=on_clusters,
         lazy=spec.enum("activationPreference", ("", "Lazy")) == "Lazy",
+        cluster_purge_mode=_cluster_purge_mode(spec),
     )
 
 

@@ -10,6 +10,7 @@ Every other field describes how Karmada is installed and is ignored.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hubless.documents import Document, a_yaml_type
@@ -23,6 +24,7 @@ DIALECT = "karmada"
 KINDS = {(API, KIND)}
 
 MULTIPLE_POD_TEMPLATES = "MultiplePodTemplatesScheduling"
+FAILOVER = "Failover"  # the controller-manager's cluster failover (its taint manager)
 CONTROLLER_MANAGER = "karmadaControllerManager"
 SCHEDULER = "karmadaScheduler"
 _FLAG = "feature-gates"
@@ -79,13 +81,21 @@ def parse(document: Document) -> FeatureGates:
     users: dict[tuple[int, str], tuple[list[str], Source]] = {}
     for component, gates in effective.items():
         for name, (_, where) in gates.items():
-            if name != MULTIPLE_POD_TEMPLATES:
+            if name != MULTIPLE_POD_TEMPLATES and (name, component) != (
+                FAILOVER,
+                CONTROLLER_MANAGER,
+            ):
                 users.setdefault((where.line, name), ([], where))[0].append(component)
     unmodelled = [
         (" and ".join(components), name, where)
         for (_, name), (components, where) in sorted(users.items())
     ]
+    manager = components.section(CONTROLLER_MANAGER) if components is not None else None
+    eviction = _taint_eviction(manager)
     return FeatureGates(
+        taint_eviction=_on(effective[CONTROLLER_MANAGER], FAILOVER) and eviction[0],
+        eviction_purge_mode=eviction[1],
+        graceful_eviction_seconds=eviction[2],
         detector_components=_on(effective[CONTROLLER_MANAGER]),
         scheduler_component_sets=_on(effective[SCHEDULER]),
         source=document.source,
@@ -94,9 +104,46 @@ def parse(document: Document) -> FeatureGates:
     )
 
 
-def _on(gates: dict[str, tuple[bool, Source]]) -> bool:
-    found = gates.get(MULTIPLE_POD_TEMPLATES)
+def _on(gates: dict[str, tuple[bool, Source]], name: str = MULTIPLE_POD_TEMPLATES) -> bool:
+    found = gates.get(name)
     return found is not None and found[0]
+
+
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def _taint_eviction(manager: Fields | None) -> tuple[bool, str, int]:
+    """The controller-manager flags of cluster failover, from its extraArgs: whether its
+    taint manager evicts (--enable-taint-manager, default on, and
+    --enable-no-execute-taint-eviction, default off), the purge mode of a policy without
+    failover.cluster, and --graceful-eviction-timeout in seconds (10m)."""
+    args = manager.section("extraArgs") if manager is not None else None
+    if args is None:
+        return False, "Gracefully", 600
+
+    def flag(name: str, default: bool) -> bool:
+        text = args.raw(name)
+        if text is None:
+            return default
+        if not isinstance(text, str) or text not in _TRUE + _FALSE:
+            raise args.error(name, "must be the string true or false")
+        return text in _TRUE
+
+    mode = args.raw("no-execute-taint-eviction-purge-mode")
+    if mode is None:
+        mode = "Gracefully"
+    elif mode not in ("Directly", "Gracefully"):
+        raise args.error("no-execute-taint-eviction-purge-mode", "must be Directly or Gracefully")
+    timeout = args.raw("graceful-eviction-timeout")
+    seconds = 600
+    if timeout is not None:
+        found = _DURATION.fullmatch(timeout) if isinstance(timeout, str) else None
+        if found is None or not timeout:
+            raise args.error("graceful-eviction-timeout", "must be a duration such as 10m or 90s")
+        hours, minutes, secs = (int(g or 0) for g in found.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    enabled = flag("enable-taint-manager", True) and flag("enable-no-execute-taint-eviction", False)
+    return enabled, str(mode), seconds
 
 
 def _mapping(document: Document) -> dict[str, Any]:

@@ -162,6 +162,7 @@ def _filter(
         frozenset(request.previous),
         request.served_here,
         id(clusters),
+        tuple(sorted(request.evicted.items())),
     )
     found = memo.filters.get(key) if memo is not None else None
     if found is not None:
@@ -277,6 +278,7 @@ def schedule(
             for c in request.components
         ),
         request.component_sets,
+        tuple(sorted(request.evicted.items())),
     )
     found = memo.schedules.get(key)
     if found is None:

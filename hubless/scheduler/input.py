@@ -28,6 +28,8 @@ class ScheduleInput:
     # MultiplePodTemplatesScheduling on); None: it has replicas instead
     components: tuple[Component, ...] | None = None
     component_sets: bool = False  # the scheduler's MultiplePodTemplatesScheduling
+    # clusters the taint manager evicts the resource from, with why (not in `previous`)
+    evicted: dict[str, str] = field(default_factory=dict)
 
     @property
     def estimates_sets(self) -> bool:

@@ -205,13 +205,13 @@ def test_explain_says_components_are_used_and_shows_sets(tmp_path: Path) -> None
 
 
 def test_an_unmodelled_gate_warns_at_its_line(tmp_path: Path) -> None:
-    _fleet(tmp_path, ONE_CLUSTER, GATE_ON + "    Failover: true\n")
+    _fleet(tmp_path, ONE_CLUSTER, GATE_ON + "    GracefulEviction: true\n")
     result = run_hubless("render", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (
-        "policies/karmada.yaml:7: warning: feature gate Failover of karmadaControllerManager "
+        "policies/karmada.yaml:7: warning: feature gate GracefulEviction of karmadaControllerManager "
         "and karmadaScheduler is not modelled by hubless: it renders as Karmada does with "
-        "Failover at its default"
+        "GracefulEviction at its default"
     ) in result.stderr.splitlines()
 
 

@@ -11,6 +11,7 @@ from hubless.model import Cluster
 from hubless.scheduler.filters import (
     api_enablement,
     cluster_affinity,
+    cluster_eviction,
     spread_constraint,
     taint_toleration,
 )
@@ -20,6 +21,8 @@ Filter = Callable[[ScheduleInput, Cluster], "str | None"]
 
 FILTERS: tuple[tuple[str, Filter], ...] = (
     (api_enablement.NAME, api_enablement.check),
+    # before TaintToleration, so that an evicted cluster says why it was left
+    (cluster_eviction.NAME, cluster_eviction.check),
     ("TaintToleration", taint_toleration.check),
     ("ClusterAffinity", cluster_affinity.check),
     ("SpreadConstraint", spread_constraint.check),
