@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from hubless.interpreter.customization import Customization
     from hubless.interpreter.interpreters import Interpreters
+    from hubless.quota.model import FederatedResourceQuota
     from hubless.scheduler.core import Schedule
 
 KARMADA = "Karmada"  # the dialect of policies written as Karmada's
@@ -285,6 +286,7 @@ class OverridePolicy:
     dialect: str = KARMADA
     # sha256 of the document that declared it; "" when it was derived from other objects
     digest: str = field(default="", compare=False)
+    rules_field: str = "overrideRules"  # where its rules are written, for messages
 
     @property
     def cluster_scoped(self) -> bool:
@@ -292,7 +294,7 @@ class OverridePolicy:
 
     def rule_name(self, rule: OverrideRule) -> str:
         """One of its rules as messages name it: `OverridePolicy/ns/name overrideRules[0]`."""
-        return f"{self.ref} overrideRules[{rule.index}]"
+        return f"{self.ref} {self.rules_field}[{rule.index}]"
 
 
 @dataclass(frozen=True)
@@ -381,6 +383,9 @@ class ResourceTemplate:
     name: str
     body: dict[str, Any] = field(compare=False)
     source: Source
+    # the policy that generated it (a FederatedResourceQuota's ResourceQuota): only that
+    # policy places and overrides it; None for what templates/ holds
+    owner: PolicyRef | None = field(default=None, compare=False)
 
     @cached_property
     def group(self) -> str:
@@ -475,6 +480,7 @@ class Fleet:
     # ResourceInterpreterCustomizations of policies/, by name.
     customizations: tuple[Customization, ...] = ()
     gates: FeatureGates = field(default_factory=FeatureGates)
+    quotas: tuple[FederatedResourceQuota, ...] = ()  # of policies/, by namespace and name
 
     @cached_property
     def interpreters(self) -> Interpreters:
