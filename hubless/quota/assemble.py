@@ -48,9 +48,7 @@ class AssignedClusters:
         targets, rejected = [], []
         for cluster in clusters:
             if self.quota.assignment(cluster.name) is None:
-                rejected.append(
-                    Rejection(cluster.name, DIALECT, "not in spec.staticAssignments")
-                )
+                rejected.append(Rejection(cluster.name, DIALECT, "not in spec.staticAssignments"))
             else:
                 targets.append(TargetCluster(cluster.name, 0))
         attempt = Attempt(

@@ -164,7 +164,9 @@ def parse(document: Document) -> FederatedResourceQuota:
     for index, entry in enumerate(spec.maps("staticAssignments")):
         cluster = entry.text("clusterName")
         if not cluster:
-            problems.add(entry.source("clusterName"), f"{entry.path}.clusterName: must not be empty")
+            problems.add(
+                entry.source("clusterName"), f"{entry.path}.clusterName: must not be empty"
+            )
         elif len(cluster) > CLUSTER_NAME_MAX:
             problems.add(
                 entry.source("clusterName"),
@@ -191,12 +193,12 @@ def parse(document: Document) -> FederatedResourceQuota:
                 f"together ({canonical(total, quantity_format(amount.text))})",
             )
     for assignment, entry in zip(assignments, spec.maps("staticAssignments"), strict=True):
-        hard = entry.section("hard")
+        hard_fields = entry.section("hard")
         for resource, _ in assignment.hard:
-            if resource not in overall_names and hard is not None:
+            if resource not in overall_names and hard_fields is not None:
                 problems.add(
-                    hard.source(resource),
-                    f"{hard.child_path(resource)}: {resource} is not in spec.overall",
+                    hard_fields.source(resource),
+                    f"{hard_fields.child_path(resource)}: {resource} is not in spec.overall",
                 )
     problems.items.sort(key=lambda problem: problem.source or Source("", 0))
     problems.raise_if_any()
@@ -213,9 +215,7 @@ def parse(document: Document) -> FederatedResourceQuota:
     )
 
 
-def unknown_cluster_warnings(
-    quota: FederatedResourceQuota, clusters: set[str]
-) -> list[Problem]:
+def unknown_cluster_warnings(quota: FederatedResourceQuota, clusters: set[str]) -> list[Problem]:
     """An assignment to a cluster not in the inventory creates nothing, as in Karmada."""
     return [
         Problem.warning(
@@ -226,4 +226,3 @@ def unknown_cluster_warnings(
         for a in quota.assignments
         if a.cluster and a.cluster not in clusters
     ]
-
