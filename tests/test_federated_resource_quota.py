@@ -343,3 +343,18 @@ def test_unknown_cluster_is_a_warning(tmp_path: Path) -> None:
         "spec.staticAssignments[0]: cluster m9 is not in the inventory, so no ResourceQuota "
         "is written for it"
     ) in result.stderr
+
+
+def test_a_changed_assignment_is_rendered_again(tmp_path: Path) -> None:
+    # The second render may reuse what the first wrote: the quota's document is what its
+    # ResourceQuotas are made of.
+    repo = fleet(tmp_path, VALID)
+    assert run(repo, "render").returncode == 0
+    write_tree(repo, {"policies/quota.yaml": VALID.replace("cpu: 5000m", "cpu: 2")})
+    result = run(repo, "render")
+    assert result.returncode == 0, result.stderr
+    quotas = {p: b for p, b in read_rendered(repo).items() if "resourcequota" in p}
+    assert quotas == {
+        "m1/shop/resourcequota_team.yaml": resource_quota({"cpu": "2", "memory": "5Gi"}),
+        "m2/shop/resourcequota_team.yaml": resource_quota({"cpu": "5", "memory": "5Gi"}),
+    }
