@@ -114,7 +114,7 @@ def test_a_resource_quota_per_assigned_cluster_none_elsewhere(tmp_path: Path) ->
     }
 
 
-def test_first_entry_for_a_cluster_wins_and_binary_amounts_print_canonically(
+def test_first_entry_for_a_cluster_wins_and_amounts_print_as_stored(
     tmp_path: Path,
 ) -> None:
     # extractClusterHardResourceList returns the first entry naming the cluster.
@@ -127,6 +127,8 @@ def test_first_entry_for_a_cluster_wins_and_binary_amounts_print_canonically(
     hard: {cpu: 1.5, memory: 1.5Gi, pods: 3}
   - clusterName: m3
     hard: {cpu: 1}
+  - clusterName: m1
+    hard: {}
 """
         ),
     )
@@ -135,7 +137,14 @@ def test_first_entry_for_a_cluster_wins_and_binary_amounts_print_canonically(
     assert rendered["m3/shop/resourcequota_team.yaml"] == resource_quota(
         {"cpu": "1500m", "memory": "1536Mi", "pods": "3"}
     )
-    assert not any("resourcequota" in p for p in rendered if not p.startswith("m3/"))
+    # An empty hard is still a ResourceQuota, its empty spec.hard left out (omitempty).
+    assert rendered["m1/shop/resourcequota_team.yaml"] == {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "team", "namespace": "shop"},
+        "spec": {},
+    }
+    assert "m2/shop/resourcequota_team.yaml" not in rendered
 
 
 def test_user_policies_do_not_place_or_override_it(tmp_path: Path) -> None:

@@ -67,7 +67,8 @@ class Hard:
     hard: tuple[tuple[str, str], ...]
 
     def apply(self, body: dict[str, Any]) -> dict[str, Any]:
-        body["spec"] = {"hard": dict(self.hard)}
+        # An empty list is left out, as Go's `omitempty` leaves it out of the Work.
+        body["spec"] = {"hard": dict(self.hard)} if self.hard else {}
         return body
 
 
