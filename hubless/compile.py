@@ -46,6 +46,7 @@ from hubless.model import (
 from hubless.names import name_problem, namespace_problem
 from hubless.overriders import Change, RuleTargets, applicable_rules, apply_overrides
 from hubless.overriders.owned import Owned, Rules, own_copy, owned_paths
+from hubless.quota.check import quota_errors
 from hubless.repository import POLICIES_DIR
 from hubless.results import (
     DEPENDENCY,
@@ -545,6 +546,7 @@ def decide(
             warnings.append(TemplateWarning(mcs.key, warning))
     decisions, recipes, unmatched, recipe_errors = _recipes(fleet, bound)
     errors.extend(recipe_errors)
+    errors.extend(quota_errors(fleet, decisions))
     warnings.extend(_autoscaling_warnings(recipes))
     return Decided(
         fleet,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from hubless.errors import Problem, Source
 from hubless.model import Cluster, ClusterAffinity, Fleet
+from hubless.quota.parse import unknown_cluster_warnings as quota_cluster_warnings
 
 
 def _named(affinity: ClusterAffinity | None, where: str) -> Iterator[tuple[str, tuple[str, ...]]]:
@@ -36,7 +37,7 @@ def unknown_cluster_warnings(fleet: Fleet) -> list[Problem]:
         for rule in override.rules:
             for where, names in _named(rule.target_cluster, "targetCluster"):
                 found.append((rule.source, override.rule_name(rule), where, names))
-    warnings = []
+    warnings = [w for quota in fleet.quotas for w in quota_cluster_warnings(quota, known)]
     for source, who, where, names in found:
         missing = sorted(set(names) - known)
         if missing:

@@ -40,6 +40,7 @@ from hubless.model import (
     RolloutPolicy,
 )
 from hubless.names import name_problem, namespace_problem
+from hubless.quota.model import FederatedResourceQuota
 from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
 from hubless.rollout.checks import rollout_errors
 
@@ -379,7 +380,8 @@ class _Policies:
                     document.source,
                     f"{api_version} {kind} does not belong in {POLICIES_DIR}/: it holds "
                     "Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
-                    "ClusterOverridePolicy, ResourceInterpreterCustomization, RolloutPolicy "
+                    "ClusterOverridePolicy, FederatedResourceQuota, "
+                    "ResourceInterpreterCustomization, RolloutPolicy "
                     "and Karmada (operator.karmada.io) objects (and KubeFedCluster, "
                     "FederatedTypeConfig, "
                     "ReplicaSchedulingPreference, FederatedCluster, SchedulingProfile); "
@@ -603,6 +605,12 @@ def load_fleet(
         gates=policies.gates[0] if policies.gates else FeatureGates(),
         federated_scalings=scalings,
         multicluster_services=tuple(sorted(services, key=lambda s: s.key)),
+        quotas=tuple(
+            sorted(
+                (q for q in policies.inputs if isinstance(q, FederatedResourceQuota)),
+                key=lambda q: (q.namespace, q.name),
+            )
+        ),
     )
     rollout_errors(fleet).raise_if_any()
     return fleet

@@ -72,6 +72,8 @@ def rank_propagation_policies(
     local: list[tuple[PropagationPolicy, MatchLevel]] = []
     cluster_wide: list[tuple[PropagationPolicy, MatchLevel]] = []
     for policy in policies:
+        if (template.owner or policy.ref) != policy.ref:
+            continue  # a generated object is placed by its own policy only
         if policy.cluster_scoped:
             table = cluster_wide
         elif template.namespace and policy.ref.namespace == template.namespace:
@@ -103,6 +105,8 @@ class OverridePolicyIndex:
     """
 
     def __init__(self, policies: Iterable[OverridePolicy]) -> None:
+        policies = list(policies)
+        self._by_ref = {policy.ref: policy for policy in policies}
         self._groups: dict[str | None, tuple[list[OverridePolicy], list[OverridePolicy]]] = {}
         for policy in policies:
             group = None if policy.cluster_scoped else policy.ref.namespace
@@ -138,6 +142,9 @@ class OverridePolicyIndex:
 
     def for_template(self, template: ResourceTemplate) -> list[OverridePolicy]:
         """ClusterOverridePolicies first, then OverridePolicies of the template's namespace."""
+        if template.owner is not None:  # a generated object: its own policy's rules only
+            own = self._by_ref.get(template.owner)
+            return [own] if own is not None else []
         cluster_wide = self._ordered(None, template)
         if not template.namespace:
             return cluster_wide

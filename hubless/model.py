@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from hubless.interpreter.customization import Customization
     from hubless.interpreter.interpreters import Interpreters
     from hubless.multiclusterservice import MultiClusterService
+    from hubless.quota.model import FederatedResourceQuota
     from hubless.scheduler.core import Schedule
 
 KARMADA = "Karmada"  # the dialect of policies written as Karmada's
@@ -291,6 +292,7 @@ class OverridePolicy:
     dialect: str = KARMADA
     # sha256 of the document that declared it; "" when it was derived from other objects
     digest: str = field(default="", compare=False)
+    rules_field: str = "overrideRules"  # where its rules are written, for messages
 
     @property
     def cluster_scoped(self) -> bool:
@@ -298,7 +300,7 @@ class OverridePolicy:
 
     def rule_name(self, rule: OverrideRule) -> str:
         """One of its rules as messages name it: `OverridePolicy/ns/name overrideRules[0]`."""
-        return f"{self.ref} overrideRules[{rule.index}]"
+        return f"{self.ref} {self.rules_field}[{rule.index}]"
 
 
 @dataclass(frozen=True)
@@ -387,6 +389,9 @@ class ResourceTemplate:
     name: str
     body: dict[str, Any] = field(compare=False)
     source: Source
+    # the policy that generated it (a FederatedResourceQuota's ResourceQuota): only that
+    # policy places and overrides it; None for what templates/ holds
+    owner: PolicyRef | None = field(default=None, compare=False)
 
     @cached_property
     def group(self) -> str:
@@ -510,6 +515,8 @@ class Fleet:
     def claimed_services(self) -> dict[ResourceKey, MultiClusterService]:
         """The Services a CrossCluster MultiClusterService takes over, by key."""
         return {m.service: m for m in self.multicluster_services if m.cross_cluster}
+
+    quotas: tuple[FederatedResourceQuota, ...] = ()  # of policies/, by namespace and name
 
     @cached_property
     def interpreters(self) -> Interpreters:

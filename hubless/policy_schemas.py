@@ -289,6 +289,19 @@ INTERPRETER_SPEC = _strict(
 )
 
 
+# policy.karmada.io/v1alpha1 FederatedResourceQuota: a ResourceList maps names to quantities.
+_RESOURCE_LIST = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
+QUOTA_SPEC = _strict(
+    {
+        "overall": _RESOURCE_LIST,
+        "staticAssignments": _array(
+            _strict({"clusterName": _STRING, "hard": _RESOURCE_LIST}, ("clusterName", "hard"))
+        ),
+    },
+    ("overall",),
+)
+
+
 def _object(
     api_version: str, kind: str, spec: dict[str, Any], spec_required: bool
 ) -> dict[str, Any]:
@@ -316,6 +329,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "OverridePolicy": _object("policy.karmada.io/v1alpha1", "OverridePolicy", OVERRIDE_SPEC, True),
     "ClusterOverridePolicy": _object(
         "policy.karmada.io/v1alpha1", "ClusterOverridePolicy", OVERRIDE_SPEC, True
+    ),
+    "FederatedResourceQuota": _object(
+        "policy.karmada.io/v1alpha1", "FederatedResourceQuota", QUOTA_SPEC, True
     ),
     "RolloutPolicy": _object("hubless.io/v1alpha1", "RolloutPolicy", ROLLOUT_SPEC, True),
     "ResourceInterpreterCustomization": _object(

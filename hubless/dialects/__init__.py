@@ -12,12 +12,15 @@ from hubless.dialects import karmada, karmada_operator, kubeadmiral, kubefed, ro
 from hubless.dialects.base import Dialect
 from hubless.errors import Problem
 from hubless.model import Cluster, Fleet
+from hubless.quota import assemble as quota_assemble
 
 DIALECTS: tuple[Dialect, ...] = (
     Dialect(
         karmada.DIALECT,
         frozenset(karmada.KINDS),
         karmada.parse,
+        # a FederatedResourceQuota stands for the ResourceQuotas Karmada writes from it
+        assemble=quota_assemble.assemble,
         cluster_warnings=karmada.cluster_warnings,
         refreshed_object=(karmada.CLUSTER_API, "Cluster"),
     ),

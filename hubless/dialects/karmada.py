@@ -60,6 +60,8 @@ from hubless.model import (
     WeightPreference,
 )
 from hubless.quantity import parse_quantity
+from hubless.quota import model as quota_model
+from hubless.quota import parse as quota_parse
 from hubless.selectors import DOES_NOT_EXIST, EXISTS, FIELD_KEYS, IN, LABEL_OPERATORS, NOT_IN
 
 CLUSTER_API = "cluster.karmada.io/v1alpha1"
@@ -72,6 +74,7 @@ KINDS = {
     (POLICY_API, OVERRIDE_POLICY),
     (POLICY_API, CLUSTER_OVERRIDE_POLICY),
     (customization.API_VERSION, customization.KIND),
+    (POLICY_API, quota_model.KIND),
 }
 
 _OBJECT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
@@ -775,6 +778,8 @@ def parse(document: Document) -> Any:
         raise UserError(problems)
     if kind == customization.KIND:
         return customization.parse(document)
+    if kind == quota_model.KIND:
+        return quota_parse.parse(document)
     if kind == "Cluster":
         return parse_cluster(document)
     if kind in (PROPAGATION_POLICY, CLUSTER_PROPAGATION_POLICY):
