@@ -162,6 +162,9 @@ def _filter(
         frozenset(request.previous),
         request.served_here,
         id(clusters),
+        request.groups,
+        request.affinity_peers,
+        request.anti_affinity_peers,
     )
     found = memo.filters.get(key) if memo is not None else None
     if found is not None:
@@ -277,6 +280,9 @@ def schedule(
             for c in request.components
         ),
         request.component_sets,
+        request.groups,
+        request.affinity_peers,
+        request.anti_affinity_peers,
     )
     found = memo.schedules.get(key)
     if found is None:
