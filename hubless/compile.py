@@ -62,6 +62,7 @@ from hubless.results import (
 from hubless.scheduler import ScheduleError, ScheduleInput, Unschedulable, keep, schedule
 from hubless.scheduler.core import ScheduleMemo
 from hubless.scheduler.division import divide_replicas
+from hubless.scheduler.workload_groups import PeerPlacements, WorkloadGroups, groups_of
 from hubless.secrets import credential_warnings, plaintext_secret
 from hubless.serialize import dump
 
@@ -154,6 +155,37 @@ def _keep_reason(
     )
 
 
+def _workload_groups(
+    template: ResourceTemplate, policy: PropagationPolicy, fleet: Fleet
+) -> WorkloadGroups | None:
+    if not fleet.gates.workload_affinity or policy.scheduler is not None:
+        return None
+    return groups_of(policy.placement.workload_affinity, template.labels, template.namespace)
+
+
+def _recorded_peers(
+    fleet: Fleet, previous: Mapping[ResourceKey, PreviousPlacement]
+) -> PeerPlacements:
+    """Where the grouped workloads run before this render schedules any (Karmada's
+    scheduler cache holds every binding, scheduled or not yet)."""
+    peers = PeerPlacements()
+    if not fleet.gates.workload_affinity or not any(
+        p.placement.workload_affinity is not None for p in fleet.propagation_policies
+    ):
+        return peers
+    for template in fleet.templates:
+        last = previous.get(template.key)
+        if last is None or not last.clusters:
+            continue
+        contest = rank_propagation_policies(template, fleet.propagation_policies)
+        if not contest:
+            continue
+        groups = _workload_groups(template, contest[0].policy, fleet)
+        if groups is not None:
+            peers.place(template.key, groups, last.clusters)
+    return peers
+
+
 def _bind(
     template: ResourceTemplate,
     fleet: Fleet,
@@ -161,6 +193,7 @@ def _bind(
     rebalance: bool,
     memo: ScheduleMemo,
     served: ServedByRender,
+    peers: PeerPlacements,
     trace: bool = False,
 ) -> Decision | None:
     claimed = fleet.claimed_services.get(template.key)
@@ -235,6 +268,14 @@ def _bind(
         component_sets=fleet.gates.scheduler_component_sets,
         evicted=evicted,
     )
+    groups = _workload_groups(template, policy, fleet)
+    if groups is not None:
+        request = dataclasses.replace(
+            request,
+            groups=groups,
+            affinity_peers=peers.affinity_peers(template.key, groups.affinity),
+            anti_affinity_peers=peers.anti_affinity_peers(template.key, groups.anti_affinity),
+        )
     kept = _keep_reason(request, last, placement, fleet)
     try:
         if kept:
@@ -248,6 +289,8 @@ def _bind(
         raise _Unschedulable(
             Problem(policy.source, f"{policy.ref} cannot schedule {template.key}: {exc}"), failed
         ) from None
+    if groups is not None:
+        peers.place(template.key, groups, (t.name for t in result.clusters))
     binding = Binding(
         template.key,
         template.source,
@@ -421,6 +464,7 @@ def _bind_all(
     is_crd = [crds.is_crd(t.api_version, t.kind) for t in fleet.templates]
     crd_templates = [t for t, crd in zip(fleet.templates, is_crd, strict=True) if crd]
     served: ServedByRender = {}
+    peers = _recorded_peers(fleet, previous)
     for crds_now in (True, False):
         for template, crd in zip(fleet.templates, is_crd, strict=True):
             if crd != crds_now:
@@ -429,7 +473,7 @@ def _bind_all(
                 skipped.append(template.key)
                 continue
             try:
-                decision = _bind(template, fleet, previous, rebalance, memo, served, trace)
+                decision = _bind(template, fleet, previous, rebalance, memo, served, peers, trace)
             except _Unschedulable as exc:
                 problems.extend(exc)
                 bound[template.key] = exc.decision  # placed nowhere; the error stops the render

@@ -148,6 +148,14 @@ class ReplicaScheduling:
 
 
 @dataclass(frozen=True)
+class WorkloadAffinity:
+    """placement.workloadAffinity: the label keys whose values group workloads ("" unset)."""
+
+    affinity_key: str = ""  # affinity.groupByLabelKey: the group runs together
+    anti_affinity_key: str = ""  # antiAffinity.groupByLabelKey: the group runs apart
+
+
+@dataclass(frozen=True)
 class Placement:
     cluster_affinity: ClusterAffinity | None = None
     cluster_affinities: tuple[AffinityTerm, ...] = ()
@@ -155,6 +163,7 @@ class Placement:
     spread_constraints: tuple[SpreadConstraint, ...] = ()
     replica_scheduling: ReplicaScheduling = field(default_factory=ReplicaScheduling)
     replica_scheduling_set: bool = False  # whether the policy wrote replicaScheduling at all
+    workload_affinity: WorkloadAffinity | None = None
     fingerprint: str = ""  # a digest of the placement as written: a change reschedules
 
 
@@ -472,11 +481,20 @@ class FeatureGates:
     taint_eviction: bool = False
     eviction_purge_mode: str = "Gracefully"  # --no-execute-taint-eviction-purge-mode
     graceful_eviction_seconds: int = 600  # --graceful-eviction-timeout
+    # WorkloadAffinity: the controller-manager's gate writes a binding's groups, the
+    # scheduler's registers the filters that read them; both are needed
+    detector_workload_groups: bool = False
+    scheduler_workload_filters: bool = False
     source: Source | None = None  # the Karmada object, when there is one
     # for warnings: gates it sets that hubless does not model, and per-component
     # featureGates the operator does not read; (component, gate, where)
     unmodelled: tuple[tuple[str, str, Source], ...] = ()
     unread: tuple[tuple[str, str, Source], ...] = ()
+
+    @property
+    def workload_affinity(self) -> bool:
+        """Whether placement.workloadAffinity takes effect (Karmada's gate, on both)."""
+        return self.detector_workload_groups and self.scheduler_workload_filters
 
 
 @dataclass(frozen=True)

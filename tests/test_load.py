@@ -8,7 +8,14 @@ import pytest
 
 from hubless.errors import UserError
 from hubless.load import SourceFile, load_fleet
-from hubless.model import DUPLICATED, ClusterAffinity, LabelSelector, Requirement, Toleration
+from hubless.model import (
+    DUPLICATED,
+    ClusterAffinity,
+    LabelSelector,
+    Requirement,
+    Toleration,
+    WorkloadAffinity,
+)
 from tests.conftest import cluster_yaml
 
 
@@ -310,15 +317,14 @@ def test_placement_validation(old: str, new: str, message: str) -> None:
     assert message in load_error(files(policies__p_yaml=PP.replace(old, new)))
 
 
-@pytest.mark.parametrize(
-    "placement",
-    [
-        "workloadAffinity: {}",
-    ],
-)
-def test_placement_features_of_later_versions_are_refused_not_ignored(placement: str) -> None:
-    text = PP.replace("    clusterTolerations:", f"    {placement}\n    clusterTolerations:")
-    assert "is not supported by this version of hubless" in load_error(files(policies__p_yaml=text))
+def test_an_empty_workload_affinity_is_accepted_and_groups_nothing() -> None:
+    # Karmada's ValidateWorkloadAffinity has nothing to check without affinity or
+    # antiAffinity, and getWorkloadAffinityGroups gives such a binding no groups.
+    text = PP.replace(
+        "    clusterTolerations:", "    workloadAffinity: {}\n    clusterTolerations:"
+    )
+    [policy] = load_fleet(files(policies__p_yaml=text)).propagation_policies
+    assert policy.placement.workload_affinity == WorkloadAffinity()
 
 
 def test_explicit_duplicated_is_accepted() -> None:

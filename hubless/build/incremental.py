@@ -145,6 +145,10 @@ def render_changed_templates(
         return None
     if any(p.propagate_deps for p in fleet.propagation_policies) or _renames(fleet):
         return None
+    if fleet.gates.workload_affinity and any(
+        p.placement.workload_affinity is not None for p in fleet.propagation_policies
+    ):
+        return None  # a grouped workload's clusters depend on its peers' placements
     bodies = template_digests(fleet.templates)
     changed = {key for key, digest in bodies.items() if stored.template_bodies.get(key) != digest}
     removed = set(stored.template_bodies) - set(bodies)

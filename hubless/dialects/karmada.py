@@ -58,6 +58,7 @@ from hubless.model import (
     Taint,
     Toleration,
     WeightPreference,
+    WorkloadAffinity,
 )
 from hubless.quantity import parse_quantity
 from hubless.quota import model as quota_model
@@ -404,14 +405,19 @@ def _replica_scheduling(placement: Fields) -> ReplicaScheduling:
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 
 
-def _check_affinity_name(fields: Fields, names: set[str], message: str) -> str:
-    name = fields.text("affinityName", required=True)
-    prefix, _, local = name.rpartition("/")
-    valid = (
+def _is_label_key(key: str) -> bool:
+    """Kubernetes' qualified name: an optional DNS-subdomain prefix and '/', then a name."""
+    prefix, slash, local = key.rpartition("/")
+    return (
         0 < len(local) <= 63
         and _LABEL_NAME.fullmatch(local) is not None
-        and (not prefix or (len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix) is not None))
+        and (not slash or (0 < len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix) is not None))
     )
+
+
+def _check_affinity_name(fields: Fields, names: set[str], message: str) -> str:
+    name = fields.text("affinityName", required=True)
+    valid = _is_label_key(name)
     if not valid or len(name) > 32:
         raise fields.error("affinityName", f"{name!r} must be a label key of at most 32 characters")
     if name in names:
@@ -488,6 +494,33 @@ def _spread_constraints(placement: Fields) -> tuple[SpreadConstraint, ...]:
     return tuple(constraints)
 
 
+def _group_key(workload_affinity: Fields, term: str) -> str:
+    fields = workload_affinity.section(term)
+    if fields is None:
+        return ""
+    fields.only(("groupByLabelKey",))
+    key = fields.text("groupByLabelKey", required=True)
+    if not _is_label_key(key):
+        raise fields.error(
+            "groupByLabelKey",
+            f"{key!r} is not a label key (an optional DNS subdomain and '/', then at most 63 "
+            "letters, digits, '-', '_' or '.', beginning and ending with a letter or digit)",
+        )
+    return key
+
+
+def _workload_affinity(placement: Fields) -> WorkloadAffinity | None:
+    """placement.workloadAffinity, as Karmada's webhook validates it."""
+    fields = placement.section("workloadAffinity")
+    if fields is None:
+        return None
+    fields.only(("affinity", "antiAffinity"))
+    affinity, anti_affinity = _group_key(fields, "affinity"), _group_key(fields, "antiAffinity")
+    if affinity and affinity == anti_affinity:
+        raise fields.error(None, "affinity and antiAffinity must not use the same groupByLabelKey")
+    return WorkloadAffinity(affinity, anti_affinity)
+
+
 def _fingerprint(placement: dict[str, Any]) -> str:
     text = json.dumps(placement, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -498,8 +531,6 @@ def _placement(spec: Fields) -> Placement:
     if placement is None:
         return Placement(fingerprint=_fingerprint({}))
     placement.only(_PLACEMENT_FIELDS)
-    if "workloadAffinity" in placement:
-        raise _not_yet(placement, "workloadAffinity", "workloadAffinity")
     if "clusterAffinity" in placement and "clusterAffinities" in placement:
         raise placement.error("clusterAffinities", "cannot be used together with clusterAffinity")
     replica_scheduling = _replica_scheduling(placement)
@@ -511,6 +542,7 @@ def _placement(spec: Fields) -> Placement:
         spread_constraints=_spread_constraints(placement),
         replica_scheduling=replica_scheduling,
         replica_scheduling_set="replicaScheduling" in placement,
+        workload_affinity=_workload_affinity(placement),
         fingerprint=_fingerprint(placement.mapping),
     )
 

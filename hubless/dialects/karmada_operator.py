@@ -25,8 +25,17 @@ KINDS = {(API, KIND)}
 
 MULTIPLE_POD_TEMPLATES = "MultiplePodTemplatesScheduling"
 FAILOVER = "Failover"  # the controller-manager's cluster failover (its taint manager)
+WORKLOAD_AFFINITY = "WorkloadAffinity"
 CONTROLLER_MANAGER = "karmadaControllerManager"
 SCHEDULER = "karmadaScheduler"
+# (gate, component) pairs hubless models; any other gate warns at its line.
+_MODELLED = {
+    (MULTIPLE_POD_TEMPLATES, CONTROLLER_MANAGER),
+    (MULTIPLE_POD_TEMPLATES, SCHEDULER),
+    (WORKLOAD_AFFINITY, CONTROLLER_MANAGER),
+    (WORKLOAD_AFFINITY, SCHEDULER),
+    (FAILOVER, CONTROLLER_MANAGER),
+}
 _FLAG = "feature-gates"
 # strconv.ParseBool
 _TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -81,10 +90,7 @@ def parse(document: Document) -> FeatureGates:
     users: dict[tuple[int, str], tuple[list[str], Source]] = {}
     for component, gates in effective.items():
         for name, (_, where) in gates.items():
-            if name != MULTIPLE_POD_TEMPLATES and (name, component) != (
-                FAILOVER,
-                CONTROLLER_MANAGER,
-            ):
+            if (name, component) not in _MODELLED:
                 users.setdefault((where.line, name), ([], where))[0].append(component)
     unmodelled = [
         (" and ".join(components), name, where)
@@ -96,16 +102,18 @@ def parse(document: Document) -> FeatureGates:
         taint_eviction=_on(effective[CONTROLLER_MANAGER], FAILOVER) and eviction[0],
         eviction_purge_mode=eviction[1],
         graceful_eviction_seconds=eviction[2],
-        detector_components=_on(effective[CONTROLLER_MANAGER]),
-        scheduler_component_sets=_on(effective[SCHEDULER]),
+        detector_components=_on(effective[CONTROLLER_MANAGER], MULTIPLE_POD_TEMPLATES),
+        scheduler_component_sets=_on(effective[SCHEDULER], MULTIPLE_POD_TEMPLATES),
+        detector_workload_groups=_on(effective[CONTROLLER_MANAGER], WORKLOAD_AFFINITY),
+        scheduler_workload_filters=_on(effective[SCHEDULER], WORKLOAD_AFFINITY),
         source=document.source,
         unmodelled=tuple(unmodelled),
         unread=tuple(ignored),
     )
 
 
-def _on(gates: dict[str, tuple[bool, Source]], name: str = MULTIPLE_POD_TEMPLATES) -> bool:
-    found = gates.get(name)
+def _on(gates: dict[str, tuple[bool, Source]], gate: str) -> bool:
+    found = gates.get(gate)
     return found is not None and found[0]
 
 

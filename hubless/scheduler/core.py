@@ -163,6 +163,9 @@ def _filter(
         request.served_here,
         id(clusters),
         tuple(sorted(request.evicted.items())),
+        request.groups,
+        request.affinity_peers,
+        request.anti_affinity_peers,
     )
     found = memo.filters.get(key) if memo is not None else None
     if found is not None:
@@ -279,6 +282,9 @@ def schedule(
         ),
         request.component_sets,
         tuple(sorted(request.evicted.items())),
+        request.groups,
+        request.affinity_peers,
+        request.anti_affinity_peers,
     )
     found = memo.schedules.get(key)
     if found is None:

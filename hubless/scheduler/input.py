@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from hubless.interpreter.interpreters import Component
 from hubless.model import AffinityTerm, Placement, ResourceKey
+from hubless.scheduler.workload_groups import Peer, WorkloadGroups
 from hubless.workloads import ReplicaRequirements
 
 
@@ -30,6 +31,11 @@ class ScheduleInput:
     component_sets: bool = False  # the scheduler's MultiplePodTemplatesScheduling
     # clusters the taint manager evicts the resource from, with why (not in `previous`)
     evicted: dict[str, str] = field(default_factory=dict)
+    # placement.workloadAffinity (with Karmada's WorkloadAffinity gate): the binding's
+    # groups, and the other workloads of each group with the clusters they target
+    groups: WorkloadGroups | None = None
+    affinity_peers: tuple[Peer, ...] = ()
+    anti_affinity_peers: tuple[Peer, ...] = ()
 
     @property
     def estimates_sets(self) -> bool:

@@ -14,6 +14,7 @@ from hubless.scheduler.filters import (
     cluster_eviction,
     spread_constraint,
     taint_toleration,
+    workload_affinity,
 )
 from hubless.scheduler.input import ScheduleInput
 
@@ -26,4 +27,6 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("TaintToleration", taint_toleration.check),
     ("ClusterAffinity", cluster_affinity.check),
     ("SpreadConstraint", spread_constraint.check),
+    (workload_affinity.ANTI_AFFINITY, workload_affinity.check_anti_affinity),
+    (workload_affinity.AFFINITY, workload_affinity.check_affinity),
 )
