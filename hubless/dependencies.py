@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from hubless.model import LabelSelector, ResourceKey, ResourceTemplate
 from hubless.selectors import describe_selector, label_selector_matches
+from hubless.service_import import derived_name
 from hubless.workloads import mapping_at, pod_spec_paths
 
 # The kinds whose pod spec Karmada's dependency interpreter reads references from.
@@ -138,7 +139,7 @@ def references(template: ResourceTemplate) -> list[Reference]:
     elif (group, kind) == ("networking.k8s.io", "Ingress"):
         found = _names("Secret", (_get(t, "secretName") for t in _items(_get(body, "spec", "tls"))))
     elif (group, kind) == ("multicluster.x-k8s.io", "ServiceImport"):
-        derived = f"derived-{template.name}"
+        derived = derived_name(template.name)
         found = [
             Reference("", "Service", derived),
             Reference(

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from hubless import federatedhpa, kinds, multiclusterservice, secrets, workloads
+from hubless import federatedhpa, kinds, multiclusterservice, secrets, service_import, workloads
 from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
 from hubless.documents import Document, parse_documents
 from hubless.errors import Problems, Source, UserError
@@ -577,6 +577,19 @@ def load_fleet(
             policies.add_parsed(policy, problems)
         for override in assembled.override_policies:
             policies.add_parsed(override, problems)
+    # What Karmada's ServiceImport controller derives is the control plane's template.
+    written = {template.key: template for template in plain}
+    for derived in service_import.derived_services(plain):
+        committed = written.get(derived.key)
+        if committed is None:
+            plain.append(derived)
+            continue
+        problems.add(
+            committed.source,
+            f"{derived.key} is written by Karmada's ServiceImport controller from the "
+            f"ServiceImport at {derived.source} (type ClusterSetIP): remove it from "
+            f"{TEMPLATES_DIR}/",
+        )
     templates: dict[ResourceKey, ResourceTemplate] = {}
     for template in plain:
         if template.key in templates:
