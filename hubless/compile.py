@@ -161,7 +161,10 @@ def _bind(
     served: ServedByRender,
     trace: bool = False,
 ) -> Decision | None:
-    contest = rank_propagation_policies(template, fleet.propagation_policies)
+    last = previous.get(template.key, PreviousPlacement())
+    contest = rank_propagation_policies(
+        template, fleet.propagation_policies, last.via, fleet.gates.policy_preemption
+    )
     _one_dialect(template, [c.policy for c in contest], "propagation")
     # Karmada's namespace sync, unless the winning policy brings its own scheduler (another
     # dialect's namespace goes where that dialect's policy says).
@@ -200,7 +203,6 @@ def _bind(
         fleet.interpreters, template, components=fleet.gates.detector_components
     )
     replicas, requirements = interpreted.replicas, interpreted.requirements
-    last = previous.get(template.key, PreviousPlacement())
     placement = policy.placement
     served_here = served.get((template.api_version, kind), {})
     request = ScheduleInput(
@@ -450,10 +452,14 @@ def _bind_all(
 def _scheduled_first(first: _Bound, last: _Bound) -> _Bound:
     """`last` with the first pass's schedule where a later pass only kept what the first
     pass scheduled: that schedule says how the placement was made from the real previous
-    one (the later pass would say "kept since the last render", which it was not)."""
+    one (the later pass would say "kept since the last render", which it was not). The
+    same for the policy contest: a preemption is told against the real claim."""
     decisions = dict(last.decisions)
     for key, decision in last.decisions.items():
         earlier = first.decisions.get(key)
+        if earlier is not None and earlier.via == decision.via:
+            # the contest as the real claim decided it (a later pass sees its own winner's)
+            decision = decisions[key] = dataclasses.replace(decision, contest=earlier.contest)
         if (
             decision.schedule is not None
             and decision.schedule.kept
@@ -471,6 +477,7 @@ def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlace
             {t.name: t.replicas for t in d.binding.clusters},
             d.binding.affinity_name,
             d.binding.placement_fingerprint,
+            d.via,
         )
         for d in decisions
     }

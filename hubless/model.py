@@ -191,6 +191,10 @@ class PropagationPolicy:
     suspend_dispatching: bool = False
     suspend_clusters: tuple[str, ...] = ()
     lazy: bool = False  # activationPreference: Lazy
+    preemption: bool = False  # preemption: Always
+    # what the pull agents do where the object leaves a cluster / already exists there
+    preserve_on_deletion: bool = False  # preserveResourcesOnDeletion
+    conflict_resolution: str = "Abort"  # Abort or Overwrite
     dialect: str = KARMADA
     scheduler: DialectScheduler | None = field(default=None, compare=False)
 
@@ -456,6 +460,8 @@ class FeatureGates:
     detector_components: bool = False
     # karmada-scheduler's MultiplePodTemplatesScheduling
     scheduler_component_sets: bool = False
+    # karmada-controller-manager's PropagationPolicyPreemption (its resource detector)
+    policy_preemption: bool = False
     source: Source | None = None  # the Karmada object, when there is one
     # for warnings: gates it sets that hubless does not model, and per-component
     # featureGates the operator does not read; (component, gate, where)
@@ -509,3 +515,4 @@ class PreviousPlacement:
     clusters: dict[str, int] = field(default_factory=dict)
     affinity_name: str = ""
     placement_fingerprint: str = ""
+    via: str = ""  # the policy that claimed it (Karmada's claim on the template)

@@ -560,6 +560,11 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
         suspend_dispatching=dispatching,
         suspend_clusters=on_clusters,
         lazy=spec.enum("activationPreference", ("", "Lazy")) == "Lazy",
+        preemption=spec.enum("preemption", ("Never", "Always"), default="Never") == "Always",
+        preserve_on_deletion=spec.flag("preserveResourcesOnDeletion"),
+        conflict_resolution=spec.enum(
+            "conflictResolution", ("Abort", "Overwrite"), default="Abort"
+        ),
     )
 
 

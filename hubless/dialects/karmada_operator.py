@@ -23,6 +23,8 @@ DIALECT = "karmada"
 KINDS = {(API, KIND)}
 
 MULTIPLE_POD_TEMPLATES = "MultiplePodTemplatesScheduling"
+POLICY_PREEMPTION = "PropagationPolicyPreemption"  # read by the controller-manager only
+_MODELLED = (MULTIPLE_POD_TEMPLATES, POLICY_PREEMPTION)
 CONTROLLER_MANAGER = "karmadaControllerManager"
 SCHEDULER = "karmadaScheduler"
 _FLAG = "feature-gates"
@@ -79,23 +81,24 @@ def parse(document: Document) -> FeatureGates:
     users: dict[tuple[int, str], tuple[list[str], Source]] = {}
     for component, gates in effective.items():
         for name, (_, where) in gates.items():
-            if name != MULTIPLE_POD_TEMPLATES:
+            if name not in _MODELLED:
                 users.setdefault((where.line, name), ([], where))[0].append(component)
     unmodelled = [
         (" and ".join(components), name, where)
         for (_, name), (components, where) in sorted(users.items())
     ]
     return FeatureGates(
-        detector_components=_on(effective[CONTROLLER_MANAGER]),
-        scheduler_component_sets=_on(effective[SCHEDULER]),
+        detector_components=_on(effective[CONTROLLER_MANAGER], MULTIPLE_POD_TEMPLATES),
+        scheduler_component_sets=_on(effective[SCHEDULER], MULTIPLE_POD_TEMPLATES),
+        policy_preemption=_on(effective[CONTROLLER_MANAGER], POLICY_PREEMPTION),
         source=document.source,
         unmodelled=tuple(unmodelled),
         unread=tuple(ignored),
     )
 
 
-def _on(gates: dict[str, tuple[bool, Source]]) -> bool:
-    found = gates.get(MULTIPLE_POD_TEMPLATES)
+def _on(gates: dict[str, tuple[bool, Source]], name: str) -> bool:
+    found = gates.get(name)
     return found is not None and found[0]
 
 
