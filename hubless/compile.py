@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from hubless import autoscaling, bootstrap, crds, kinds, workloads
+from hubless.agent_policy import AgentPolicy, annotate
 from hubless.dependencies import Resolver, union_clusters
 from hubless.dialects import dialect_for
 from hubless.errors import Problem, Problems, Source, UserError, grouped_by_cluster
@@ -88,6 +89,9 @@ class Recipe:
     autoscalable: bool = False
     # cluster -> the autoscalers rendered there that scale it
     scaled_by: Mapping[str, tuple[ResourceKey, ...]] = dataclasses.field(default_factory=dict)
+    agents: AgentPolicy = dataclasses.field(
+        default_factory=AgentPolicy
+    )  # what Argo CD and Flux read to leave it alone
 
 
 @dataclass(frozen=True)
@@ -595,9 +599,32 @@ def _recipes(
                 tuple(placed),
                 workloads.autoscalable(template.group, template.kind)
                 and not decision.replicas_by_overrides,
+                agents=_agent_policy(decision, bound.decisions),
             )
         )
     return decisions, _with_autoscalers(recipes, clusters), unmatched, problems.errors
+
+
+def _agent_policy(decision: Decision, bound: Mapping[ResourceKey, Decision]) -> AgentPolicy:
+    """preserveResourcesOnDeletion and an explicit conflictResolution: Abort of the
+    template's policy. A dependency without a policy of its own takes them from the
+    workloads that need it, as Karmada's dependencies distributor does: preserved when any
+    of them is, taken over when any of them would take over."""
+    policies = [c.policy for c in decision.contest[:1] if str(c.policy.ref) == decision.via]
+    if decision.via == DEPENDENCY:
+        policies = [
+            c.policy
+            for key, _ in decision.required_by
+            if key in bound
+            for c in bound[key].contest[:1]
+            if str(c.policy.ref) == bound[key].via
+        ]
+    if not policies:
+        return AgentPolicy()
+    return AgentPolicy(
+        preserve=any(p.preserve_on_deletion for p in policies),
+        if_not_present=all(p.conflict_resolution == "Abort" for p in policies),
+    )
 
 
 def _with_autoscalers(recipes: list[Recipe], clusters: Mapping[str, Cluster]) -> list[Recipe]:
@@ -853,6 +880,7 @@ def _build(
         if kept_by:
             # Whatever the template, the division or an override says: the autoscaler's.
             body = workloads.without_replicas(body)
+    body = annotate(body, recipe.agents)
     if plaintext_secret(body):
         raise UserError.at(
             template.source,

@@ -194,7 +194,7 @@ class PropagationPolicy:
     preemption: bool = False  # preemption: Always
     # what the pull agents do where the object leaves a cluster / already exists there
     preserve_on_deletion: bool = False  # preserveResourcesOnDeletion
-    conflict_resolution: str = "Abort"  # Abort or Overwrite
+    conflict_resolution: str = ""  # Abort, Overwrite, or "" when unset
     dialect: str = KARMADA
     scheduler: DialectScheduler | None = field(default=None, compare=False)
 

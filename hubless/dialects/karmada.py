@@ -562,9 +562,7 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
         lazy=spec.enum("activationPreference", ("", "Lazy")) == "Lazy",
         preemption=spec.enum("preemption", ("Never", "Always"), default="Never") == "Always",
         preserve_on_deletion=spec.flag("preserveResourcesOnDeletion"),
-        conflict_resolution=spec.enum(
-            "conflictResolution", ("Abort", "Overwrite"), default="Abort"
-        ),
+        conflict_resolution=spec.enum("conflictResolution", ("", "Abort", "Overwrite")),
     )
 
 
