@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from hubless import autoscaling, bootstrap, crds, kinds, multiclusterservice, workloads
+from hubless.agent_policy import AgentPolicy, annotate
 from hubless.dependencies import Resolver, union_clusters
 from hubless.dialects import dialect_for
 from hubless.errors import Problem, Problems, Source, UserError, grouped_by_cluster
@@ -91,6 +92,9 @@ class Recipe:
     autoscalable: bool = False
     # cluster -> the autoscalers rendered there that scale it
     scaled_by: Mapping[str, tuple[ResourceKey, ...]] = dataclasses.field(default_factory=dict)
+    agents: AgentPolicy = dataclasses.field(
+        default_factory=AgentPolicy
+    )  # what Argo CD and Flux read to leave it alone
 
 
 @dataclass(frozen=True)
@@ -196,13 +200,16 @@ def _bind(
     peers: PeerPlacements,
     trace: bool = False,
 ) -> Decision | None:
+    last = previous.get(template.key, PreviousPlacement())
     claimed = fleet.claimed_services.get(template.key)
     contest: list[Contender] = []
     if claimed is not None:
         # A CrossCluster MultiClusterService takes the Service over from every policy.
         policy = multiclusterservice.policy(claimed, fleet.clusters)
     else:
-        contest = rank_propagation_policies(template, fleet.propagation_policies)
+        contest = rank_propagation_policies(
+            template, fleet.propagation_policies, last.via, fleet.gates.policy_preemption
+        )
         _one_dialect(template, [c.policy for c in contest], "propagation")
         # Karmada's namespace sync, unless the winning policy brings its own scheduler
         # (another dialect's namespace goes where that dialect's policy says).
@@ -241,7 +248,6 @@ def _bind(
         fleet.interpreters, template, components=fleet.gates.detector_components
     )
     replicas, requirements = interpreted.replicas, interpreted.requirements
-    last = previous.get(template.key, PreviousPlacement())
     evicted = {
         name: describe(e, purge_mode(policy, fleet.gates), fleet.gates, fleet.now)
         for name, e in evictions(policy, fleet.clusters, fleet.gates, fleet.now).items()
@@ -511,10 +517,14 @@ def _bind_all(
 def _scheduled_first(first: _Bound, last: _Bound) -> _Bound:
     """`last` with the first pass's schedule where a later pass only kept what the first
     pass scheduled: that schedule says how the placement was made from the real previous
-    one (the later pass would say "kept since the last render", which it was not)."""
+    one (the later pass would say "kept since the last render", which it was not). The
+    same for the policy contest: a preemption is told against the real claim."""
     decisions = dict(last.decisions)
     for key, decision in last.decisions.items():
         earlier = first.decisions.get(key)
+        if earlier is not None and earlier.via == decision.via:
+            # the contest as the real claim decided it (a later pass sees its own winner's)
+            decision = decisions[key] = dataclasses.replace(decision, contest=earlier.contest)
         if (
             decision.schedule is not None
             and decision.schedule.kept
@@ -532,6 +542,7 @@ def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlace
             {t.name: t.replicas for t in d.binding.clusters},
             d.binding.affinity_name,
             d.binding.placement_fingerprint,
+            d.via,
         )
         for d in decisions
     }
@@ -669,9 +680,32 @@ def _recipes(
                 tuple(placed),
                 workloads.autoscalable(template.group, template.kind)
                 and not decision.replicas_by_overrides,
+                agents=_agent_policy(decision, bound.decisions),
             )
         )
     return decisions, _with_autoscalers(recipes, clusters), unmatched, problems.errors
+
+
+def _agent_policy(decision: Decision, bound: Mapping[ResourceKey, Decision]) -> AgentPolicy:
+    """preserveResourcesOnDeletion and an explicit conflictResolution: Abort of the
+    template's policy. A dependency without a policy of its own takes them from the
+    workloads that need it, as Karmada's dependencies distributor does: preserved when any
+    of them is, taken over when any of them would take over."""
+    policies = [c.policy for c in decision.contest[:1] if str(c.policy.ref) == decision.via]
+    if decision.via == DEPENDENCY:
+        policies = [
+            c.policy
+            for key, _ in decision.required_by
+            if key in bound
+            for c in bound[key].contest[:1]
+            if str(c.policy.ref) == bound[key].via
+        ]
+    if not policies:
+        return AgentPolicy()
+    return AgentPolicy(
+        preserve=any(p.preserve_on_deletion for p in policies),
+        if_not_present=all(p.conflict_resolution == "Abort" for p in policies),
+    )
 
 
 def _with_autoscalers(recipes: list[Recipe], clusters: Mapping[str, Cluster]) -> list[Recipe]:
@@ -927,6 +961,7 @@ def _build(
         if kept_by:
             # Whatever the template, the division or an override says: the autoscaler's.
             body = workloads.without_replicas(body)
+    body = annotate(body, recipe.agents)
     if plaintext_secret(body):
         raise UserError.at(
             template.source,

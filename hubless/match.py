@@ -47,6 +47,7 @@ class Contender(NamedTuple):
     policy: PropagationPolicy
     level: MatchLevel
     outcome: str  # "won", or why it lost to the winner
+    claim: str = ""  # for the winner: how the claim of the last render decided
 
 
 def _rank_key(policy: PropagationPolicy, level: MatchLevel) -> tuple[int, int, str]:
@@ -64,11 +65,45 @@ def _why_lost(winner: Contender, policy: PropagationPolicy, level: MatchLevel) -
     return f"same priority and match; {winner.policy.ref.name!r} sorts first by name"
 
 
+def _names(policy: PropagationPolicy, template: ResourceTemplate) -> bool:
+    """Whether a selector names the template: Karmada's preemption fetches the templates
+    a policy's selectors name, and only those."""
+    return any(
+        s.name is not None and selector_match(s, template) is MatchLevel.NAME
+        for s in policy.resource_selectors
+    )
+
+
+def _cannot_preempt(
+    policy: PropagationPolicy, holder: PropagationPolicy, template: ResourceTemplate, gate: bool
+) -> str:
+    """Why `policy` cannot take the template from `holder`, or "" when it preempts it."""
+    if not policy.preemption:
+        return "preemption is Never"
+    if not gate:
+        return "preemption: Always needs the PropagationPolicyPreemption feature gate"
+    if not _names(policy, template):
+        return "preemption takes only what a resourceSelector names"
+    if policy.cluster_scoped and not holder.cluster_scoped:
+        return "a ClusterPropagationPolicy cannot preempt a PropagationPolicy"
+    if policy.cluster_scoped == holder.cluster_scoped and policy.priority <= holder.priority:
+        return f"priority {policy.priority} does not exceed {holder.priority}"
+    return ""  # a PropagationPolicy preempts a ClusterPropagationPolicy whatever the priority
+
+
 def rank_propagation_policies(
-    template: ResourceTemplate, policies: Iterable[PropagationPolicy]
+    template: ResourceTemplate,
+    policies: Iterable[PropagationPolicy],
+    claimed: str = "",
+    preemption: bool = False,
 ) -> list[Contender]:
-    """Every matching policy, the winner first. A matching PropagationPolicy of the
-    template's namespace beats any ClusterPropagationPolicy, whatever their priorities."""
+    """Every matching policy, the winner first.
+
+    Unclaimed, a matching PropagationPolicy of the template's namespace beats any
+    ClusterPropagationPolicy, whatever their priorities. `claimed` is the policy that won
+    at the last render (as `str(policy.ref)`): while it still matches, it keeps the
+    template unless another preempts it (`preemption` is Karmada's
+    PropagationPolicyPreemption gate)."""
     local: list[tuple[PropagationPolicy, MatchLevel]] = []
     cluster_wide: list[tuple[PropagationPolicy, MatchLevel]] = []
     for policy in policies:
@@ -88,8 +123,57 @@ def rank_propagation_policies(
     )
     if not ordered:
         return []
+    holder = next((i for i, (p, _) in enumerate(ordered) if str(p.ref) == claimed), None)
+    if holder is not None:
+        contest = _claimed(template, ordered, holder, preemption)
+        if contest[0].policy is not ordered[0][0] or holder != 0:
+            return contest
+    # Unclaimed (new, or its policy is gone or no longer matches it), or held by the policy
+    # that would win anyway: the best match, for the usual reasons.
     winner = Contender(ordered[0][0], ordered[0][1], "won")
     return [winner] + [Contender(p, lv, _why_lost(winner, p, lv)) for p, lv in ordered[1:]]
+
+
+def _claimed(
+    template: ResourceTemplate,
+    ordered: list[tuple[PropagationPolicy, MatchLevel]],
+    holder: int,
+    gate: bool,
+) -> list[Contender]:
+    """The claim of the last render, and the preemptions that take it over. Karmada
+    preempts on every policy event; the result it settles on is reached here by letting
+    the best-ranked preemptor take the template until none can."""
+    first = current = holder
+    preempted: list[str] = []
+    while True:
+        taker = next(
+            (
+                i
+                for i, (p, _) in enumerate(ordered)
+                if i != current and not _cannot_preempt(p, ordered[current][0], template, gate)
+            ),
+            None,
+        )
+        if taker is None:
+            break
+        preempted.append(str(ordered[current][0].ref))
+        current = taker
+    policy, level = ordered[current]
+    if current == first:
+        claim = "claimed it at the last render and keeps it"
+    else:
+        claim = f"preempted {' then '.join(preempted)}, which claimed it at the last render"
+    winner = Contender(policy, level, "won", claim)
+    losers = []
+    for i, (p, lv) in enumerate(ordered):
+        if i == current:
+            continue
+        if i == first or str(p.ref) in preempted:
+            why = f"preempted by {policy.ref}"
+        else:
+            why = f"{policy.ref} holds it and {_cannot_preempt(p, policy, template, gate)}"
+        losers.append(Contender(p, lv, why))
+    return [winner, *losers]
 
 
 class OverridePolicyIndex:

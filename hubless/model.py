@@ -207,6 +207,10 @@ class PropagationPolicy:
     # failover.cluster.purgeMode (Gracefully when failover.cluster is set without one);
     # "": the controller-manager's --no-execute-taint-eviction-purge-mode decides
     cluster_purge_mode: str = ""
+    preemption: bool = False  # preemption: Always
+    # what the pull agents do where the object leaves a cluster / already exists there
+    preserve_on_deletion: bool = False  # preserveResourcesOnDeletion
+    conflict_resolution: str = ""  # Abort, Overwrite, or "" when unset
     dialect: str = KARMADA
     scheduler: DialectScheduler | None = field(default=None, compare=False)
 
@@ -485,6 +489,8 @@ class FeatureGates:
     # scheduler's registers the filters that read them; both are needed
     detector_workload_groups: bool = False
     scheduler_workload_filters: bool = False
+    # karmada-controller-manager's PropagationPolicyPreemption (its resource detector)
+    policy_preemption: bool = False
     source: Source | None = None  # the Karmada object, when there is one
     # for warnings: gates it sets that hubless does not model, and per-component
     # featureGates the operator does not read; (component, gate, where)
@@ -576,3 +582,4 @@ class PreviousPlacement:
     clusters: dict[str, int] = field(default_factory=dict)
     affinity_name: str = ""
     placement_fingerprint: str = ""
+    via: str = ""  # the policy that claimed it (Karmada's claim on the template)

@@ -2,10 +2,11 @@
 
 A cluster's objects follow from its own Cluster object, and for each template placed on
 it: the template's body, the replicas (and Job completions) it gets there, whether its
-replicas are revised, the override rules that apply, and the autoscalers there that keep
-its replicas. A change to one cluster's inventory entry or one override policy leaves most
-clusters' digests as they were; a render that finds the digest unchanged (and the
-templates on it unchanged) keeps the cluster's files as the last render wrote them.
+replicas are revised, the override rules that apply, the autoscalers there that keep
+its replicas, and the annotations its policy asks the pull agents to read. A change to one
+cluster's inventory entry or one override policy leaves most clusters' digests as they
+were; a render that finds the digest unchanged (and the templates on it unchanged) keeps
+the cluster's files as the last render wrote them.
 
 Two digests are kept: per cluster, everything above but the template bodies (those are
 tracked per template, so an edited template does not mark every cluster it is on); and per
@@ -52,6 +53,7 @@ class Entry(NamedTuple):
     rules: str | None  # rules_digest; None: not known
     scaled_by: tuple[str, ...] = ()  # the autoscalers that keep its replicas there
     revision: str = ""  # the ReviseReplica script that writes the replicas, by its digest
+    agents: tuple[bool, bool] = (False, False)  # the AgentPolicy's annotations
 
 
 def _spelled(entry: Entry) -> bytes:
@@ -120,6 +122,7 @@ class Digests:
                     rules_id,
                     scaled_by,
                     revision,
+                    (recipe.agents.preserve, recipe.agents.if_not_present),
                 )
                 digests.add(key, target.name, entry)
         return digests

@@ -82,6 +82,7 @@ def report(
             "priority": c.policy.priority,
             "match": c.level.label,
             "outcome": c.outcome,
+            **({"claim": c.claim} if c.claim else {}),
         }
         for c in decision.contest
     ]
@@ -324,6 +325,8 @@ def _placement(data: dict[str, Any]) -> list[str]:
                 f"policy: {policy['policy']} ({policy['source']}), priority {policy['priority']}, "
                 f"matched by {policy['match']}"
             )
+            if policy.get("claim"):
+                lines.append(f"  {policy['claim']}")
         else:
             lines.append(f"  also matched: {policy['policy']}: lost, {policy['outcome']}")
     return lines

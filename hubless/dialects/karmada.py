@@ -670,6 +670,9 @@ def parse_propagation_policy(document: Document) -> PropagationPolicy:
         suspend_clusters=on_clusters,
         lazy=spec.enum("activationPreference", ("", "Lazy")) == "Lazy",
         cluster_purge_mode=_cluster_purge_mode(spec),
+        preemption=spec.enum("preemption", ("Never", "Always"), default="Never") == "Always",
+        preserve_on_deletion=spec.flag("preserveResourcesOnDeletion"),
+        conflict_resolution=spec.enum("conflictResolution", ("", "Abort", "Overwrite")),
     )
 
 

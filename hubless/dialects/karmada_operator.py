@@ -26,6 +26,7 @@ KINDS = {(API, KIND)}
 MULTIPLE_POD_TEMPLATES = "MultiplePodTemplatesScheduling"
 FAILOVER = "Failover"  # the controller-manager's cluster failover (its taint manager)
 WORKLOAD_AFFINITY = "WorkloadAffinity"
+POLICY_PREEMPTION = "PropagationPolicyPreemption"  # read by the controller-manager only
 CONTROLLER_MANAGER = "karmadaControllerManager"
 SCHEDULER = "karmadaScheduler"
 # (gate, component) pairs hubless models; any other gate warns at its line.
@@ -35,6 +36,7 @@ _MODELLED = {
     (WORKLOAD_AFFINITY, CONTROLLER_MANAGER),
     (WORKLOAD_AFFINITY, SCHEDULER),
     (FAILOVER, CONTROLLER_MANAGER),
+    (POLICY_PREEMPTION, CONTROLLER_MANAGER),
 }
 _FLAG = "feature-gates"
 # strconv.ParseBool
@@ -106,6 +108,7 @@ def parse(document: Document) -> FeatureGates:
         scheduler_component_sets=_on(effective[SCHEDULER], MULTIPLE_POD_TEMPLATES),
         detector_workload_groups=_on(effective[CONTROLLER_MANAGER], WORKLOAD_AFFINITY),
         scheduler_workload_filters=_on(effective[SCHEDULER], WORKLOAD_AFFINITY),
+        policy_preemption=_on(effective[CONTROLLER_MANAGER], POLICY_PREEMPTION),
         source=document.source,
         unmodelled=tuple(unmodelled),
         unread=tuple(ignored),

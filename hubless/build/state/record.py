@@ -55,6 +55,7 @@ class RecordEntry:
             {t.name: t.replicas for t in self.clusters},
             self.affinity_name,
             self.placement_fingerprint,
+            self.via,
         )
 
 
