@@ -29,15 +29,9 @@ WORKLOAD_AFFINITY = "WorkloadAffinity"
 POLICY_PREEMPTION = "PropagationPolicyPreemption"  # read by the controller-manager only
 CONTROLLER_MANAGER = "karmadaControllerManager"
 SCHEDULER = "karmadaScheduler"
-# (gate, component) pairs hubless models; any other gate warns at its line.
-_MODELLED = {
-    (MULTIPLE_POD_TEMPLATES, CONTROLLER_MANAGER),
-    (MULTIPLE_POD_TEMPLATES, SCHEDULER),
-    (WORKLOAD_AFFINITY, CONTROLLER_MANAGER),
-    (WORKLOAD_AFFINITY, SCHEDULER),
-    (FAILOVER, CONTROLLER_MANAGER),
-    (POLICY_PREEMPTION, CONTROLLER_MANAGER),
-}
+# The gates hubless models (each where Karmada reads it: a component that does not read a
+# gate renders the same with it on or off); any other gate warns at its line.
+_MODELLED = (MULTIPLE_POD_TEMPLATES, WORKLOAD_AFFINITY, FAILOVER, POLICY_PREEMPTION)
 _FLAG = "feature-gates"
 # strconv.ParseBool
 _TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -92,7 +86,7 @@ def parse(document: Document) -> FeatureGates:
     users: dict[tuple[int, str], tuple[list[str], Source]] = {}
     for component, gates in effective.items():
         for name, (_, where) in gates.items():
-            if (name, component) not in _MODELLED:
+            if name not in _MODELLED:
                 users.setdefault((where.line, name), ([], where))[0].append(component)
     unmodelled = [
         (" and ".join(components), name, where)
