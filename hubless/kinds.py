@@ -111,6 +111,28 @@ KARMADA_GROUPS = frozenset(
     ]
 )
 
+# Karmada objects a compiler cannot act on, and why; an error wherever they are written.
+NOT_READ: dict[tuple[str, str], str] = {
+    ("config.karmada.io", "ResourceInterpreterWebhookConfiguration"): (
+        "it calls an interpreter webhook at run time, which a compiler cannot"
+    ),
+    ("apps.karmada.io", "WorkloadRebalancer"): (
+        "it is a one-shot action at run time (`hubless render --fresh` schedules afresh)"
+    ),
+    ("policy.karmada.io", "ClusterTaintPolicy"): (
+        "it taints clusters from their live conditions at run time (`hubless clusters "
+        "refresh` writes the conditions into git; write NoExecute taints by hand)"
+    ),
+    ("remedy.karmada.io", "Remedy"): "it acts on live cluster conditions at run time",
+}
+
+
+def not_read(api_version: str, kind: str) -> str | None:
+    """Why hubless does not read this Karmada object, or None."""
+    reason = NOT_READ.get((group_of(api_version), kind))
+    return f"{api_version} {kind} is not read by hubless: {reason}" if reason else None
+
+
 # Karmada's detector never propagates these groups or namespaces.
 _SKIPPED_GROUPS = frozenset(["events.k8s.io", "coordination.k8s.io"])
 _SKIPPED_NAMESPACE = re.compile(r"karmada-system|karmada-cluster|karmada-es-.*|kube-.*")

@@ -374,6 +374,9 @@ class _Policies:
     def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
         try:
             api_version, kind = _header(document)
+            refused = kinds.not_read(api_version, kind)
+            if refused is not None:
+                raise UserError.at(document.source, refused)
             dialect = dialect_for(api_version, kind)
             if dialect is None:
                 raise UserError.at(
@@ -436,6 +439,9 @@ class _Policies:
 def _template(document: Document, crds: dict[tuple[str, str], bool]) -> ResourceTemplate:
     api_version, kind = _header(document)
     group = kinds.group_of(api_version)
+    refused = kinds.not_read(api_version, kind)
+    if refused is not None:
+        raise UserError.at(document.source, refused)
     if group in ("policy.karmada.io", "cluster.karmada.io") or dialect_for(api_version, kind):
         raise UserError.at(
             document.source, f"{kind} is a control object: put it in {POLICIES_DIR}/"

@@ -489,3 +489,33 @@ def test_selection_validation(placement: str, message: str) -> None:
     error = load_error(with_placement(placement))
     assert error.startswith("policies/p.yaml:")
     assert message in error
+
+
+@pytest.mark.parametrize("folder", ["policies", "templates"])
+@pytest.mark.parametrize(
+    ("api_version", "kind", "why"),
+    [
+        (
+            "config.karmada.io/v1alpha1",
+            "ResourceInterpreterWebhookConfiguration",
+            "it calls an interpreter webhook at run time",
+        ),
+        ("apps.karmada.io/v1alpha1", "WorkloadRebalancer", "it is a one-shot action at run time"),
+        (
+            "policy.karmada.io/v1alpha1",
+            "ClusterTaintPolicy",
+            "it taints clusters from their live conditions",
+        ),
+        ("remedy.karmada.io/v1alpha1", "Remedy", "it acts on live cluster conditions at run time"),
+    ],
+)
+def test_karmada_objects_a_compiler_cannot_act_on_are_refused_wherever_written(
+    folder: str, api_version: str, kind: str, why: str
+) -> None:
+    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x}}\nspec: {{}}\n"
+    with pytest.raises(UserError) as caught:
+        load_fleet([SourceFile(f"{folder}/x.yaml", text)])
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(
+        f"{folder}/x.yaml:1: error: {api_version} {kind} is not read by hubless: {why}"
+    )

@@ -348,10 +348,6 @@ def parse_resource_selectors(spec: Fields, policy_namespace: str) -> tuple[Resou
 # --- PropagationPolicy ---------------------------------------------------------------------
 
 
-def _not_yet(fields: Fields, key: str, feature: str) -> UserError:
-    return fields.error(key, f"{feature} is not supported by this version of hubless")
-
-
 def _tolerations(placement: Fields) -> tuple[Toleration, ...]:
     tolerations = []
     for item in placement.maps("clusterTolerations"):
