@@ -24,6 +24,7 @@ from hubless.commands import rollout as rollout_command
 from hubless.commands import status as status_command
 from hubless.commands import validate as validate_command
 from hubless.errors import UserError
+from hubless.progress import on_stderr
 from hubless.repository import check_fleet_repository
 from hubless.status.clusters import ClusterState
 from hubless.status.durations import parse_duration
@@ -86,6 +87,14 @@ _KUBE_VERSION_DEFAULT = click.option(
 )
 
 
+_PROGRESS = click.option(
+    "--progress",
+    is_flag=True,
+    help="Print each stage's count and rate to stderr even when it is not a terminal "
+    "(on a terminal a long render shows them anyway).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hubless")
 def cli() -> None:
@@ -128,6 +137,7 @@ def cli() -> None:
     help="Render only the clusters of shard K of N into rendered/.hubless/shards/ "
     "(combine the shards with `hubless merge`).",
 )
+@_PROGRESS
 def render(
     repo: Path,
     check: bool,
@@ -138,6 +148,7 @@ def render(
     commit: bool,
     message: str | None,
     shard: str | None,
+    progress: bool,
 ) -> None:
     """Compile the fleet and write rendered/<cluster>/ (atomically, pruning stale files).
 
@@ -157,6 +168,7 @@ def render(
             commit=commit,
             message=message,
             max_age=max_age,
+            progress=on_stderr(sys.stderr, forced=progress),
         )
     )
 

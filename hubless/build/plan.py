@@ -37,6 +37,7 @@ from hubless.errors import Problem, Source, UserError
 from hubless.git import sources_at
 from hubless.load import SourceFile, load_fleet, read_sources
 from hubless.model import Fleet
+from hubless.progress import Progress, quiet
 from hubless.repository import RENDERED_DIR
 from hubless.results import Compiled
 
@@ -79,11 +80,14 @@ def plan_render(
     rebalance: bool = False,
     kube_version_default: str | None = None,
     validate: bool = True,
+    progress: Progress | None = None,
 ) -> Rendering:
     """What a render of `repo` changes under rendered/, how it was worked out, and what a
     full render of the same sources says (validation's warnings with
-    `kube_version_default`). Writes nothing."""
+    `kube_version_default`). Writes nothing; `progress` hears of each stage."""
+    progress = progress or quiet()
     rendered = repo / RENDERED_DIR
+    progress.begin("reading sources")
     files = read_sources(repo)
     sources = SourceDigests.of(files)
     stored = read_manifest(rendered)
@@ -96,9 +100,12 @@ def plan_render(
         warnings = stored.warnings
         if validate and warnings.validated_with != (kube_version_default or ""):
             warnings = revalidated(warnings, load_fleet(files), kube_version_default)
+        progress.end(len(files))
         return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=warnings)
     record = read_record(repo)
     fleet = fleet_of(files, record, rebalance=rebalance)
+    progress.end(len(files))
+    progress.begin("deciding placement")
     holding = suspends(fleet) or bool(fleet.rollout_policies)
     # The shortcuts reuse files by digests of what they are made of; a held file is not
     # what it is made of, so a fleet that holds anything (or may start a rollout) is
@@ -107,8 +114,11 @@ def plan_render(
         for shortcut in SHORTCUTS:
             rendering = shortcut(rendered, fleet, sources, stored, record, kube_version_default)
             if rendering is not None:
+                progress.end(len(fleet.templates))
                 return rendering
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
+    progress.end(len(fleet.templates))
+    progress.begin("writing objects")
     compiled = materialize(decided)
     committed = committed_tree(repo) if holding else {}
     suspension = suspended(fleet, compiled, desired_tree(compiled), committed)
@@ -130,6 +140,7 @@ def plan_render(
     manifest = manifest_of(sources, bodies, tree_digest(tree), clusters, entries, warnings)
     tree[MANIFEST] = manifest.to_bytes()
     change = compare(rendered, tree)
+    progress.end(sum(len(objects) for objects in compiled.objects.values()))
     return Rendering(Strategy.FULL, change, compiled, fleet, warnings=warnings, held=held)
 
 

@@ -22,6 +22,7 @@ from hubless.errors import Problem, UserError
 from hubless.git import commit_paths, refuse_to_commit
 from hubless.inventory import stale_status_warnings
 from hubless.load import load_fleet, read_sources
+from hubless.progress import Progress, quiet
 from hubless.repository import RENDERED_DIR
 from hubless.validation import validate_compiled
 
@@ -79,8 +80,10 @@ def render(
     message: str | None = None,
     max_age: tuple[timedelta, str] | None = None,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> int:
-    """`max_age`: (age, the option as given) past which a Cluster's status is stale."""
+    """`max_age`: (age, the option as given) past which a Cluster's status is stale;
+    `progress` reports the stages (default: nothing)."""
     run = functools.partial(
         _render,
         repo,
@@ -89,6 +92,7 @@ def render(
         kube_version_default=kube_version_default,
         max_age=max_age,
         now=now,
+        progress=progress or quiet(),
     )
     if check:
         return run(check=True)[0]
@@ -111,13 +115,20 @@ def _render(
     kube_version_default: str | None,
     max_age: tuple[timedelta, str] | None,
     now: datetime | None,
+    progress: Progress,
 ) -> tuple[int, TreeChange]:
     rendered = repo / RENDERED_DIR
     if not check and recover(rendered, _print):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
-    rendering = plan_render(
-        repo, rebalance=fresh, kube_version_default=kube_version_default, validate=validate
-    )
+    with progress:
+        # The terminal's progress line is cleared before anything else is printed.
+        rendering = plan_render(
+            repo,
+            rebalance=fresh,
+            kube_version_default=kube_version_default,
+            validate=validate,
+            progress=progress,
+        )
     # What a full render of these sources says, however little this one had to do.
     for line in lines(rendering.warnings, validated=validate):
         click.echo(line, err=True)
@@ -135,10 +146,14 @@ def _render(
         return 0, rendering.change
     compiled, fleet, change = rendering.compiled, rendering.fleet, rendering.change
     assert compiled is not None and fleet is not None
+    objects = sum(len(items) for items in compiled.objects.values())
     if validate:
         # Its warnings are among the rendering's (about every cluster's objects, not
         # only the ones this render built).
-        report = validate_compiled(compiled, fleet, kube_version_default)
+        with progress:
+            progress.begin("validating")
+            report = validate_compiled(compiled, fleet, kube_version_default)
+            progress.end(objects)
         if report.errors:
             raise UserError(report.errors)
     _print_held(rendering.held)
@@ -157,8 +172,10 @@ def _render(
         click.echo(f"{RENDERED_DIR}/ is out of date: run `hubless render`", err=True)
         return 1, change
     if not change.empty:
-        remember(rendered, apply(rendered, change))
-    objects = sum(len(items) for items in compiled.objects.values())
+        with progress:
+            progress.begin("writing rendered/")
+            remember(rendered, apply(rendered, change))
+            progress.end(len(change.added) + len(change.changed) + len(change.removed))
     click.echo(
         f"rendered {len(compiled.objects)} clusters, {objects} objects: "
         f"{len(change.added)} files added, {len(change.changed)} changed, "
