@@ -205,20 +205,18 @@ def apply(
             continue
         claimed[hpa.target] = hpa
         target = by_key.get(hpa.target)
+        unused = ""
         if target is None:
-            scalings.append(
-                FederatedScaling(
-                    hpa.key,
-                    hpa.source,
-                    hpa.target,
-                    hpa.min_replicas,
-                    hpa.max_replicas,
-                    unused=f"{hpa.key} scales {hpa.target}, which is not in templates/: it "
-                    "scales nothing, as in Karmada",
-                )
+            unused = (
+                f"{hpa.key} scales {hpa.target}, which is not in templates/: it scales "
+                "nothing, as in Karmada"
             )
-            continue
-        if (target.group, target.kind) not in _SCALABLE:
+        elif (target.group, target.kind) not in _SCALABLE:
+            unused = (
+                f"{hpa.key} scales {target.key}: hubless applies a FederatedHPA's bounds to "
+                "Deployments, ReplicaSets and StatefulSets only"
+            )
+        if target is None or unused:
             scalings.append(
                 FederatedScaling(
                     hpa.key,
@@ -226,8 +224,7 @@ def apply(
                     hpa.target,
                     hpa.min_replicas,
                     hpa.max_replicas,
-                    unused=f"{hpa.key} scales {target.key}: hubless applies a FederatedHPA's "
-                    "bounds to Deployments, ReplicaSets and StatefulSets only",
+                    unused=unused,
                 )
             )
             continue

@@ -57,6 +57,22 @@ def milli_value(quantity: Fraction) -> int:
     return math.ceil(quantity * 1000)
 
 
+def request_units(name: str, quantity: Fraction) -> int:
+    """A resource amount in the units the estimator counts: cpu in millicores, every
+    other resource in whole units (MilliValue and Value, rounded up)."""
+    return milli_value(quantity) if name == "cpu" else value(quantity)
+
+
+def units_amount(name: str, units: int) -> Fraction:
+    """`request_units` back to the amount."""
+    return Fraction(units, 1000) if name == "cpu" else Fraction(units)
+
+
+def units_text(name: str, units: int) -> str:
+    """`request_units` as Kubernetes prints the amount (in the resource's form)."""
+    return canonical(units_amount(name, units), resource_form(name))
+
+
 # How a Quantity prints (resource.Format): the suffix family its text was written in.
 DECIMAL_SI = "DecimalSI"
 BINARY_SI = "BinarySI"

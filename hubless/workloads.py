@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from hubless.quantity import milli_value, parse_quantity, value
+from hubless.quantity import parse_quantity, request_units
 
 _REPLICA_KINDS = frozenset(
     [("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet")]
@@ -180,9 +180,7 @@ def _is_counted(name: str) -> bool:
 
 def _units(name: str, raw: Any) -> int | None:
     amount = parse_quantity(raw)
-    if amount is None:
-        return None
-    return milli_value(amount) if name == "cpu" else value(amount)
+    return None if amount is None else request_units(name, amount)
 
 
 def _container_requests(container: Any) -> dict[str, int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from hubless.errors import UserError
 from hubless.interpreter import resource
 from hubless.load import read_sources
 from hubless.model import Fleet, ResourceTemplate
-from hubless.quantity import canonical, resource_form
+from hubless.quantity import units_text
 from hubless.repository import RENDERED_DIR
 from hubless.results import DEPENDENCY, NAMESPACE_SYNC, Compiled, CompileError, Decision
 from hubless.scheduler import Schedule
@@ -510,9 +509,7 @@ def _requests(requirements: ReplicaRequirements | None) -> dict[str, str] | None
 
 def _amount(name: str, units: int) -> str:
     """A request in the estimator's units (millicores for cpu) as a Kubernetes quantity."""
-    return canonical(
-        Fraction(units, 1000) if name == "cpu" else Fraction(units), resource_form(name)
-    )
+    return units_text(name, units)
 
 
 def _interpreted(data: dict[str, Any]) -> list[str]:

@@ -30,7 +30,7 @@ from hubless.interpreter.customization import (
     Customization,
 )
 from hubless.model import LabelSelector, Requirement
-from hubless.quantity import milli_value, parse_quantity, value
+from hubless.quantity import parse_quantity, request_units
 from hubless.workloads import ReplicaRequirements
 
 _Target = tuple[str, str]  # (apiVersion, kind)
@@ -305,7 +305,7 @@ def _requirements(raw: Any) -> ReplicaRequirements:
         amount = parse_quantity(quantity if isinstance(quantity, str) else str(quantity))
         if amount is None or isinstance(quantity, bool):
             raise _Failed(f"resourceRequest.{name}: {quantity!r} is not a quantity")
-        units = milli_value(amount) if name == "cpu" else value(amount)
+        units = request_units(name, amount)
         if units > 0:
             requests[name] = units
     return ReplicaRequirements(requests, fields.get("nodeClaim") is not None)

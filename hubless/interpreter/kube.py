@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from hubless import dependencies, workloads
-from hubless.quantity import DECIMAL_SI, canonical, parse_quantity, quantity_format, resource_form
+from hubless.quantity import DECIMAL_SI, canonical, parse_quantity, quantity_format, units_text
 
 
 class KubeError(Exception):
@@ -68,10 +68,7 @@ def accurate_pod_requirements(*values: Any) -> dict[str, Any] | None:
         result["nodeClaim"] = {k: v for k, v in claim.items() if v is not None}
     if requests:
         result["resourceRequest"] = {
-            name: canonical(
-                Fraction(units, 1000) if name == "cpu" else Fraction(units), resource_form(name)
-            )
-            for name, units in requests.items()
+            name: units_text(name, units) for name, units in requests.items()
         }
     return result or None
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 from hubless.errors import Problem
 from hubless.interpreter import resource
 from hubless.model import Fleet, ResourceKey, ResourceTemplate
-from hubless.quantity import canonical, resource_form
+from hubless.quantity import canonical, resource_form, units_amount
 from hubless.quota.model import FederatedResourceQuota
 from hubless.results import Decision
 
@@ -40,8 +40,7 @@ def requested(quota_resource: str) -> str | None:
 def _per_replica(requests: Mapping[str, int], name: str) -> Fraction:
     if name == "pods":
         return Fraction(1)
-    units = requests.get(name, 0)
-    return Fraction(units, 1000) if name == "cpu" else Fraction(units)
+    return units_amount(name, requests.get(name, 0))
 
 
 class _Workload:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from hubless.interpreter.interpreters import Component
 from hubless.model import Cluster, ResourceSummary
-from hubless.quantity import milli_value, value
+from hubless.quantity import request_units
 from hubless.workloads import ReplicaRequirements
 
 MAX_INT32 = 2**31 - 1
@@ -68,20 +68,30 @@ def _model_estimate(cluster: Cluster, requests: dict[str, int]) -> Estimate | No
             if capacity is None:
                 per_node = 0
                 break
-            have = milli_value(capacity) if name == "cpu" else value(capacity)
+            have = request_units(name, capacity)
             per_node = min(per_node, have // requested)
         total += per_node * counts.get(model.grade, 0)
     return Estimate(total, "resource models")
 
 
-def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Estimate:
-    """What Karmada's general estimator answers for one cluster, and what bounded it."""
+def _no_room(cluster: Cluster) -> Estimate | None:
+    """Where the general estimator stops before any request: no summary, no pods left."""
     summary = cluster.resource_summary
     if summary is None:
         return Estimate(0, "no status.resourceSummary")
-    pods = summary.free_pods
-    if pods <= 0:
+    if summary.free_pods <= 0:
         return Estimate(0, "no pods left")
+    return None
+
+
+def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Estimate:
+    """What Karmada's general estimator answers for one cluster, and what bounded it."""
+    stop = _no_room(cluster)
+    if stop is not None:
+        return stop
+    summary = cluster.resource_summary
+    assert summary is not None
+    pods = summary.free_pods
     if requirements is None:
         return Estimate(min(pods, MAX_INT32), "pods")
     modelled = _model_estimate(cluster, requirements.requests)
@@ -131,10 +141,7 @@ def _model_nodes(cluster: Cluster) -> list[dict[str, int]] | None:
         return None
     nodes: list[dict[str, int]] = []
     for model in sorted(cluster.resource_models, key=lambda m: m.grade):
-        capacity = {
-            name: milli_value(amount) if name == "cpu" else value(amount)
-            for name, amount in model.minimums.items()
-        }
+        capacity = {name: request_units(name, amount) for name, amount in model.minimums.items()}
         capacity["pods"] = PODS_PER_MODEL_NODE
         nodes.extend(dict(capacity) for _ in range(counts.get(model.grade, 0)))
     return nodes
@@ -174,12 +181,12 @@ def _model_sets(nodes: list[dict[str, int]], components: Sequence[Component], bo
 def component_sets(cluster: Cluster, components: Sequence[Component]) -> Estimate:
     """How many whole sets of the components the cluster can take (Karmada's general
     estimator's maxAvailableComponentSets), and what bounded it."""
+    stop = _no_room(cluster)
+    if stop is not None:
+        return stop
     summary = cluster.resource_summary
-    if summary is None:
-        return Estimate(0, "no status.resourceSummary")
+    assert summary is not None
     pods = summary.free_pods
-    if pods <= 0:
-        return Estimate(0, "no pods left")
     pods_per_set = sum(component.replicas for component in components)
     if pods_per_set <= 0:
         return Estimate(min(pods, MAX_INT32), "pods")
