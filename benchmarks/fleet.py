@@ -195,6 +195,26 @@ spec:
     )
 
 
+def with_log_level(template: str, level: str) -> str:
+    """An app template (`app`) whose ConfigMap sets LOG_LEVEL to `level`."""
+    return _replace_once(template, "LOG_LEVEL: info", f"LOG_LEVEL: {level}")
+
+
+def relabelled(labels: str, index: int, value: str) -> str:
+    """`cluster_labels` text whose policy for cluster `index` sets the label to `value`."""
+    return _replace_once(
+        labels,
+        f"{{fleet.example.com/cluster: member-{index:04d}}}",
+        f"{{fleet.example.com/cluster: {value}}}",
+    )
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise ValueError(f"expected {old!r} once, found it {text.count(old)} times")
+    return text.replace(old, new)
+
+
 CLONESET_API = "apps.kruise.io/v1alpha1"
 
 

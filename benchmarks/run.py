@@ -1,15 +1,21 @@
-"""Time hubless against the ways users would otherwise produce the same output.
+"""Time hubless as users run it, against the floor and kustomize, and check its goals.
 
     python benchmarks/run.py --size 100x50 [--size 1000x100] [--runs 3] [--skip-kustomize]
 
-For each size, in one run: hubless cold render (also of the same fleet with OpenKruise
-CloneSets for Deployments, read through the Lua interpreter), no-op re-render, re-render after changing
-one template, re-render after adding one cluster, `render --check`; the "floor" (bare
-Python, PyYAML's C emitter, 2 processes, one file per object, no policy logic) writing the
-objects hubless rendered; and per-cluster kustomize overlays (`kubectl kustomize`, 2 in
-parallel, split into one file per object). Reports medians of wall time, peak RSS,
-objects per second and the ratio to kustomize. Work happens under --workdir (tmpfs by
-default, as the reference numbers were measured).
+For each size: a synthetic fleet (fleet.py) in a git repository, and in each run, every
+hubless command with validation on, as users run it: a cold render, the first no-op
+render right after it and a repeated one, `render --check`, `hubless validate`, a render
+after changing one template, after adding one cluster and after changing one cluster's
+OverridePolicy rule (each then restored and rendered again, untimed), and `hubless diff
+--base HEAD~1` after one template change committed with its render. Beside them: a cold
+render with --no-validate and one of the same fleet with OpenKruise CloneSets (read
+through the Lua interpreter), both informative; the floor (PyYAML's C emitter writing the
+objects hubless rendered from 2 processes, no policy logic); per-cluster kustomize
+overlays built by `kubectl kustomize`, 2 in parallel.
+
+Prints, per row, the medians of wall and CPU seconds and their ratios to the floor, peak
+RSS, the row's goal at this size (goals.py) and whether it is met; the renders after one
+change also check that only the files whose content changed were written.
 """
 
 from __future__ import annotations
@@ -17,49 +23,25 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet
+import goals
+from timing import HUBLESS, Sample, in_process, median, run, timed
+from writes import Writes, compare, snapshot, worst
 
-HUBLESS = [sys.executable, "-m", "hubless"]
-
-
-Sample = tuple[float, float, float]  # wall seconds, peak RSS MiB, CPU seconds
-
-
-def timed(command: list[str], cwd: Path) -> Sample:
-    """Wall seconds, peak RSS MiB and CPU seconds (user + system, the processes it
-    waited for included) of one command run to completion."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, _, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if process.stderr is not None:
-        process.stderr.close()
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
-
-
-def in_process(action: object) -> Sample:
-    """Wall and CPU seconds of work done here and in the processes it waits for."""
-    before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    start = time.perf_counter()
-    action()  # type: ignore[operator]
-    wall = time.perf_counter() - start
-    after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    cpu = sum(
-        (a.ru_utime + a.ru_stime) - (b.ru_utime + b.ru_stime)
-        for a, b in zip(after, before, strict=True)
-    )
-    return wall, 0.0, cpu
+RENDER = [*HUBLESS, "render"]
+OVERRIDDEN = 1  # the cluster whose OverridePolicy rule changes (member-0001)
 
 
 def count_objects(rendered: Path) -> int:
@@ -78,7 +60,7 @@ def floor_worker(args: tuple[list[Path], Path, Path]) -> None:
 
 
 def floor(rendered: Path, out: Path) -> None:
-    """Write the same objects with PyYAML's C emitter, 2 processes (data loaded first)."""
+    """Write the same objects with PyYAML's C emitter, 2 processes, each reading its files."""
     files = sorted(p for p in rendered.rglob("*.yaml") if ".hubless" not in p.parts)
     halves = [files[0::2], files[1::2]]
     with concurrent.futures.ProcessPoolExecutor(2) as pool:
@@ -119,7 +101,7 @@ def kustomize_overlays(rendered: Path, out: Path) -> list[Path]:
             metadata_patch = {
                 k: obj["metadata"][k] for k in ("labels", "annotations") if k in obj["metadata"]
             }
-            patch: dict = {
+            patch: dict[str, Any] = {
                 "apiVersion": obj["apiVersion"],
                 "kind": kind,
                 "metadata": {"name": name, **metadata_patch},
@@ -161,115 +143,236 @@ def kustomize(overlays: list[Path], out: Path) -> None:
         list(pool.map(build_overlay, [(o, out) for o in overlays]))
 
 
-def measure(label: str, runs: int, action: object) -> dict[str, float]:
-    walls, peaks, cpus = [], [], []
-    for _ in range(runs):
-        wall, peak, cpu = action()  # type: ignore[operator]
-        walls.append(wall)
-        peaks.append(peak)
-        cpus.append(cpu)
-    return {"label": label, "wall": statistics.median(walls), "rss": max(peaks),  # type: ignore[dict-item]
-            "cpu": statistics.median(cpus)}  # fmt: skip
+# git as a user's machine would run it, without this machine's configuration (signing,
+# hooks) and with an identity.
+GIT_ENV = {
+    **os.environ,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "benchmark",
+    "GIT_AUTHOR_EMAIL": "benchmark@hubless.invalid",
+    "GIT_COMMITTER_NAME": "benchmark",
+    "GIT_COMMITTER_EMAIL": "benchmark@hubless.invalid",
+}
 
 
-def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> list[dict[str, float]]:
-    clusters, apps = (int(x) for x in size.split("x"))
-    root = workdir / f"fleet-{size}"
-    fleet.write(root, clusters, apps)
-    rows = []
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, env=GIT_ENV, check=True, stdout=subprocess.DEVNULL)
 
-    def cold() -> Sample:
-        shutil.rmtree(root / "rendered", ignore_errors=True)
-        return timed([*HUBLESS, "render", "--no-validate"], root)
 
-    def cold_validated() -> Sample:
-        shutil.rmtree(root / "rendered", ignore_errors=True)
-        return timed([*HUBLESS, "render"], root)
+def commit_all(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
 
-    rows.append(measure("hubless cold render, validation on", runs, cold_validated))
-    # The same fleet with CloneSets for Deployments: replicas read and revised by the
-    # built-in Lua interpreter.
-    custom = workdir / f"fleet-{size}-clonesets"
-    fleet.write(custom, clusters, apps, clonesets=True)
 
-    def cold_clonesets() -> Sample:
-        shutil.rmtree(custom / "rendered", ignore_errors=True)
-        return timed([*HUBLESS, "render"], custom)
+@dataclass
+class Results:
+    """Every run's samples (and write checks) per row."""
 
-    rows.append(
-        measure("hubless cold render, validation on, CloneSets (Lua)", runs, cold_clonesets)
-    )
-    rows.append(measure("hubless cold render", runs, cold))
-    objects = count_objects(root / "rendered")
-    rows.append(
-        measure(
-            "hubless no-op re-render",
-            runs,
-            lambda: timed([*HUBLESS, "render", "--no-validate"], root),
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    writes: dict[str, list[Writes]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # rows not measured, and why
+
+    def add(self, case: str, sample: Sample, writes: Writes | None = None) -> None:
+        self.samples.setdefault(case, []).append(sample)
+        if writes is not None:
+            self.writes.setdefault(case, []).append(writes)
+
+
+class Bench:
+    """One fleet and the runs made on it."""
+
+    def __init__(self, size: str, workdir: Path) -> None:
+        self.size = size
+        self.clusters, self.apps = (int(x) for x in size.split("x"))
+        self.workdir = workdir
+        self.root = workdir / f"fleet-{size}"
+        self.rendered = self.root / "rendered"
+        self.results = Results()
+        self.objects = 0
+
+    def setup(self) -> None:
+        fleet.write(self.root, self.clusters, self.apps)
+        git(self.root, "init", "-q", "-b", "main")
+        commit_all(self.root, "sources")
+
+    def render(self) -> Sample:
+        return timed(RENDER, self.root)
+
+    def cold(self, case: str, *flags: str) -> None:
+        shutil.rmtree(self.rendered, ignore_errors=True)
+        self.results.add(case, timed([*RENDER, *flags], self.root))
+
+    def changed(
+        self,
+        case: str,
+        path: Path,
+        edit: Callable[[str], str],
+        within: Iterable[str] | None = None,
+    ) -> None:
+        """Render after `edit` changes the file at `path` and check what was written; then
+        put the file back and render again (untimed)."""
+        original = path.read_text()
+        before = snapshot(self.rendered)
+        path.write_text(edit(original))
+        try:
+            sample = self.render()
+            writes = compare(before, snapshot(self.rendered), within)
+        finally:
+            path.write_text(original)
+            run(RENDER, self.root)
+        self.results.add(case, sample, writes)
+
+    def diff(self) -> None:
+        """`hubless diff --base HEAD~1` in a pull request that changes one template and
+        commits it with its render; then the change is reset and rendered/ made current."""
+        template = self.root / "templates/app-000.yaml"
+        commit_all(self.root, "render")
+        template.write_text(fleet.with_log_level(template.read_text(), unique("diff")))
+        run(RENDER, self.root)
+        commit_all(self.root, "one template changed")
+        try:
+            self.results.add(goals.DIFF, timed([*HUBLESS, "diff", "--base", "HEAD~1"], self.root))
+        finally:
+            git(self.root, "reset", "-q", "--hard", "HEAD~1")
+            run(RENDER, self.root)
+
+    def one_run(self) -> None:
+        self.cold(goals.COLD_NO_VALIDATE, "--no-validate")
+        self.cold(goals.COLD)
+        self.objects = count_objects(self.rendered)
+        self.results.add(goals.NOOP, self.render())
+        self.results.add(goals.NOOP_AGAIN, self.render())
+        self.results.add(goals.CHECK, timed([*RENDER, "--check"], self.root))
+        self.results.add(goals.VALIDATE, timed([*HUBLESS, "validate"], self.root))
+        self.changed(
+            goals.TEMPLATE,
+            self.root / "templates/app-000.yaml",
+            lambda text: fleet.with_log_level(text, unique("debug")),
         )
-    )
-    rows.append(
-        measure(
-            "hubless render --check",
-            runs,
-            lambda: timed([*HUBLESS, "render", "--check", "--no-validate"], root),
+        added = unique("member-x")
+        self.changed(
+            goals.CLUSTER,
+            self.root / "policies/clusters.yaml",
+            lambda text: (
+                text + fleet.cluster(self.clusters).replace(f"member-{self.clusters:04d}", added)
+            ),
+            within=[added],
         )
-    )
-
-    template = root / "templates/app-000.yaml"
-    original = template.read_text()
-
-    def one_template() -> Sample:
-        template.write_text(
-            original.replace("LOG_LEVEL: info", f"LOG_LEVEL: debug{time.time_ns()}")
-        )
-        return timed([*HUBLESS, "render", "--no-validate"], root)
-
-    rows.append(measure("hubless re-render, one template changed", runs, one_template))
-    template.write_text(original)
-    timed([*HUBLESS, "render", "--no-validate"], root)
-
-    inventory = root / "policies/clusters.yaml"
-    before = inventory.read_text()
-
-    def one_cluster() -> Sample:
-        inventory.write_text(
-            before
-            + fleet.cluster(clusters).replace(f"member-{clusters:04d}", f"member-x{time.time_ns()}")
-        )
-        result = timed([*HUBLESS, "render", "--no-validate"], root)
-        inventory.write_text(before)
-        timed([*HUBLESS, "render", "--no-validate"], root)
-        return result
-
-    rows.append(measure("hubless re-render, one cluster added", runs, one_cluster))
-
-    def floor_run() -> Sample:
-        out = workdir / "floor"
+        if self.clusters > OVERRIDDEN:
+            name = f"member-{OVERRIDDEN:04d}"
+            self.changed(
+                goals.OVERRIDE,
+                self.root / "policies/labels.yaml",
+                lambda text: fleet.relabelled(text, OVERRIDDEN, unique(f"{name}-v")),
+                within=[name],
+            )
+        out = self.workdir / "floor"
         shutil.rmtree(out, ignore_errors=True)
-        return in_process(lambda: floor(root / "rendered", out))
+        self.results.add(goals.FLOOR, in_process(lambda: floor(self.rendered, out)))
+        shutil.rmtree(out, ignore_errors=True)
+        self.diff()
 
-    rows.append(measure("floor: PyYAML C emitter, 2 processes", runs, floor_run))
-    if not skip_kustomize and shutil.which("kubectl"):
-        overlays_root = workdir / "kustomize"
+    def clonesets(self, runs: int) -> None:
+        """The same fleet with CloneSets for Deployments: replicas read and revised by the
+        built-in Lua interpreter (no CRD in templates/, so these are not validated)."""
+        custom = self.workdir / f"fleet-{self.size}-clonesets"
+        fleet.write(custom, self.clusters, self.apps, clonesets=True)
+        for _ in range(runs):
+            shutil.rmtree(custom / "rendered", ignore_errors=True)
+            self.results.add(goals.CLONESETS, timed(RENDER, custom))
+        shutil.rmtree(custom)
+
+    def kustomize(self, runs: int, skip: bool) -> None:
+        if skip:
+            self.results.missing[goals.KUSTOMIZE] = "not measured (--skip-kustomize)"
+            return
+        if shutil.which("kubectl") is None:
+            self.results.missing[goals.KUSTOMIZE] = "not measured (no kubectl)"
+            return
+        overlays_root = self.workdir / "kustomize"
+        out = self.workdir / "kustomize-out"
         shutil.rmtree(overlays_root, ignore_errors=True)
-        overlays = kustomize_overlays(root / "rendered", overlays_root)
-
-        def kustomize_run() -> Sample:
-            out = workdir / "kustomize-out"
+        overlays = kustomize_overlays(self.rendered, overlays_root)
+        for _ in range(runs):
             shutil.rmtree(out, ignore_errors=True)
-            return in_process(lambda: kustomize(overlays, out))
+            self.results.add(goals.KUSTOMIZE, in_process(lambda: kustomize(overlays, out)))
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(overlays_root)
 
-        rows.append(
-            measure("kustomize overlays (kubectl kustomize, 2 parallel)", runs, kustomize_run)
+
+def unique(prefix: str) -> str:
+    """A value no earlier run used, so that no run finds its change already rendered."""
+    return f"{prefix}{time.time_ns()}"
+
+
+def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> Bench:
+    measured = Bench(size, workdir)
+    measured.setup()
+    for _ in range(runs):
+        measured.one_run()
+    measured.clonesets(runs)
+    measured.kustomize(runs, skip_kustomize)
+    if measured.clusters <= OVERRIDDEN:
+        measured.results.missing[goals.OVERRIDE] = f"not measured (no member-{OVERRIDDEN:04d})"
+    return measured
+
+
+def report(measured: Bench, runs: int) -> list[str]:
+    """The table of one size, and the line saying whether every row is within its goal."""
+    results = measured.results
+    medians = {case: median(samples) for case, samples in results.samples.items()}
+    floor_sample, cold = medians[goals.FLOOR], medians[goals.COLD]
+    size_goals = goals.GOALS.get(measured.size, {})
+    lines = [
+        f"{measured.size}: {measured.objects} objects, medians of {runs} run(s); CPU is user "
+        f"+ system seconds, worker processes included; goals for {measured.size}: "
+        + ("yes" if size_goals else "none but the writes checks"),
+        "",
+        "| case | wall s | CPU s | wall / floor | CPU / floor | peak RSS MiB | goal | within goal |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    missed, unmeasured = [], []
+    for case, label in goals.LABELS.items():
+        sample = medians.get(case)
+        checked = results.writes.get(case)
+        verdict = goals.judge(
+            size_goals.get(case, ()),
+            sample,
+            floor_sample,
+            cold,
+            worst(checked) if checked else None,
+            results.missing.get(case, "not measured"),
         )
-    for row in rows:
-        row["objects"] = objects
-    return rows
+        if verdict.within is False:
+            missed.append(label)
+        if sample is None and verdict.goal:
+            unmeasured.append(label)
+        if sample is None:
+            figures = "- | - | - | - | -"
+        else:
+            rss = f"{sample.rss_mib:.0f}" if sample.rss_mib else "-"
+            figures = (
+                f"{sample.wall:.2f} | {sample.cpu:.2f} | {sample.wall / floor_sample.wall:.3f}x "
+                f"| {sample.cpu / floor_sample.cpu:.3f}x | {rss}"
+            )
+        lines.append(f"| {label} | {figures} | {verdict.goal or '-'} | {verdict.text} |")
+    lines.append("")
+    if missed:
+        lines.append(f"{measured.size}: NOT within goal: " + "; ".join(missed))
+    elif unmeasured:
+        lines.append(
+            f"{measured.size}: all measured rows within goal (not measured: "
+            + "; ".join(unmeasured)
+            + ")"
+        )
+    else:
+        lines.append(f"{measured.size}: all within goal")
+    return lines
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size", action="append", help="CLUSTERSxAPPS, repeatable (default 10x20)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/hubless-bench"))
@@ -277,29 +380,8 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     for size in args.size or ["10x20"]:
-        rows = bench(size, args.runs, args.workdir, args.skip_kustomize)
-        kustomize_wall = next((r["wall"] for r in rows if r["label"].startswith("kustomize")), None)
-        floor_row = next(r for r in rows if r["label"].startswith("floor"))
-        print(f"\n{size}: {int(rows[0]['objects'])} objects, medians of {args.runs}")
-        print(
-            f"| {'what':<52} | wall s | CPU s | wall / floor | CPU / floor | peak RSS MiB "
-            "| objects/s | vs kustomize |"
-        )
-        print(
-            f"|{'-' * 54}|-------:|------:|-------------:|------------:|-------------:"
-            "|----------:|-------------:|"
-        )
-        for row in rows:
-            rate = row["objects"] / row["wall"] if row["wall"] else 0
-            ratio = f"{kustomize_wall / row['wall']:.1f}x faster" if kustomize_wall else "-"
-            rss = f"{row['rss']:.0f}" if row["rss"] else "-"
-            wall_ratio = row["wall"] / floor_row["wall"]
-            cpu_ratio = row["cpu"] / floor_row["cpu"] if floor_row["cpu"] else 0
-            print(
-                f"| {row['label']:<52} | {row['wall']:6.2f} | {row['cpu']:5.2f} "
-                f"| {wall_ratio:11.2f}x | {cpu_ratio:10.2f}x | {rss:>12} | {rate:9.0f} "
-                f"| {ratio:>12} |"
-            )
+        measured = bench(size, args.runs, args.workdir, args.skip_kustomize)
+        print("\n" + "\n".join(report(measured, args.runs)), flush=True)
 
 
 if __name__ == "__main__":
