@@ -303,7 +303,7 @@ class Bench:
 
 def unique(prefix: str) -> str:
     """A value no earlier run used, so that no run finds its change already rendered."""
-    return f"{prefix}{time.time_ns()}"
+    return f"{prefix}{time.time_ns():x}"
 
 
 def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> Bench:
