@@ -45,7 +45,7 @@ from hubless.model import (
     TargetCluster,
 )
 from hubless.names import name_problem, namespace_problem
-from hubless.overriders import Change, RuleTargets, applicable_rules, apply_overrides
+from hubless.overriders import Change, RuleTargets, apply_overrides
 from hubless.overriders.owned import Owned, Rules, own_copy, owned_paths
 from hubless.quota.check import quota_errors
 from hubless.repository import POLICIES_DIR
@@ -630,10 +630,7 @@ def _recipes(
     rule_targets = RuleTargets(fleet.override_policies, fleet.clusters)
     override_index = OverridePolicyIndex(fleet.override_policies)
     # Templates matched by the same policies share their rule lists per cluster.
-    # A template's policy list is interned to a small number first: fleets with a policy per
-    # cluster give lists of a thousand entries, too long to hash once per object.
-    policy_sets: dict[tuple[int, ...], int] = {}
-    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None]] = {}
+    rules_cache: dict[tuple[int, str], dict[str, tuple[Rules, Owned | None]]] = {}
     for template in fleet.templates:
         decision = bound.decisions.get(template.key)
         if decision is None:
@@ -662,15 +659,16 @@ def _recipes(
             ).binds_a_workload
         )
         revises = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
-        policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
+        policies_key = rule_targets.policy_set(policies)
+        here = rules_cache.setdefault((policies_key, template.kind), {})
         placed: list[Placed] = []
         for target in decision.binding.clusters:
-            cache_key = (policies_key, template.kind, target.name)
-            cached = rules_cache.get(cache_key)
+            cached = here.get(target.name)
             if cached is None:
-                rules = applicable_rules(policies, clusters[target.name], rule_targets)
-                cached = rules_cache[cache_key] = (rules, owned_paths(rules, template.kind))
-            placed.append(Placed(target, *cached))
+                rules = rule_targets.rules_for(policies_key, clusters[target.name])
+                cached = here[target.name] = (rules, owned_paths(rules, template.kind))
+            # tuple.__new__: a NamedTuple's own constructor costs twice as much, once per object
+            placed.append(tuple.__new__(Placed, (target, *cached)))
         recipes.append(
             Recipe(
                 template,
