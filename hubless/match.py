@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-
 from collections.abc import Iterable
 from enum import IntEnum
 from typing import NamedTuple

@@ -81,7 +81,9 @@ def _policies(edit: Edit) -> str:
             f"    clusterAffinity: {{labelSelector: {{matchLabels: {{env: {edit.configmap_env}}}}}}}",
         )
     if edit.override_gone:
-        text = text[: text.index("---\napiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy")]
+        text = text[
+            : text.index("---\napiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy")
+        ]
     return text
 
 
