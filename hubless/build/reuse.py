@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -63,6 +63,21 @@ def _spelled(entry: Entry) -> bytes:
     return repr(tuple(entry)).encode("utf-8")
 
 
+def _spelling(
+    revises: bool, revision: str, agents: tuple[bool, bool]
+) -> Callable[[int, int, str, tuple[str, ...]], str]:
+    """repr() of an Entry's fields as a tuple, for one template's constant fields: the
+    same text a few times faster, once per object. A known rules id is a hex digest,
+    which repr quotes as it is."""
+    middle = f", {revises!r}, '"
+    end = f", {revision!r}, {agents!r})"
+
+    def spell(replicas: int, completions: int, rules_id: str, scaled_by: tuple[str, ...]) -> str:
+        return f"({replicas!r}, {completions!r}{middle}{rules_id}', {scaled_by!r}{end}"
+
+    return spell
+
+
 def rules_digest(rules: Sequence[tuple[OverridePolicy, OverrideRule]]) -> str | None:
     """The rules' identity: their policies' documents and positions. None when a policy was
     derived from other objects (another dialect's overrides live in the templates)."""
@@ -93,7 +108,7 @@ class Digests:
             own = cluster_digest(cluster)
             self._by_cluster[cluster.name] = int(own, 16) if own is not None else None
         self._by_template: dict[ResourceKey, list[tuple[str, _Fields]] | None] = {}
-        self._keys: dict[ResourceKey, bytes] = {}
+        self._texts: dict[ResourceKey, list[str]] = {}  # each entry's fields' repr
 
     @classmethod
     def of(cls, decided: Decided) -> Digests:
@@ -113,9 +128,11 @@ class Digests:
                     revision = hashlib.sha256(text.encode("utf-8")).hexdigest()
             agents = (recipe.agents.preserve, recipe.agents.if_not_present)
             revises = recipe.revises_replicas
+            spell = _spelling(revises, revision, agents)
             # An Entry's fields as a plain tuple: a NamedTuple costs several times more to
             # make, and this loop runs once per object.
             entries: list[tuple[str, _Fields]] = []
+            texts: list[str] = []
             for target, rules, _ in recipe.placed:
                 rules_id = rules_ids.get(id(rules), "")
                 if rules_id == "":
@@ -126,39 +143,52 @@ class Digests:
                     if recipe.scaled_by
                     else ()
                 )
-                fields = (
-                    target.replicas,
-                    completions,
-                    revises,
-                    rules_id,
-                    scaled_by,
-                    revision,
-                    agents,
+                entries.append(
+                    (
+                        target.name,
+                        (
+                            target.replicas,
+                            completions,
+                            revises,
+                            rules_id,
+                            scaled_by,
+                            revision,
+                            agents,
+                        ),
+                    )
                 )
-                entries.append((target.name, fields))
-            digests._add_all(key, entries)
+                if rules_id is not None:
+                    texts.append(spell(target.replicas, completions, rules_id, scaled_by))
+            digests._add_all(key, entries, texts)
         return digests
 
-    def _add_all(self, template: ResourceKey, entries: Sequence[tuple[str, _Fields]]) -> None:
-        """`add` for each of one template's (cluster, entry fields) pairs, in order: the
-        loop a large fleet runs once per object, kept lean."""
+    def _add_all(
+        self,
+        template: ResourceKey,
+        entries: Sequence[tuple[str, _Fields]],
+        texts: Sequence[str] | None = None,
+    ) -> None:
+        """`add` for each of one template's (cluster, entry fields) pairs, in order, given
+        the fields' repr if known (`texts`): the loop a large fleet runs once per object,
+        kept lean."""
         if any(fields[3] is None for _, fields in entries):
             for cluster, fields in entries:
                 self.add(template, cluster, Entry._make(fields))
             return
+        if texts is None:
+            texts = [repr(fields) for _, fields in entries]
         per_template = self._by_template.setdefault(template, [])
         if per_template is not None:
             per_template.extend(entries)
-        key = self._keys.get(template)
-        if key is None:
-            key = self._keys[template] = _key_bytes(template)
+            self._texts.setdefault(template, []).extend(texts)
+        key = str(template) + "\0"
         by_cluster = self._by_cluster
         sha256, from_bytes = hashlib.sha256, int.from_bytes
-        for cluster, fields in entries:
+        for (cluster, _), text in zip(entries, texts, strict=True):
             value = by_cluster.get(cluster)
             if value is not None:  # None: unknown, or not a cluster of the inventory
-                spelled = repr(fields).encode("utf-8")
-                by_cluster[cluster] = value ^ from_bytes(sha256(key + spelled).digest(), "big")
+                spelled = (key + text).encode("utf-8")
+                by_cluster[cluster] = value ^ from_bytes(sha256(spelled).digest(), "big")
 
     def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
         if entry.rules is not None:
@@ -179,11 +209,21 @@ class Digests:
     def templates(self) -> dict[str, str]:
         """Every template placed somewhere whose entries are all known, by key: the sha256
         of the repr of its list of (cluster, entry as a tuple)."""
-        return {
-            str(key): hashlib.sha256(repr(entries).encode("utf-8")).hexdigest()
-            for key, entries in sorted(self._by_template.items())
-            if entries is not None
-        }
+        quoted: dict[str, str] = {}
+        found = {}
+        for key, entries in sorted(self._by_template.items()):
+            if entries is None:
+                continue
+            # The list's repr, from the entries' reprs already made.
+            parts = []
+            for (cluster, _), text in zip(entries, self._texts.get(key, ()), strict=True):
+                name = quoted.get(cluster)
+                if name is None:
+                    name = quoted[cluster] = repr(cluster)
+                parts.append(f"({name}, {text})")
+            listed = "[" + ", ".join(parts) + "]"
+            found[str(key)] = hashlib.sha256(listed.encode("utf-8")).hexdigest()
+        return found
 
     def entries(self, template: ResourceKey) -> list[tuple[str, Entry]] | None:
         """The template's entries by cluster; None if any is unknown."""
