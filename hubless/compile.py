@@ -45,7 +45,7 @@ from hubless.model import (
     TargetCluster,
 )
 from hubless.names import name_problem, namespace_problem
-from hubless.overriders import Change, RuleTargets, applicable_rules, apply_overrides
+from hubless.overriders import Change, RuleTargets, apply_overrides
 from hubless.overriders.owned import Owned, Rules, own_copy, owned_paths
 from hubless.quota.check import quota_errors
 from hubless.repository import POLICIES_DIR
@@ -455,8 +455,10 @@ def _bind_all(
     rebalance: bool,
     memo: ScheduleMemo,
     trace: bool = False,
+    settled: Mapping[ResourceKey, Decision] | None = None,
 ) -> _Bound:
-    """Every template's decision: policy, schedule, dependencies.
+    """Every template's decision: policy, schedule, dependencies. The decisions in
+    `settled` are taken as they are (see `_settled`).
 
     CRDs are decided first: where they go serves their APIs to the resources of their
     kinds (hubless.installed_apis)."""
@@ -479,7 +481,9 @@ def _bind_all(
                 skipped.append(template.key)
                 continue
             try:
-                decision = _bind(template, fleet, previous, rebalance, memo, served, peers, trace)
+                decision = (settled or {}).get(template.key) or _bind(
+                    template, fleet, previous, rebalance, memo, served, peers, trace
+                )
             except _Unschedulable as exc:
                 problems.extend(exc)
                 bound[template.key] = exc.decision  # placed nowhere; the error stops the render
@@ -535,6 +539,36 @@ def _scheduled_first(first: _Bound, last: _Bound) -> _Bound:
     return dataclasses.replace(last, decisions=decisions)
 
 
+def _settled(
+    fleet: Fleet,
+    bound: _Bound,
+    previous: Mapping[ResourceKey, PreviousPlacement],
+    current: Mapping[ResourceKey, PreviousPlacement],
+) -> dict[ResourceKey, Decision]:
+    """The decisions a pass scheduled from `previous` that the next pass, scheduling from
+    `current`, would make again: those of the templates whose own placement did not move.
+    A template's schedule reads its own previous placement only, unless the APIs that CRDs
+    serve moved, or workload affinity has it read its peers' (then nothing is settled)."""
+    if fleet.gates.workload_affinity:
+        return {}
+    crds_moved = any(
+        (key.group, key.kind) == (crds.CRD_GROUP, crds.CRD_KIND)
+        and current.get(key) != previous.get(key)
+        for key in current.keys() | previous.keys()
+    )
+    if crds_moved:
+        return {}
+    # A dependency's decision is the union of its workloads' clusters, made after
+    # scheduling: it is worked out again from theirs.
+    return {
+        key: decision
+        for key, decision in bound.decisions.items()
+        if current.get(key) == previous.get(key)
+        and decision.via != DEPENDENCY
+        and not decision.required_by
+    }
+
+
 def placements(decisions: Iterable[Decision]) -> dict[ResourceKey, PreviousPlacement]:
     """The decisions as the next render will read them back from the record."""
     return {
@@ -573,8 +607,9 @@ def decide(
         current = placements(bound.decisions.values())
         if current == previous:
             break
-        previous = current
-        bound = _bind_all(fleet, previous, False, memo, trace)
+        settled = {} if rebalance else _settled(fleet, bound, previous, current)
+        previous, rebalance = current, False
+        bound = _bind_all(fleet, previous, False, memo, trace, settled)
         errors.extend(bound.errors)
     if bound is not first:
         bound = _scheduled_first(first, bound)
@@ -630,10 +665,7 @@ def _recipes(
     rule_targets = RuleTargets(fleet.override_policies, fleet.clusters)
     override_index = OverridePolicyIndex(fleet.override_policies)
     # Templates matched by the same policies share their rule lists per cluster.
-    # A template's policy list is interned to a small number first: fleets with a policy per
-    # cluster give lists of a thousand entries, too long to hash once per object.
-    policy_sets: dict[tuple[int, ...], int] = {}
-    rules_cache: dict[tuple[int, str, str], tuple[Rules, Owned | None]] = {}
+    rules_cache: dict[tuple[int, str], dict[str, tuple[Rules, Owned | None]]] = {}
     for template in fleet.templates:
         decision = bound.decisions.get(template.key)
         if decision is None:
@@ -662,15 +694,16 @@ def _recipes(
             ).binds_a_workload
         )
         revises = workload and decision.via != DEPENDENCY and not decision.replicas_by_overrides
-        policies_key = policy_sets.setdefault(tuple(id(p) for p in policies), len(policy_sets))
+        policies_key = rule_targets.policy_set(policies)
+        here = rules_cache.setdefault((policies_key, template.kind), {})
         placed: list[Placed] = []
         for target in decision.binding.clusters:
-            cache_key = (policies_key, template.kind, target.name)
-            cached = rules_cache.get(cache_key)
+            cached = here.get(target.name)
             if cached is None:
-                rules = applicable_rules(policies, clusters[target.name], rule_targets)
-                cached = rules_cache[cache_key] = (rules, owned_paths(rules, template.kind))
-            placed.append(Placed(target, *cached))
+                rules = rule_targets.rules_for(policies_key, clusters[target.name])
+                cached = here[target.name] = (rules, owned_paths(rules, template.kind))
+            # tuple.__new__: a NamedTuple's own constructor costs twice as much, once per object
+            placed.append(tuple.__new__(Placed, (target, *cached)))
         recipes.append(
             Recipe(
                 template,

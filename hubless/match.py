@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from enum import IntEnum
 from typing import NamedTuple
@@ -199,30 +200,39 @@ class OverridePolicyIndex:
                 s.name is None and s.label_selector is None for s in policy.resource_selectors
             )
             (alike if plain else others).append(policy)
+        # The alike policies matching a (group, apiVersion, kind, namespace), sorted: their
+        # (level, name) keys and the policies, in the same order.
         self._alike: dict[
-            tuple[str | None, str, str, str], list[tuple[MatchLevel, str, OverridePolicy]]
+            tuple[str | None, str, str, str],
+            tuple[list[tuple[MatchLevel, str]], list[OverridePolicy]],
         ] = {}
 
     def _ordered(self, group: str | None, template: ResourceTemplate) -> list[OverridePolicy]:
         alike, others = self._groups.get(group, ([], []))
         key = (group, template.api_version, template.kind, template.namespace)
-        matched = self._alike.get(key)
-        if matched is None:
-            matched = self._alike[key] = [
-                (level, policy.ref.name, policy)
+        known = self._alike.get(key)
+        if known is None:
+            matched = sorted(
+                ((level, policy.ref.name), policy)
                 for policy in alike
                 for level in [_level(policy, template)]
                 if level is not MatchLevel.MISMATCH
-            ]
-        if others:
-            matched = matched + [
-                (level, policy.ref.name, policy)
-                for policy in others
-                for level in [_level(policy, template)]
-                if level is not MatchLevel.MISMATCH
-            ]
-        matched = sorted(matched, key=lambda item: (item[0], item[1]))
-        return [policy for _, _, policy in matched]
+            )
+            known = self._alike[key] = ([k for k, _ in matched], [p for _, p in matched])
+        keys, ordered = known
+        if not others:
+            return list(ordered)
+        keys, ordered = list(keys), list(ordered)
+        # Names are unique within a group, so no two keys are equal: inserting each of the
+        # others where it sorts is the sort of the whole list.
+        for policy in others:
+            level = _level(policy, template)
+            if level is MatchLevel.MISMATCH:
+                continue
+            at = bisect.bisect_right(keys, (level, policy.ref.name))
+            keys.insert(at, (level, policy.ref.name))
+            ordered.insert(at, policy)
+        return ordered
 
     def for_template(self, template: ResourceTemplate) -> list[OverridePolicy]:
         """ClusterOverridePolicies first, then OverridePolicies of the template's namespace."""

@@ -12,6 +12,7 @@ from hubless.compile import compile_fleet, decide, materialize, placements
 from hubless.errors import UserError
 from hubless.load import load_fleet, read_sources
 from hubless.model import Fleet, PreviousPlacement, ResourceKey
+from tests.build.test_reuse import clusters
 from tests.build.test_reuse import files as divided_files
 from tests.conftest import write_tree
 from tests.test_render import OP, base_files
@@ -176,3 +177,41 @@ def test_unmatched_and_skipped_templates(tmp_path: Path) -> None:
     assert decided.skipped == (ResourceKey("", "ConfigMap", "kube-system", "x"),)
     compiled = materialize(decided)
     assert (compiled.unmatched, compiled.skipped) == (decided.unmatched, decided.skipped)
+
+
+def test_a_later_pass_schedules_again_only_the_templates_that_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = divided_files()
+    fleet = load(tmp_path, files)
+    before = placements(decide(fleet, {}, until_stable=True).decisions)
+    # A new prod cluster: the Duplicated ConfigMap and the Namespace go to it; the Divided
+    # Deployment, its replicas unchanged, keeps its placement (Karmada does not schedule it
+    # again), so a second pass has only the two that moved to schedule.
+    grown = load(tmp_path, {**files, "policies/clusters.yaml": clusters("east-3")})
+    real = compiler._bind
+    scheduled: list[list[ResourceKey]] = [[]]
+
+    def counted(template: object, *args: object) -> object:
+        scheduled[-1].append(template.key)  # type: ignore[attr-defined]
+        return real(template, *args)  # type: ignore[arg-type]
+
+    real_all = compiler._bind_all
+
+    def per_pass(*args: object, **kwargs: object) -> compiler._Bound:
+        scheduled.append([])
+        return real_all(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compiler, "_bind", counted)
+    monkeypatch.setattr(compiler, "_bind_all", per_pass)
+    stable = decide(grown, before, until_stable=True)
+    settings = ResourceKey("", "ConfigMap", "shop", "settings")
+    namespace = ResourceKey("", "Namespace", "", "shop")
+    assert sorted(scheduled[1]) == sorted([WEB, settings, namespace])  # the first pass: all
+    assert sorted(scheduled[2]) == sorted([settings, namespace])
+    after = placements(stable.decisions)
+    assert after[WEB] == before[WEB]
+    assert set(after[settings].clusters) == {*before[settings].clusters, "east-3"}
+    # And the result is what scheduling every template again decides.
+    monkeypatch.setattr(compiler, "_settled", lambda *_: {})
+    assert decide(grown, before, until_stable=True) == stable

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,6 +43,9 @@ from hubless.compile import Decided, decide, materialize
 from hubless.interpreter.customization import REVISION
 from hubless.model import Cluster, Fleet, OverridePolicy, OverrideRule, ResourceKey
 
+# An Entry's fields, as a plain tuple (its repr is the Entry's tuple's).
+_Fields = tuple[int, int, bool, str | None, tuple[str, ...], str, tuple[bool, bool]]
+
 
 class Entry(NamedTuple):
     """What one template's object on one cluster is made of, its body aside."""
@@ -58,6 +61,21 @@ class Entry(NamedTuple):
 
 def _spelled(entry: Entry) -> bytes:
     return repr(tuple(entry)).encode("utf-8")
+
+
+def _spelling(
+    revises: bool, revision: str, agents: tuple[bool, bool]
+) -> Callable[[int, int, str, tuple[str, ...]], str]:
+    """repr() of an Entry's fields as a tuple, for one template's constant fields: the
+    same text a few times faster, once per object. A known rules id is a hex digest,
+    which repr quotes as it is."""
+    middle = f", {revises!r}, '"
+    end = f", {revision!r}, {agents!r})"
+
+    def spell(replicas: int, completions: int, rules_id: str, scaled_by: tuple[str, ...]) -> str:
+        return f"({replicas!r}, {completions!r}{middle}{rules_id}', {scaled_by!r}{end}"
+
+    return spell
 
 
 def rules_digest(rules: Sequence[tuple[OverridePolicy, OverrideRule]]) -> str | None:
@@ -89,9 +107,8 @@ class Digests:
         for cluster in clusters:
             own = cluster_digest(cluster)
             self._by_cluster[cluster.name] = int(own, 16) if own is not None else None
-        self._by_template: dict[ResourceKey, list[tuple[str, Entry]] | None] = {}
-        self._keys: dict[ResourceKey, bytes] = {}
-        self._entries: dict[Entry, bytes] = {}
+        self._by_template: dict[ResourceKey, list[tuple[str, _Fields]] | None] = {}
+        self._texts: dict[ResourceKey, list[str]] = {}  # each entry's fields' repr
 
     @classmethod
     def of(cls, decided: Decided) -> Digests:
@@ -109,45 +126,77 @@ class Digests:
                 if chosen is not None:
                     text = chosen.customization.scripts[REVISION].text
                     revision = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            agents = (recipe.agents.preserve, recipe.agents.if_not_present)
+            revises = recipe.revises_replicas
+            spell = _spelling(revises, revision, agents)
+            # An Entry's fields as a plain tuple: a NamedTuple costs several times more to
+            # make, and this loop runs once per object.
+            entries: list[tuple[str, _Fields]] = []
+            texts: list[str] = []
             for target, rules, _ in recipe.placed:
                 rules_id = rules_ids.get(id(rules), "")
                 if rules_id == "":
                     rules_id = rules_ids[id(rules)] = rules_digest(rules)
-                completions = recipe.completions.get(target.name, -1)
-                scaled_by = tuple(str(k) for k in recipe.scaled_by.get(target.name, ()))
-                entry = Entry(
-                    target.replicas,
-                    completions,
-                    recipe.revises_replicas,
-                    rules_id,
-                    scaled_by,
-                    revision,
-                    (recipe.agents.preserve, recipe.agents.if_not_present),
+                completions = recipe.completions.get(target.name, -1) if recipe.completions else -1
+                scaled_by = (
+                    tuple(str(k) for k in recipe.scaled_by.get(target.name, ()))
+                    if recipe.scaled_by
+                    else ()
                 )
-                digests.add(key, target.name, entry)
+                entries.append(
+                    (
+                        target.name,
+                        (
+                            target.replicas,
+                            completions,
+                            revises,
+                            rules_id,
+                            scaled_by,
+                            revision,
+                            agents,
+                        ),
+                    )
+                )
+                if rules_id is not None:
+                    texts.append(spell(target.replicas, completions, rules_id, scaled_by))
+            digests._add_all(key, entries, texts)
         return digests
 
-    def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
-        known = entry.rules is not None
+    def _add_all(
+        self,
+        template: ResourceKey,
+        entries: Sequence[tuple[str, _Fields]],
+        texts: Sequence[str] | None = None,
+    ) -> None:
+        """`add` for each of one template's (cluster, entry fields) pairs, in order, given
+        the fields' repr if known (`texts`): the loop a large fleet runs once per object,
+        kept lean."""
+        if any(fields[3] is None for _, fields in entries):
+            for cluster, fields in entries:
+                self.add(template, cluster, Entry._make(fields))
+            return
+        if texts is None:
+            texts = [repr(fields) for _, fields in entries]
         per_template = self._by_template.setdefault(template, [])
         if per_template is not None:
-            if known:
-                per_template.append((cluster, entry))
-            else:
-                self._by_template[template] = None
-        per_cluster = self._by_cluster.get(cluster)
-        if per_cluster is not None:
-            if known:
-                # One template on a thousand clusters: its key and its entries repeat.
-                key = self._keys.get(template)
-                if key is None:
-                    key = self._keys[template] = _key_bytes(template)
-                spelled = self._entries.get(entry)
-                if spelled is None:
-                    spelled = self._entries[entry] = _spelled(entry)
-                self._by_cluster[cluster] = per_cluster ^ _contribution(key, spelled)
-            else:
-                self._by_cluster[cluster] = None
+            per_template.extend(entries)
+            self._texts.setdefault(template, []).extend(texts)
+        key = str(template) + "\0"
+        by_cluster = self._by_cluster
+        sha256, from_bytes = hashlib.sha256, int.from_bytes
+        for (cluster, _), text in zip(entries, texts, strict=True):
+            value = by_cluster.get(cluster)
+            if value is not None:  # None: unknown, or not a cluster of the inventory
+                spelled = (key + text).encode("utf-8")
+                by_cluster[cluster] = value ^ from_bytes(sha256(spelled).digest(), "big")
+
+    def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
+        if entry.rules is not None:
+            self._add_all(template, [(cluster, tuple(entry))])  # type: ignore[list-item]
+            return
+        self._by_template[template] = None
+        if self._by_cluster.get(cluster) is not None:
+            self._by_cluster[cluster] = None
 
     def clusters(self) -> dict[str, str]:
         """Every cluster whose digest is known."""
@@ -158,18 +207,30 @@ class Digests:
         }
 
     def templates(self) -> dict[str, str]:
-        """Every template placed somewhere whose entries are all known, by key."""
-        return {
-            str(key): hashlib.sha256(
-                repr([(c, tuple(e)) for c, e in entries]).encode("utf-8")
-            ).hexdigest()
-            for key, entries in sorted(self._by_template.items())
-            if entries is not None
-        }
+        """Every template placed somewhere whose entries are all known, by key: the sha256
+        of the repr of its list of (cluster, entry as a tuple)."""
+        quoted: dict[str, str] = {}
+        found = {}
+        for key, entries in sorted(self._by_template.items()):
+            if entries is None:
+                continue
+            # The list's repr, from the entries' reprs already made.
+            parts = []
+            for (cluster, _), text in zip(entries, self._texts.get(key, ()), strict=True):
+                name = quoted.get(cluster)
+                if name is None:
+                    name = quoted[cluster] = repr(cluster)
+                parts.append(f"({name}, {text})")
+            listed = "[" + ", ".join(parts) + "]"
+            found[str(key)] = hashlib.sha256(listed.encode("utf-8")).hexdigest()
+        return found
 
     def entries(self, template: ResourceKey) -> list[tuple[str, Entry]] | None:
         """The template's entries by cluster; None if any is unknown."""
-        return self._by_template.get(template, [])
+        found = self._by_template.get(template, [])
+        if found is None:
+            return None
+        return [(cluster, Entry._make(fields)) for cluster, fields in found]
 
 
 def contribution(template: ResourceKey, entry: Entry) -> int:

@@ -47,9 +47,9 @@ class RuleTargets:
         self._rules_by_cluster: dict[str, list[tuple[OverridePolicy, OverrideRule]]] = {
             c.name: [] for c in clusters
         }
-        self._policy_sets: dict[
-            tuple[int, ...], tuple[dict[int, int], list[tuple[OverridePolicy, OverrideRule]]]
-        ] = {}
+        self._numbers: dict[tuple[int, ...], int] = {}
+        self._policy_sets: list[tuple[dict[int, int], list[tuple[OverridePolicy, OverrideRule]]]]
+        self._policy_sets = []
         by_name = {cluster.name: cluster for cluster in clusters}
         for policy in policies:
             for rule in policy.rules:
@@ -66,18 +66,27 @@ class RuleTargets:
                     if cluster_matches(target, cluster):
                         self._rules_by_cluster[cluster.name].append((policy, rule))
 
-    def rules_for(
-        self, policies: Sequence[OverridePolicy], cluster: Cluster
-    ) -> list[tuple[OverridePolicy, OverrideRule]]:
-        """applicable_rules, from the index: untargeted rules and this cluster's own."""
+    def policy_set(self, policies: Sequence[OverridePolicy]) -> int:
+        """A small number standing for a list of policies, the same for the same list.
+
+        Many templates (and every cluster) share one policy list, and fleets with a policy
+        per cluster give lists of a thousand entries: too long to index once per object."""
         ids = tuple(id(policy) for policy in policies)
-        known = self._policy_sets.get(ids)
-        if known is None:
-            # Many templates (and every cluster) share one policy list: index it once.
+        number = self._numbers.get(ids)
+        if number is None:
+            number = self._numbers[ids] = len(self._policy_sets)
             position = {identity: index for index, identity in enumerate(ids)}
             untargeted = [(p, r) for p in policies for r in p.rules if r.target_cluster is None]
-            known = self._policy_sets[ids] = (position, untargeted)
-        position, untargeted = known
+            self._policy_sets.append((position, untargeted))
+        return number
+
+    def rules_for(
+        self, policies: Sequence[OverridePolicy] | int, cluster: Cluster
+    ) -> list[tuple[OverridePolicy, OverrideRule]]:
+        """applicable_rules, from the index: untargeted rules and this cluster's own.
+        `policies` may be given as its `policy_set` number."""
+        number = policies if isinstance(policies, int) else self.policy_set(policies)
+        position, untargeted = self._policy_sets[number]
         found = list(untargeted)
         found += [
             (p, r) for p, r in self._rules_by_cluster.get(cluster.name, ()) if id(p) in position

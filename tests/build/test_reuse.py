@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hubless.build.digests import SourceDigests
 from hubless.build.plan import plan_render
@@ -18,6 +20,7 @@ from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import (
     Digests,
     Entry,
+    _spelling,
     cluster_digest,
     contribution,
     render_changed_clusters,
@@ -439,3 +442,26 @@ def test_reuse_steps_aside(tmp_path: Path) -> None:
     # rendered/ is not what the last render wrote.
     (tmp_path / "rendered/dev-1/_cluster/namespace_shop.yaml").write_text("kind: edited\n")
     assert changed_clusters(tmp_path, stored) is None
+
+
+@given(
+    st.integers(min_value=0, max_value=2**31),
+    st.integers(min_value=-1, max_value=2**31),
+    st.booleans(),
+    st.binary(max_size=8).map(lambda b: hashlib.sha256(b).hexdigest()),
+    st.lists(st.text(max_size=12), max_size=3).map(tuple),
+    st.sampled_from(["", hashlib.sha256(b"script").hexdigest()]),
+    st.tuples(st.booleans(), st.booleans()),
+)
+def test_an_entry_is_spelled_as_its_repr(
+    replicas: int,
+    completions: int,
+    revises: bool,
+    rules: str,
+    scaled_by: tuple[str, ...],
+    revision: str,
+    agents: tuple[bool, bool],
+) -> None:
+    spell = _spelling(revises, revision, agents)
+    entry = Entry(replicas, completions, revises, rules, scaled_by, revision, agents)
+    assert spell(replicas, completions, rules, scaled_by) == repr(tuple(entry))

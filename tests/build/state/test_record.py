@@ -127,9 +127,15 @@ def test_parse_takes_any_json_layout_and_defaults_the_optional_fields() -> None:
 
 def test_previous_is_what_the_next_render_starts_from() -> None:
     assert PlacementRecord(ENTRIES).previous == {
-        WEB: PreviousPlacement({"east": 2, 'Q"x': 1, "\u00e9t\u00e9": 0}, "primary", "fp1"),
-        SETTINGS: PreviousPlacement({"east": 0}),
-        EMPTY: PreviousPlacement({}),
+        WEB: PreviousPlacement(
+            {"east": 2, 'Q"x': 1, "\u00e9t\u00e9": 0},
+            "primary",
+            "fp1",
+            "PropagationPolicy/shop/web",
+        ),
+        # the claim travels too: the policy that placed it keeps it (or what placed it instead)
+        SETTINGS: PreviousPlacement({"east": 0}, via="dependency"),
+        EMPTY: PreviousPlacement({}, via="namespace-sync"),
     }
 
 
