@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from hubless.build.state.hash_cache import Folder, Listing, Row, read_cache, write_cache
+from hubless.build.state.hash_cache import Cache, Folder, Listing, Row, read_cache, write_cache
 from hubless.build.state.hash_cache import Stamp as Stamp
 from hubless.build.state.paths import LOCAL_FILES, MANIFEST, META_DIR, TXN
 from hubless.workers import can_fork, forked_pool
@@ -66,35 +66,16 @@ def tree_digest(tree: Mapping[str, bytes]) -> str:
     return digest_of({p: hashlib.sha256(c).digest() for p, c in tree.items() if p not in _UNHASHED})
 
 
-def _listings(root: Path) -> dict[str, list[Row]] | None:
-    """Every folder below rendered/ with its files as they stat now, sorted by name; None if
-    it holds anything odd (a symbolic link, an interrupted render, a FIFO)."""
-    folders: dict[str, list[Row]] = {}
-    # scandir, not os.walk + lstat by path: a link shows in the entry's type, and the one
-    # stat per file needs no path lookup (a no-op render of a large fleet is this loop).
-    pending = [("", os.fspath(root))]
-    while pending:
-        folder, path = pending.pop()
-        skipped = _UNHASHED_NAMES if folder == META_DIR else frozenset()
-        rows: list[Row] = []
-        with os.scandir(path) as scan:
-            for entry in scan:
-                # The entry's type, not a stat: a file costs one stat, a link none.
-                if entry.is_file(follow_symlinks=False):
-                    if entry.name not in skipped:
-                        info = entry.stat(follow_symlinks=False)
-                        rows.append((entry.name, info.st_size, info.st_mtime_ns, info.st_ino))
-                elif entry.is_dir(follow_symlinks=False):
-                    inner = f"{folder}/{entry.name}" if folder else entry.name
-                    if inner == TXN:
-                        return None  # an interrupted render: let the full path deal with it
-                    pending.append((inner, entry.path))
-                else:
-                    return None  # a link, or not a file at all (a FIFO is never opened)
-        if rows:
-            rows.sort()
-            folders[folder] = rows
-    return folders
+# Where the stat of every file is shared with a forked process: from this many files (as
+# cached), or on a fresh checkout (every file read) from this many cluster folders.
+PARALLEL_FILES = 50_000
+PARALLEL_FOLDERS = 100
+
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+# rendered/ and its cache, set only in the parent just before forking: the forked process
+# reads them from its copy.
+_SHARED: tuple[str, Cache] | None = None
 
 
 def _hashed(path: str, rows: list[Row], listing: Listing, known: Mapping[str, Stamp]) -> Folder:
@@ -110,22 +91,95 @@ def _hashed(path: str, rows: list[Row], listing: Listing, known: Mapping[str, St
     return Folder(listing, b"".join(hashes))
 
 
-def _disk_folders(root: Path) -> dict[str, Folder] | None:
-    """Every folder with files below rendered/, hashed; None if it holds anything odd. The
-    cache is brought up to date."""
-    listings = _listings(root)
-    if listings is None:
-        return None
-    cache = read_cache(root)
-    folders: dict[str, Folder] = {}
-    for folder, rows in listings.items():
+def _walk(
+    root: str, cache: Cache, folders: list[str], left: frozenset[str] = frozenset()
+) -> dict[str, Folder | None] | None:
+    """Every folder with files at or below `folders` (but the top folders in `left`), each
+    hashed, or None where the cache holds for all its files; None if anything is odd (a
+    symbolic link, an interrupted render, a FIFO)."""
+    found: dict[str, Folder | None] = {}
+    pending = list(folders)
+    while pending:
+        folder = pending.pop()
+        path = os.path.join(root, folder) if folder else root
+        skipped = _UNHASHED_NAMES if folder == META_DIR else frozenset()
+        rows: list[Row] = []
+        # Listed through the folder's descriptor: each stat is relative to it, with no
+        # path lookup (a no-op render of a large fleet is this loop).
+        descriptor = os.open(path, _FOLDER_FLAGS)
+        try:
+            with os.scandir(descriptor) as scan:
+                for entry in scan:
+                    # The entry's type, not a stat: a file costs one stat, a link none.
+                    if entry.is_file(follow_symlinks=False):
+                        if entry.name not in skipped:
+                            info = entry.stat(follow_symlinks=False)
+                            rows.append((entry.name, info.st_size, info.st_mtime_ns, info.st_ino))
+                    elif entry.is_dir(follow_symlinks=False):
+                        inner = f"{folder}/{entry.name}" if folder else entry.name
+                        if inner == TXN:
+                            return None  # an interrupted render: the full path deals with it
+                        if inner not in left:
+                            pending.append(inner)
+                    else:
+                        return None  # a link, or not a file at all (a FIFO is never opened)
+        finally:
+            os.close(descriptor)
+        if not rows:
+            continue
+        rows.sort()
         listing = Listing.of(rows)
         cached = cache.folders.get(folder)
         if cached is not None and cached.listing == listing and listing.newest < cache.written:
-            folders[folder] = cached
+            found[folder] = None
             continue
         known = cached.stamps(before=cache.written) if cached is not None else {}
-        folders[folder] = _hashed(os.path.join(root, folder), rows, listing, known)
+        found[folder] = _hashed(path, rows, listing, known)
+    return found
+
+
+def _forked_walk(folders: list[str]) -> dict[str, Folder | None] | None:
+    assert _SHARED is not None
+    root, cache = _SHARED
+    return _walk(root, cache, folders)
+
+
+def _halves(root: str, cache: Cache) -> list[str]:
+    """The top folders another process hashes, if that is worth a fork: every other one."""
+    if cache.folders:
+        if sum(len(record.hashes) for record in cache.folders.values()) < 32 * PARALLEL_FILES:
+            return []
+        tops = [e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False)]
+    else:
+        tops = [e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False)]
+        if len(tops) < PARALLEL_FOLDERS:
+            return []
+    return sorted(tops)[1::2] if can_fork() else []
+
+
+def _disk_folders(root: Path) -> dict[str, Folder] | None:
+    """Every folder with files below rendered/, hashed; None if it holds anything odd. The
+    cache is brought up to date."""
+    global _SHARED
+    cache = read_cache(root)
+    top = os.fspath(root)
+    theirs = _halves(top, cache)
+    if theirs:
+        # Most of the time goes into the stat system calls: a second process halves it.
+        _SHARED = (top, cache)
+        try:
+            with forked_pool(1) as pool:
+                other = pool.submit(_forked_walk, theirs)
+                mine = _walk(top, cache, [""], frozenset(theirs))
+                found = other.result()
+        finally:
+            _SHARED = None
+        found = None if mine is None or found is None else {**mine, **found}
+    else:
+        found = _walk(top, cache, [""])
+    if found is None:
+        return None
+    folders = {f: cache.folders[f] if record is None else record for f, record in found.items()}
     if folders != cache.folders and (root / META_DIR).is_dir():
         write_cache(root, folders)
     return folders

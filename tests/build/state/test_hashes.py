@@ -407,3 +407,44 @@ def test_a_stamp_as_new_as_the_cache_is_not_trusted(tmp_path: Path) -> None:
     os.utime(cache, ns=(info.st_mtime_ns + 10**9, info.st_mtime_ns + 10**9))
     hashes = disk_hashes(root)
     assert hashes is not None and hashes["east/shop/configmap_web.yaml"] == bytes(32)
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rendered/ large enough to share the hashing with a forked process."""
+    monkeypatch.setattr(hashes_module, "PARALLEL_FILES", 1)
+    monkeypatch.setattr(hashes_module, "PARALLEL_FOLDERS", 1)
+
+
+MANY = {
+    f"c{i}/shop/configmap_{j}.yaml": f"kind: ConfigMap\n{i}: {j}\n".encode()
+    for i in range(6)
+    for j in range(3)
+}
+
+
+@pytest.mark.usefixtures("forking")
+def test_two_processes_hash_what_one_does(tmp_path: Path) -> None:
+    files = {**FILES, **MANY}
+    make(tmp_path, {**files, **UNHASHED})
+    assert disk_hashes(tmp_path) == {p: sha(c) for p, c in files.items()}  # no cache
+    age_cache(tmp_path)
+    assert cached_stamps(tmp_path) == true_stamps(tmp_path, files)
+    assert disk_digest(tmp_path) == expected_digest(files)  # from the cache
+    with hashing(tmp_path) as hashed:
+        assert hashed() == {p: sha(c) for p, c in files.items()}
+
+
+@pytest.mark.usefixtures("forking")
+def test_the_forked_process_trusts_the_cache_and_tells_odd_things(tmp_path: Path) -> None:
+    files = {**FILES, **MANY}
+    make(tmp_path, files)
+    lie = {p: stamp(tmp_path, p, b"\xab" * 32) for p in files}
+    save(tmp_path, lie)
+    age_cache(tmp_path)
+    # Every folder claims another digest: the claims of both halves are trusted.
+    assert disk_hashes(tmp_path) == {p: b"\xab" * 32 for p in files}
+    for top in sorted({p.split("/")[0] for p in files}):
+        (tmp_path / top / "link.yaml").symlink_to(tmp_path / ".hubless/placement.json")
+        assert disk_hashes(tmp_path) is None, top
+        (tmp_path / top / "link.yaml").unlink()
