@@ -90,7 +90,8 @@ def plan_render(
     progress = progress or quiet()
     rendered = repo / RENDERED_DIR
     progress.begin("reading sources")
-    inputs = inputs or read_inputs(repo)
+    if inputs is None:
+        inputs = read_inputs(repo)
     files, sources, stored = inputs.files, inputs.sources, inputs.stored
     if not rebalance:
         said = unchanged(repo, inputs, validate=validate, kube_version_default=kube_version_default)

@@ -169,7 +169,9 @@ def write_cache(root: Path, folders: Mapping[str, Folder]) -> None:
     pending = root / HASH_CACHE_PENDING
     with contextlib.suppress(FileNotFoundError):
         pending.unlink()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
     with open(os.open(pending, flags, 0o666), "wb") as handle:
         handle.write(b"".join(parts))
-    os.replace(pending, root / HASH_CACHE)
+    # Gone: a `render --check` running beside this one put its own cache in place.
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(pending, root / HASH_CACHE)
