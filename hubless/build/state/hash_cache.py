@@ -9,9 +9,10 @@ Only facts about files are kept, nothing hubless derives from them, so the cache
 depend on hubless's code; its first line names its format. A cache that is missing, of
 another format or damaged in any way is not used: every file is read instead.
 
-The format: the first line; then a JSON list of [folder, file count, length of the names];
-then, for each folder in that order, the names (UTF-8, NUL-separated), every size, every
-mtime (8-byte signed integers), every inode (8-byte unsigned) and every sha256 (32 bytes).
+The format: the first line; then a JSON line listing [folder, file count, length of the
+names, latest mtime]; then, for each folder in that order, the names (UTF-8, NUL-separated),
+every size and every mtime in nanoseconds (8-byte signed integers in the machine's byte
+order), every inode (8-byte unsigned) and every sha256 (32 bytes).
 """
 
 from __future__ import annotations

@@ -146,15 +146,12 @@ def _forked_walk(folders: list[str]) -> dict[str, Folder | None] | None:
 
 def _halves(root: str, cache: Cache) -> list[str]:
     """The top folders another process hashes, if that is worth a fork: every other one."""
-    if cache.folders:
-        if sum(len(record.hashes) for record in cache.folders.values()) < 32 * PARALLEL_FILES:
-            return []
-        tops = [e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False)]
-    else:
-        tops = [e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False)]
-        if len(tops) < PARALLEL_FOLDERS:
-            return []
-    return sorted(tops)[1::2] if can_fork() else []
+    if cache.folders and sum(len(r.hashes) for r in cache.folders.values()) < 32 * PARALLEL_FILES:
+        return []
+    tops = sorted(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
+    if not cache.folders and len(tops) < PARALLEL_FOLDERS:
+        return []
+    return tops[1::2] if can_fork() else []
 
 
 def _disk_folders(root: Path) -> dict[str, Folder] | None:
