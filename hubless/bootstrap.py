@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 from hubless.repository import RENDERED_DIR
-from hubless.serialize import dump
 
 ARGOCD = "argocd"
 FLUX = "flux"
@@ -161,6 +160,9 @@ def argocd_notifications(where: str) -> dict[str, Any]:
     `where` is what the status and its description name: a cluster, or a Go template
     that yields one per Application (a central Argo CD).
     """
+    # YAML only here: the command line reads this module's names at every start-up.
+    from hubless.serialize import dump
+
     # Every string of a service's settings that reads $key is replaced by that key of
     # argocd-notifications-secret, so the App's settings all live in the Secret.
     service = {

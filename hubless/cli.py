@@ -1,4 +1,8 @@
-"""The `hubless` command line: parse arguments, call a command, print errors."""
+"""The `hubless` command line: parse arguments, call a command, print errors.
+
+Each command's module is imported by the command that runs it, never here: a render with
+nothing to do is mostly start-up, and should not pay for every other command's imports.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,19 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hubless import __version__
 from hubless import bootstrap as bootstrap_objects
-from hubless.commands import bootstrap as bootstrap_command
-from hubless.commands import convert as convert_command
-from hubless.commands import diff as diff_command
-from hubless.commands import explain as explain_command
-from hubless.commands import merge as merge_command
-from hubless.commands import render as render_command
-from hubless.commands import rollout as rollout_command
-from hubless.commands import status as status_command
-from hubless.commands import validate as validate_command
 from hubless.errors import UserError
 from hubless.progress import on_stderr
 from hubless.repository import check_fleet_repository
-from hubless.status.clusters import ClusterState
 from hubless.status.durations import parse_duration
+
+if TYPE_CHECKING:
+    from hubless.status.clusters import ClusterState
 
 
 def _fleet_repository(context: click.Context, parameter: click.Parameter, repo: Path) -> Path:
@@ -156,6 +153,8 @@ def render(
     Application (recurse: true) or a Flux Kustomization. The placement record goes to
     rendered/.hubless/.
     """
+    from hubless.commands import render as render_command
+
     if shard is not None:
         sys.exit(render_command.render_shard(repo, shard, fresh=fresh))
     sys.exit(
@@ -193,6 +192,8 @@ def explain(repo: Path, resource: str, cluster: str | None, output: str) -> None
     that lost, every cluster's verdict with the filter that rejected it, the replicas, and
     the override rules applied on each cluster, in order.
     """
+    from hubless.commands import explain as explain_command
+
     sys.exit(explain_command.explain(repo, resource, cluster=cluster, output=output))
 
 
@@ -210,6 +211,8 @@ def validate(
     the CustomResourceDefinitions in templates/. Kinds with no schema are listed as
     unvalidated.
     """
+    from hubless.commands import validate as validate_command
+
     sys.exit(
         validate_command.validate(repo, kube_version_default=kube_version_default, max_age=max_age)
     )
@@ -235,6 +238,8 @@ def diff(repo: Path, base: str, head: str | None, output: str, exit_code: bool) 
     compiled in memory: objects added, removed and changed per cluster, with a unified
     diff of each.
     """
+    from hubless.commands import diff as diff_command
+
     sys.exit(diff_command.diff(repo, base=base, head=head, output=output, exit_code=exit_code))
 
 
@@ -275,6 +280,8 @@ def bootstrap(
     --report-status adds, for Flux, a notification Provider and Alert; for Argo CD, the
     argocd-notifications-cm trigger and template and the Application's subscription.
     """
+    from hubless.commands import bootstrap as bootstrap_command
+
     sys.exit(
         bootstrap_command.bootstrap(
             repo,
@@ -311,6 +318,8 @@ def convert(repo: Path, target: str, out: Path) -> None:
     clusters, for any cluster inventory) and lists, per object, what has no equivalent
     and what was written instead, so that a migration can be finished knowingly.
     """
+    from hubless.commands import convert as convert_command
+
     sys.exit(convert_command.convert(repo, out))
 
 
@@ -322,6 +331,8 @@ def merge(repo: Path) -> None:
     Every shard 1..N must be in rendered/.hubless/shards/ (CI jobs upload and download
     them as artifacts); the result is what one render of the whole fleet writes.
     """
+    from hubless.commands import merge as merge_command
+
     sys.exit(merge_command.merge(repo))
 
 
@@ -377,6 +388,8 @@ def status(
     """
     if context.invoked_subcommand is not None:
         return
+    from hubless.commands import status as status_command
+
     check_fleet_repository(repo)
     sys.exit(status_command.status(repo, sources, output=output, require=require, max_age=max_age))
 
@@ -412,8 +425,7 @@ def collect(
     them. A cluster that cannot be read gets a report saying why and a warning; the others
     are read all the same, and the exit status is 1.
     """
-    # The kubernetes client takes a tenth of a second to import: only the commands that
-    # talk to clusters pay for it.
+    # (The kubernetes client alone takes a tenth of a second to import.)
     from hubless.commands import collect as collect_command
 
     sys.exit(
@@ -451,7 +463,7 @@ def refresh(repo: Path, kubeconfig: Path | None, contexts: tuple[str, ...], thre
     resourceSummary into the Cluster's own file, every other byte unchanged. An
     unreachable cluster becomes Ready False (ClusterNotReachable); the others go on.
     """
-    from hubless.commands import clusters as clusters_command  # see collect
+    from hubless.commands import clusters as clusters_command
 
     sys.exit(
         clusters_command.refresh(
@@ -518,10 +530,14 @@ _STATUS_FROM = click.option(
 
 def _health(repo: Path, sources: tuple[Path, ...]) -> dict[str, ClusterState] | None:
     """The clusters' status for the healthy gate; None when no --status was given."""
+    from hubless.commands import status as status_command
+
     return status_command.states_from(repo, sources, datetime.now(UTC)) if sources else None
 
 
 def _render_now(repo: Path) -> int:
+    from hubless.commands import render as render_command
+
     return render_command.render(repo, check=False)
 
 
@@ -546,6 +562,8 @@ def rollout_status(repo: Path, name: str | None, sources: tuple[Path, ...], outp
     """Each rollout under way (or NAME): every wave's clusters, updated or held, and whether
     each gate before the next batch holds now."""
     health = _health(repo, sources)
+    from hubless.commands import rollout as rollout_command
+
     sys.exit(rollout_command.status(repo, name, health=health, output=output))
 
 
@@ -569,6 +587,8 @@ def rollout_advance(
     if (name is None) == (not every):
         raise UserError.at(None, "name one rollout, or give --all")
     health = _health(repo, sources)
+    from hubless.commands import rollout as rollout_command
+
     sys.exit(
         rollout_command.advance(
             repo, name, render=_render_now, health=health, force=force, commit=commit
@@ -582,4 +602,6 @@ def rollout_advance(
 @click.option("--commit", is_flag=True, help="Commit rendered/ as `render --commit` does.")
 def rollout_abort(repo: Path, name: str, commit: bool) -> None:
     """Send every cluster back to rollout NAME's base content and end the rollout."""
+    from hubless.commands import rollout as rollout_command
+
     sys.exit(rollout_command.abort(repo, name, render=_render_now, commit=commit))

@@ -9,8 +9,8 @@ from pathlib import Path
 import git
 
 from hubless.errors import Source, UserError
-from hubless.load import SourceFile, wanted_source
 from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
+from hubless.sources import SourceFile, wanted_source
 
 
 def open_repo(repo: Path) -> git.Repo | None:
@@ -125,7 +125,7 @@ class _Committed:
 
 def sources_at(repo: Path, ref: str) -> list[SourceFile]:
     """Every policies/ and templates/ source file as committed at `ref`, by the rules of
-    the work tree (hubless.load.read_sources)."""
+    the work tree (hubless.sources.read_sources)."""
     repository = open_repo(repo)
     if repository is None:
         raise UserError.at(None, f"{repo} is not in a git repository")

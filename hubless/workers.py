@@ -8,17 +8,24 @@ dies.
 
 from __future__ import annotations
 
-import concurrent.futures
-import ctypes
-import multiprocessing as mp
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+# multiprocessing and concurrent.futures are imported by the functions that use them: a
+# render with nothing to do imports this module (through hubless.build.state) but never
+# forks, and their import is a good part of its start-up.
 
 _PR_SET_PDEATHSIG = 1
 
 
 def can_fork() -> bool:
+    import multiprocessing as mp
+
     return "fork" in mp.get_all_start_methods()
 
 
@@ -28,6 +35,8 @@ def _die_with_parent(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
+        import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
@@ -36,6 +45,9 @@ def _die_with_parent(parent: int) -> None:
 
 def forked_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """A pool of `workers` processes forked from this one, each killed if this one dies."""
+    import concurrent.futures
+    import multiprocessing as mp
+
     return concurrent.futures.ProcessPoolExecutor(
         workers,
         mp_context=mp.get_context("fork"),

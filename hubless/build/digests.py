@@ -12,13 +12,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hubless
 from hubless import __version__
 from hubless.build.state.manifest import Manifest, Warnings
-from hubless.load import SourceFile
-from hubless.model import ResourceTemplate
 from hubless.repository import TEMPLATES_DIR
+from hubless.sources import SourceFile
+
+if TYPE_CHECKING:  # the model's import is a no-op render's cost (hubless.build.unchanged)
+    from hubless.model import ResourceTemplate
 
 
 @functools.cache

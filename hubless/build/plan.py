@@ -18,17 +18,17 @@ from hubless.build.incremental import render_changed_templates
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, render_changed_clusters
 from hubless.build.rollouts import rolled_out, with_state
-from hubless.build.state.hashes import disk_digest, tree_digest
-from hubless.build.state.manifest import Manifest, read_manifest
+from hubless.build.state.hashes import tree_digest
+from hubless.build.state.manifest import Manifest
 from hubless.build.state.paths import MANIFEST
 from hubless.build.state.record import PlacementRecord, previous_of, read_record, record_at
 from hubless.build.state.transaction import TreeChange, compare
 from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
+from hubless.build.unchanged import Inputs, read_inputs, unchanged
 from hubless.build.warned import (
     custom_kinds,
     fleet_warnings,
-    revalidated,
     template_notes,
     warnings_of,
 )
@@ -81,27 +81,23 @@ def plan_render(
     kube_version_default: str | None = None,
     validate: bool = True,
     progress: Progress | None = None,
+    inputs: Inputs | None = None,
 ) -> Rendering:
     """What a render of `repo` changes under rendered/, how it was worked out, and what a
     full render of the same sources says (validation's warnings with
-    `kube_version_default`). Writes nothing; `progress` hears of each stage."""
+    `kube_version_default`). Writes nothing; `progress` hears of each stage. `inputs`: the
+    sources, if the caller has read them already."""
     progress = progress or quiet()
     rendered = repo / RENDERED_DIR
     progress.begin("reading sources")
-    files = read_sources(repo)
-    sources = SourceDigests.of(files)
-    stored = read_manifest(rendered)
-    if (
-        not rebalance
-        and stored is not None
-        and stored.inputs == sources.inputs
-        and disk_digest(rendered) == stored.output
-    ):
-        warnings = stored.warnings
-        if validate and warnings.validated_with != (kube_version_default or ""):
-            warnings = revalidated(warnings, load_fleet(files), kube_version_default)
-        progress.end(len(files))
-        return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=warnings)
+    if inputs is None:
+        inputs = read_inputs(repo)
+    files, sources, stored = inputs.files, inputs.sources, inputs.stored
+    if not rebalance:
+        said = unchanged(repo, inputs, validate=validate, kube_version_default=kube_version_default)
+        if said is not None:
+            progress.end(len(files))
+            return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=said)
     record = read_record(repo)
     fleet = fleet_of(files, record, rebalance=rebalance)
     progress.end(len(files))

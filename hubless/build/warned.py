@@ -6,9 +6,8 @@ render said, each warning with what it is about (hubless.build.state.manifest.Wa
 the inventory and policies (worked out again on every render that loads them), a template
 (replaced when that template is compiled again; an object over the size limit also by
 cluster), the output tree (namespaces, worked out again over the final tree), and the
-kinds validation could not check (by cluster). Printed: the inventory's and policies'
-warnings, then each template's (in the fleet's order of templates), then the namespaces',
-then validation's, then how many templates no policy matches.
+kinds validation could not check (by cluster). hubless.build.printed says in which order
+they are printed.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from dataclasses import replace
 from hubless.build.namespaces import namespace_warnings
 from hubless.build.state.manifest import TemplateNotes, Warnings
 from hubless.build.state.record import PlacementRecord
-from hubless.compile import Decided, oversize_warning
+from hubless.compile import Decided
 from hubless.dialects import inventory_warnings
 from hubless.errors import Problem, Source
 from hubless.inventory import unknown_cluster_warnings
@@ -207,25 +206,3 @@ def revalidated(warnings: Warnings, fleet: Fleet, kube_version_default: str | No
         validated_with=kube_version_default or "",
         validation=validation_warnings(fleet, warnings.custom_kinds, kube_version_default),
     )
-
-
-def lines(warnings: Warnings, *, validated: bool = True) -> list[str]:
-    """What a render prints, in order (validation's warnings only when it validates)."""
-    printed = [str(p) for p in warnings.fleet]
-    unmatched = 0
-    for notes in warnings.templates:
-        printed.extend(str(p) for p in notes.problems)
-        if notes.oversized:
-            sizes = dict(notes.oversized)
-            printed.append(str(oversize_warning(notes.template, notes.source, sizes)))
-        unmatched += notes.unmatched
-    printed.extend(str(p) for p in warnings.namespaces)
-    if validated:
-        printed.extend(str(p) for p in warnings.validation)
-    if unmatched:
-        noun = "template matches" if unmatched == 1 else "templates match"
-        printed.append(
-            f"note: {unmatched} {noun} no propagation policy and go to no cluster "
-            "(`hubless explain` says why)"
-        )
-    return printed

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from hubless.build import shards
+from hubless.build.printed import lines
 from hubless.build.state.lock import WAITING
-from hubless.build.warned import lines
 
 
 def _waiting() -> None:

@@ -1,4 +1,8 @@
-"""`hubless render [--check]`: compile the fleet and write (or verify) rendered/."""
+"""`hubless render [--check]`: compile the fleet and write (or verify) rendered/.
+
+Most renders find nothing to do (hubless.build.unchanged), and then start-up is all they
+cost: the compiler, validation and git are imported only by the renders that need them.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,23 @@ import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from hubless.build import shards
-from hubless.build.plan import plan_render
-from hubless.build.result import Strategy
+from hubless.build.printed import lines
 from hubless.build.state.hashes import remember
 from hubless.build.state.lock import WAITING, locked
+from hubless.build.state.manifest import Warnings
 from hubless.build.state.paths import MANIFEST, cluster_of, is_meta
 from hubless.build.state.transaction import TreeChange, apply, recover
-from hubless.build.warned import lines
-from hubless.dialects import refreshed
+from hubless.build.unchanged import Inputs, read_inputs, unchanged
 from hubless.errors import Problem, UserError
-from hubless.git import commit_paths, refuse_to_commit
-from hubless.inventory import stale_status_warnings
-from hubless.load import load_fleet, read_sources
 from hubless.progress import Progress, quiet
 from hubless.repository import RENDERED_DIR
-from hubless.validation import validate_compiled
+
+if TYPE_CHECKING:
+    from hubless.model import Fleet
 
 
 def _print(problem: Problem) -> None:
@@ -97,13 +99,43 @@ def render(
     if check:
         return run(check=True)[0]
     if commit:
+        from hubless.git import refuse_to_commit  # GitPython: only for --commit
+
         refuse_to_commit(repo, RENDERED_DIR, "`render --commit`", "this render")
     with locked(repo / RENDERED_DIR, _waiting):
         status, change = run(check=False)
         if commit and status == 0:
+            from hubless.git import commit_paths
+
             sha = commit_paths(repo, RENDERED_DIR, commit_message(change, message))
             click.echo(f"committed {sha[:12]}" if sha else "nothing to commit")
         return status
+
+
+def _say(
+    warnings: Warnings,
+    *,
+    validate: bool,
+    max_age: tuple[timedelta, str] | None,
+    now: datetime | None,
+    inputs: Inputs,
+    fleet: Fleet | None,
+) -> None:
+    """What a full render of these sources says, however little this one had to do."""
+    for line in lines(warnings, validated=validate):
+        click.echo(line, err=True)
+    if max_age is not None:
+        # Not among the stored warnings: it depends on the time of this render.
+        from hubless.dialects import refreshed
+        from hubless.inventory import stale_status_warnings
+        from hubless.load import load_fleet
+
+        age, option = max_age
+        loaded = fleet or load_fleet(inputs.files)
+        for stale in stale_status_warnings(
+            refreshed(loaded.clusters), age, now or datetime.now(UTC), option
+        ):
+            _print(stale)
 
 
 def _render(
@@ -122,26 +154,70 @@ def _render(
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
     with progress:
         # The terminal's progress line is cleared before anything else is printed.
+        progress.begin("reading sources")
+        inputs = read_inputs(repo)
+        said = None
+        if not fresh:
+            said = unchanged(
+                repo, inputs, validate=validate, kube_version_default=kube_version_default
+            )
+        if said is not None:
+            progress.end(len(inputs.files))
+    if said is None:
+        return _render_changed(
+            repo,
+            inputs,
+            check=check,
+            fresh=fresh,
+            validate=validate,
+            kube_version_default=kube_version_default,
+            max_age=max_age,
+            now=now,
+            progress=progress,
+        )
+    _say(said, validate=validate, max_age=max_age, now=now, inputs=inputs, fleet=None)
+    # Same sources, and rendered/ holds exactly what they produced: nothing to do.
+    click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
+    return 0, TreeChange()
+
+
+def _render_changed(
+    repo: Path,
+    inputs: Inputs,
+    *,
+    check: bool,
+    fresh: bool,
+    validate: bool,
+    kube_version_default: str | None,
+    max_age: tuple[timedelta, str] | None,
+    now: datetime | None,
+    progress: Progress,
+) -> tuple[int, TreeChange]:
+    # Imported here, past the render that has nothing to do.
+    from hubless.build.plan import plan_render
+    from hubless.build.result import Strategy
+    from hubless.validation import validate_compiled
+
+    rendered = repo / RENDERED_DIR
+    with progress:
         rendering = plan_render(
             repo,
             rebalance=fresh,
             kube_version_default=kube_version_default,
             validate=validate,
             progress=progress,
+            inputs=inputs,
         )
-    # What a full render of these sources says, however little this one had to do.
-    for line in lines(rendering.warnings, validated=validate):
-        click.echo(line, err=True)
-    if max_age is not None:
-        # Not among the stored warnings: it depends on the time of this render.
-        age, option = max_age
-        loaded = rendering.fleet or load_fleet(read_sources(repo))
-        for stale in stale_status_warnings(
-            refreshed(loaded.clusters), age, now or datetime.now(UTC), option
-        ):
-            _print(stale)
+    _say(
+        rendering.warnings,
+        validate=validate,
+        max_age=max_age,
+        now=now,
+        inputs=inputs,
+        fleet=rendering.fleet,
+    )
     if rendering.strategy is Strategy.UNCHANGED:
-        # Same sources, and rendered/ holds exactly what they produced: nothing to do.
+        # rendered/ was found unchanged after all (its files changed back meanwhile).
         click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
         return 0, rendering.change
     compiled, fleet, change = rendering.compiled, rendering.fleet, rendering.change
@@ -174,7 +250,7 @@ def _render(
     if not change.empty:
         with progress:
             progress.begin("writing rendered/")
-            remember(rendered, apply(rendered, change))
+            remember(rendered, apply(rendered, change), change.removed)
             progress.end(len(change.added) + len(change.changed) + len(change.removed))
     click.echo(
         f"rendered {len(compiled.objects)} clusters, {objects} objects: "
@@ -186,6 +262,8 @@ def _render(
 
 def render_shard(repo: Path, spec: str, *, fresh: bool = False) -> int:
     """Render shard K of N into rendered/.hubless/shards/K-of-N/ (see hubless.build.shards)."""
+    from hubless.build import shards
+
     shard = shards.render_shard(repo, spec, rebalance=fresh)
     click.echo(
         f"rendered shard {shard.index}/{shard.count}: {len(shard.clusters)} clusters, "
