@@ -337,8 +337,14 @@ def _first_existing(root: Path, relative: str) -> Path:
 
 def _unwritable(root: Path, change: TreeChange) -> list[Path]:
     """The folders the change must write in or remove from but may not."""
-    folders = {_first_existing(root, r) for r in (*change.added, *change.changed, *change.removed)}
-    folders.add(root)
+    # One look per folder, not per file: a cold render of a large fleet writes a few
+    # hundred thousand files into a few thousand folders.
+    nearest: dict[str, Path] = {}
+    for relative in (*change.added, *change.changed, *change.removed):
+        parent = relative.rpartition("/")[0]
+        if parent not in nearest:
+            nearest[parent] = _first_existing(root, relative)
+    folders = {*nearest.values(), root}
     return sorted(
         f
         for f in folders
