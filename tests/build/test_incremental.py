@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hubless.build.incremental import _renames, render_changed_templates
+from hubless.build.incremental import render_changed_templates
 from hubless.build.plan import plan_render
 from hubless.build.result import Rendering, Strategy
+from hubless.build.standalone import _renames
 from hubless.build.state.manifest import read_manifest
 from hubless.build.state.record import read_record
 from hubless.build.state.transaction import TreeChange
@@ -235,3 +236,4 @@ def test_the_shortcut_steps_aside_without_a_record(tmp_path: Path) -> None:
     # A manifest from before policies were digested: no shortcut either.
     old = dataclasses.replace(stored, policies="")
     assert render_changed_templates(*args, old, read_record(tmp_path)) is None
+
