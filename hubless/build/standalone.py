@@ -20,6 +20,7 @@ from hubless.build.layout import key_path
 from hubless.compile import Decided, decide, materialize
 from hubless.kinds import crd_scopes
 from hubless.model import (
+    KARMADA,
     Fleet,
     Overriders,
     PreviousPlacement,
@@ -96,8 +97,15 @@ def _couples_templates(fleet: Fleet) -> bool:
         p.placement.workload_affinity is not None for p in fleet.propagation_policies
     ):
         return True  # a grouped workload's clusters depend on its peers' placements
-    # they decide other templates' clusters or replicas
-    return bool(fleet.multicluster_services or fleet.federated_scalings)
+    if fleet.multicluster_services or fleet.federated_scalings:
+        return True  # they decide other templates' clusters or replicas
+    if fleet.quotas:
+        return True  # a quota sums every workload placed in its namespace
+    # KubeAdmiral's and Kubefed's front ends schedule all their templates at once (followers,
+    # replica preferences) into policies that the templates themselves write.
+    return any(p.dialect != KARMADA for p in fleet.propagation_policies) or any(
+        p.dialect != KARMADA for p in fleet.override_policies
+    )
 
 
 def stand_alone(fleet: Fleet, changed: Collection[str], gone: Collection[str] = ()) -> bool:
