@@ -70,8 +70,9 @@ class Revision:
         """The sources and placement record of `ref` (None: of the work tree)."""
         if ref is None:
             return cls(repo, None, read_sources(repo), read_record(repo))
+        files = sources_at(repo, ref)  # its problems name `ref` already
         with _named(ref):
-            return cls(repo, ref, sources_at(repo, ref), record_at(repo, ref))
+            return cls(repo, ref, files, record_at(repo, ref))
 
     @cached_property
     def fleet(self) -> Fleet:
@@ -89,12 +90,13 @@ class Revision:
         cluster, compiled alone, by path relative to rendered/."""
         fleet = self.fleet
         with _named(self.ref):
-            compiled = compile_alone(fleet, templates, previous_of(self.record))[1]
-        return cluster_files(compiled)
+            return cluster_files(compile_alone(fleet, templates, previous_of(self.record))[1])
 
     def tree(self) -> dict[str, bytes]:
         """rendered/ as its sources produce it, without the manifest."""
-        return desired_tree(self.compiled())
+        compiled = self.compiled()
+        with _named(self.ref):  # writing finds problems too (two objects on one file)
+            return desired_tree(compiled)
 
     @cached_property
     def rendered_here(self) -> bool:

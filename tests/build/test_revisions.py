@@ -423,3 +423,40 @@ def test_errors_at_a_revision_name_the_revision(tmp_path: Path) -> None:
     with pytest.raises(UserError) as caught:
         Revision.read(tmp_path, "nope").tree()
     assert str(caught.value) == "error: 'nope' is not a commit in this repository"
+
+
+def test_problems_name_the_revision_once(tmp_path: Path) -> None:
+    repository = git.Repo.init(tmp_path)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates/x.yaml").symlink_to("nowhere")
+    commit(repository, "a dangling link")
+    result = run_hubless("diff", "--base", "HEAD", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "HEAD:templates/x.yaml:1: error: a dangling symbolic link (to 'nowhere', which does "
+        "not exist)"
+    ]
+
+
+def test_problems_of_writing_the_base_name_the_base(tmp_path: Path) -> None:
+    """`Widget` and `WIDGET` objects would be one file: found writing the base's files,
+    so the base is named, as for any other problem of the base."""
+    from tests.test_override_identity import COLLISION, WIDGET_CRDS, widget, widget_policy
+
+    repository = git.Repo.init(tmp_path)
+    write_tree(
+        tmp_path,
+        {
+            "policies/clusters.yaml": cluster_yaml("one"),
+            "policies/widgets.yaml": widget_policy("w", "Widget WIDGET", "one"),
+            "templates/crds.yaml": WIDGET_CRDS,
+            "templates/a.yaml": widget("WIDGET"),
+            "templates/b.yaml": widget("Widget"),
+        },
+    )
+    commit(repository, "two kinds that differ by case")
+    result = run_hubless("diff", "--base", "HEAD", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert [line for line in result.stderr.splitlines() if ": error: " in line] == [
+        f"HEAD:{COLLISION}"
+    ]
