@@ -19,14 +19,7 @@ from hubless import autoscaling, federatedhpa, multiclusterservice, workloads
 from hubless.build.layout import key_path
 from hubless.compile import Decided, decide, materialize
 from hubless.kinds import crd_scopes
-from hubless.model import (
-    KARMADA,
-    Fleet,
-    Overriders,
-    PreviousPlacement,
-    ResourceKey,
-    ResourceTemplate,
-)
+from hubless.model import Fleet, Overriders, PreviousPlacement, ResourceKey, ResourceTemplate
 from hubless.results import Compiled
 
 _RENAMING_PATHS = ("/metadata/name", "/metadata/namespace", "/kind", "/apiVersion", "/metadata")
@@ -101,10 +94,11 @@ def _couples_templates(fleet: Fleet) -> bool:
         return True  # they decide other templates' clusters or replicas
     if fleet.quotas:
         return True  # a quota sums every workload placed in its namespace
-    # KubeAdmiral's and Kubefed's front ends schedule all their templates at once (followers,
-    # replica preferences) into policies that the templates themselves write.
-    return any(p.dialect != KARMADA for p in fleet.propagation_policies) or any(
-        p.dialect != KARMADA for p in fleet.override_policies
+    # A front end that assembles policies from other objects (KubeAdmiral's, Kubefed's)
+    # schedules all its templates at once (followers, replica preferences), with its own
+    # scheduler, and its overrides come from objects in templates/.
+    return any(p.scheduler is not None for p in fleet.propagation_policies) or any(
+        not p.digest for p in fleet.override_policies
     )
 
 
