@@ -178,13 +178,13 @@ def _held(repo: Path, base: str, head: Revision) -> Held:
     fleet, compiled = head.fleet, head.compiled()
     holding = suspends(fleet) or bool(fleet.rollout_policies)
     committed = committed_tree(repo, base) if holding else {}
-    with_holds = suspended(fleet, compiled, desired_tree(compiled), committed)
+    suspension = suspended(fleet, compiled, desired_tree(compiled), committed)
     # The rollouts as the head records them; one that starts here sets out from the base.
     states = rollouts_at(repo, head.ref) if head.ref else None
     rollouts = rolled_out(
-        repo, fleet, compiled, with_holds.tree, committed, ref=base, states=states
+        repo, fleet, compiled, suspension.tree, committed, ref=base, states=states
     ).held
-    files = dict(with_holds.files)
+    files = dict(suspension.files)
     for path, reasons in rollouts.files.items():
         files[path] = tuple(sorted({*files.get(path, ()), *reasons}))
     return Held(rollouts.tree, files)
@@ -194,14 +194,13 @@ def changes_between(repo: Path, base: str, head: str | None) -> list[ClusterChan
     """What rendered/ becomes from `base` to `head` (None: the work tree), per cluster.
     Only the templates that differ are compiled when that is known to say the same."""
     before = Revision.read(repo, base)
+    after: Revision | None = None
     if may_compare_alone(before):
         after = Revision.read(repo, head)
         files = changed_files(before, after)
         if files is not None:
             return compare(*files)
-    else:
-        after = None
-    base_tree = before.tree()
+    base_tree = before.tree()  # the base's problems come first, then the head's
     held = _held(repo, base, after or Revision.read(repo, head))
     return compare(base_tree, held.tree, held.files)
 
