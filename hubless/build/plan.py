@@ -21,7 +21,7 @@ from hubless.build.rollouts import rolled_out, with_state
 from hubless.build.state.hashes import tree_digest
 from hubless.build.state.manifest import Manifest
 from hubless.build.state.paths import MANIFEST
-from hubless.build.state.record import PlacementRecord, previous_of, read_record, record_at
+from hubless.build.state.record import PlacementRecord, previous_of, read_record
 from hubless.build.state.transaction import TreeChange, compare
 from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
@@ -33,8 +33,7 @@ from hubless.build.warned import (
     warnings_of,
 )
 from hubless.compile import compile_fleet, decide, materialize
-from hubless.errors import Problem, Source, UserError
-from hubless.git import sources_at
+from hubless.errors import Problem
 from hubless.load import SourceFile, load_fleet, read_sources
 from hubless.model import Fleet
 from hubless.progress import Progress, quiet
@@ -165,25 +164,3 @@ def compile_repo(
         fleet, previous_of(record), rebalance=rebalance, until_stable=True, trace=trace
     )
     return Compilation(fleet, compiled)
-
-
-def tree_at(repo: Path, ref: str) -> dict[str, bytes]:
-    """rendered/ as the sources committed at `ref` produce it (without the manifest)."""
-    return desired_tree(compilation_at(repo, ref).compiled)
-
-
-def compilation_at(repo: Path, ref: str) -> Compilation:
-    """The sources committed at `ref` compiled, with the placement record of `ref`."""
-    try:
-        files: list[SourceFile] = sources_at(repo, ref)
-        record = record_at(repo, ref)
-        fleet = fleet_of(files, record)
-        compiled = compile_fleet(fleet, previous_of(record), until_stable=True)
-        return Compilation(fleet, compiled)
-    except UserError as exc:
-        # Name the revision, so a broken base is not mistaken for the work tree.
-        located = [
-            p._replace(source=Source(f"{ref}:{p.source.path}", p.source.line)) if p.source else p
-            for p in exc.problems
-        ]
-        raise UserError(located) from None

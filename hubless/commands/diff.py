@@ -1,7 +1,8 @@
 """`hubless diff --base REF [--head REF]`: what a change does to every cluster's objects.
 
 Both sides are compiled in memory from sources read out of git (no checkout), each with
-the placement record of its own revision, exactly as `hubless render` would render them.
+the placement record of its own revision, exactly as `hubless render` would render them
+(hubless.build.revisions; when only some templates differ, only those are compiled).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import click
 
 from hubless.build.holds import Held
 from hubless.build.layout import is_marker
-from hubless.build.plan import compilation_at, compile_repo, tree_at
+from hubless.build.revisions import Revision, changed_files, may_compare_alone
 from hubless.build.rollouts import rolled_out
 from hubless.build.state.paths import cluster_of, is_meta
 from hubless.build.state.rollouts import rollouts_at
@@ -171,16 +172,15 @@ def as_json(changes: list[ClusterChange], base: str, head: str) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def _head(repo: Path, base: str, head: str | None) -> Held:
+def _held(repo: Path, base: str, head: Revision) -> Held:
     """The head's rendered/ as a render would write it on top of the base's committed
     rendered/: what a hold keeps back keeps the base's bytes."""
-    compilation = compilation_at(repo, head) if head else compile_repo(repo)
-    fleet, compiled = compilation.fleet, compilation.compiled
+    fleet, compiled = head.fleet, head.compiled()
     holding = suspends(fleet) or bool(fleet.rollout_policies)
     committed = committed_tree(repo, base) if holding else {}
     suspension = suspended(fleet, compiled, desired_tree(compiled), committed)
     # The rollouts as the head records them; one that starts here sets out from the base.
-    states = rollouts_at(repo, head) if head else None
+    states = rollouts_at(repo, head.ref) if head.ref else None
     rollouts = rolled_out(
         repo, fleet, compiled, suspension.tree, committed, ref=base, states=states
     ).held
@@ -190,10 +190,23 @@ def _head(repo: Path, base: str, head: str | None) -> Held:
     return Held(rollouts.tree, files)
 
 
+def changes_between(repo: Path, base: str, head: str | None) -> list[ClusterChange]:
+    """What rendered/ becomes from `base` to `head` (None: the work tree), per cluster.
+    Only the templates that differ are compiled when that is known to say the same."""
+    before = Revision.read(repo, base)
+    after: Revision | None = None
+    if may_compare_alone(before):
+        after = Revision.read(repo, head)
+        files = changed_files(before, after)
+        if files is not None:
+            return compare(*files)
+    base_tree = before.tree()  # the base's problems come first, then the head's
+    held = _held(repo, base, after or Revision.read(repo, head))
+    return compare(base_tree, held.tree, held.files)
+
+
 def diff(repo: Path, *, base: str, head: str | None, output: str, exit_code: bool) -> int:
-    before = tree_at(repo, base)
-    held = _head(repo, base, head)
-    changes = compare(before, held.tree, held.files)
+    changes = changes_between(repo, base, head)
     head_name = head or "work tree"
     if output == "markdown":
         click.echo(as_markdown(changes, base, head_name), nl=False)

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from hubless.build.incremental import _renames, render_changed_templates
+from hubless.build.incremental import render_changed_templates
 from hubless.build.plan import plan_render
 from hubless.build.result import Rendering, Strategy
+from hubless.build.standalone import _renames
 from hubless.build.state.manifest import read_manifest
 from hubless.build.state.record import read_record
 from hubless.build.state.transaction import TreeChange
 from hubless.commands.render import render
+from hubless.errors import UserError
 from hubless.load import load_fleet, read_sources
 from hubless.model import ResourceKey
 from tests.conftest import snapshot, write_tree
@@ -235,3 +237,88 @@ def test_the_shortcut_steps_aside_without_a_record(tmp_path: Path) -> None:
     # A manifest from before policies were digested: no shortcut either.
     old = dataclasses.replace(stored, policies="")
     assert render_changed_templates(*args, old, read_record(tmp_path)) is None
+
+
+def quota_fleet(d0_cpu: str) -> dict[str, str]:
+    """Twelve Deployments of namespace shop on m1 under a FederatedResourceQuota of 8 cpu;
+    d0 and d1 have 2 replicas, the others none."""
+    from tests.test_federated_resource_quota import CLUSTERS as QUOTA_CLUSTERS
+    from tests.test_federated_resource_quota import NAMESPACE, quota
+
+    policy = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: all, namespace: shop}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+  placement:
+    clusterAffinity: {clusterNames: [m1]}
+"""
+    files = {
+        "policies/clusters.yaml": QUOTA_CLUSTERS,
+        "policies/quota.yaml": quota('  overall: {requests.cpu: "8"}\n'),
+        "policies/all.yaml": policy,
+        "templates/ns.yaml": NAMESPACE,
+    }
+    for index in range(12):
+        files[f"templates/d{index}.yaml"] = f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: d{index}, namespace: shop}}
+spec:
+  replicas: {2 if index < 2 else 0}
+  template:
+    spec:
+      containers:
+      - {{name: app, image: app, resources: {{requests: {{cpu: "{d0_cpu if index == 0 else 1}"}}}}}}
+"""
+    return files
+
+
+def test_a_quota_counts_the_unchanged_workloads_too(tmp_path: Path) -> None:
+    # d0's requests from 1 to 4 cpu: its placement stays, its 2 replicas now ask for 8 cpu,
+    # and with d1's 2 x 1 the namespace asks for 10, over the quota's 8.
+    rendered_then(
+        tmp_path, quota_fleet("1"), {"templates/d0.yaml": quota_fleet("4")["templates/d0.yaml"]}
+    )
+    with pytest.raises(UserError) as caught:
+        render(tmp_path, check=False)
+    assert [str(p) for p in caught.value.problems] == [
+        "policies/quota.yaml:5: error: FederatedResourceQuota/shop/team: requests.cpu placed "
+        "in namespace shop across the fleet would be 10, over spec.overall (8): "
+        "Deployment.apps/shop/d0 2 x 4, Deployment.apps/shop/d1 2 x 1"
+    ]
+
+
+def test_templates_of_other_dialects_are_rendered_together(tmp_path: Path) -> None:
+    """A Kubefed object's placement is a policy written in templates/: moving s0 to cluster
+    b changes no template body, so only a render of everything sees it."""
+    import json
+
+    from tests.dialects.kubefed.test_kubefed import CLUSTERS as KUBEFED_CLUSTERS
+    from tests.dialects.kubefed.test_kubefed import config_map, namespace
+
+    def federated(index: int, clusters: list[str], color: str = "blue") -> str:
+        placed = config_map({"clusters": [{"name": c} for c in clusters]})
+        placed["metadata"]["name"] = f"s{index}"
+        placed["spec"]["template"]["data"]["color"] = color
+        return json.dumps(placed)
+
+    files = {
+        "policies/clusters.yaml": KUBEFED_CLUSTERS,
+        "templates/ns.yaml": json.dumps(namespace({"clusterSelector": {}})),
+    }
+    files.update({f"templates/s{i}.yaml": federated(i, ["a"]) for i in range(12)})
+    repo = tmp_path / "repo"
+    rendered_then(
+        repo,
+        files,
+        {
+            "templates/s0.yaml": federated(0, ["a", "b"]),
+            "templates/s1.yaml": federated(1, ["a"], "red"),
+        },
+    )
+    expected = full_render_files(repo, tmp_path)
+    assert "b/shop/configmap_s0.yaml" in expected
+    render(repo, check=False)
+    assert {k: v[0] for k, v in snapshot(repo / "rendered").items()} == expected

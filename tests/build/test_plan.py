@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import git
 import pytest
 
 from hubless.build.digests import SourceDigests
-from hubless.build.plan import compile_repo, plan_render, tree_at
+from hubless.build.plan import compile_repo, plan_render
 from hubless.build.result import Rendering, Strategy
 from hubless.build.state.hashes import remember, tree_digest
 from hubless.build.state.record import read_record
 from hubless.build.state.transaction import TreeChange, apply
 from hubless.build.tree import desired_tree
 from hubless.compile import compile_fleet
-from hubless.errors import Problem, Source, UserError
+from hubless.errors import Problem, Source
 from hubless.load import load_fleet, read_sources
 from hubless.model import ResourceKey, TargetCluster
 from tests.build.test_reuse import clusters as divided_clusters
@@ -174,50 +173,3 @@ def test_compile_repo_starts_from_the_record(tmp_path: Path) -> None:
         for name, replicas in (("east-1", 2), ("east-2", 2), ("west-1", 1), ("west-2", 1))
     )
     assert "west-3" in {t.name for t in fresh.binding.clusters}  # without the record
-
-
-@pytest.fixture
-def repository(tmp_path: Path) -> git.Repo:
-    repository = git.Repo.init(tmp_path)
-    with repository.config_writer() as writer:
-        writer.set_value("user", "name", "Test")
-        writer.set_value("user", "email", "test@example.com")
-    return repository
-
-
-def commit(repository: git.Repo) -> str:
-    repository.git.add(all=True)
-    repository.git.commit(m="change")
-    return repository.head.commit.hexsha
-
-
-def test_tree_at_a_revision_is_what_its_sources_render(
-    tmp_path: Path, repository: git.Repo
-) -> None:
-    write_tree(tmp_path, base_files())
-    applied(tmp_path)
-    first = commit(repository)
-    expected = {k: v for k, v in on_disk(tmp_path).items() if k != MANIFEST}
-    # Uncommitted edits are not seen; a later commit is, by its own revision.
-    write_tree(tmp_path, {"templates/web/configmap.yaml": CONFIGMAP.replace('"on"', '"off"')})
-    assert tree_at(tmp_path, "HEAD") == expected
-    applied(tmp_path)
-    commit(repository)
-    assert tree_at(tmp_path, first) == expected
-    assert tree_at(tmp_path, "HEAD") == {
-        k: v for k, v in on_disk(tmp_path).items() if k != MANIFEST
-    }
-
-
-def test_errors_at_a_revision_name_the_revision(tmp_path: Path, repository: git.Repo) -> None:
-    write_tree(tmp_path, {**base_files(), "templates/broken.yaml": "kind: [\n"})
-    commit(repository)
-    with pytest.raises(UserError) as caught:
-        tree_at(tmp_path, "HEAD")
-    sources = [p.source for p in caught.value.problems]
-    assert sources and all(
-        s is not None and s.path == "HEAD:templates/broken.yaml" for s in sources
-    )
-    with pytest.raises(UserError) as caught:
-        tree_at(tmp_path, "nope")
-    assert str(caught.value) == "error: 'nope' is not a commit in this repository"
