@@ -17,6 +17,7 @@ leaves them as they are; a new template is added to them).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -42,9 +43,6 @@ from hubless.build.warned import (
 from hubless.compile import Decided, decide, materialize
 from hubless.interpreter.customization import REVISION
 from hubless.model import Cluster, Fleet, OverridePolicy, OverrideRule, ResourceKey
-
-# An Entry's fields, as a plain tuple (its repr is the Entry's tuple's).
-_Fields = tuple[int, int, bool, str | None, tuple[str, ...], str, tuple[bool, bool]]
 
 
 class Entry(NamedTuple):
@@ -107,8 +105,9 @@ class Digests:
         for cluster in clusters:
             own = cluster_digest(cluster)
             self._by_cluster[cluster.name] = int(own, 16) if own is not None else None
-        self._by_template: dict[ResourceKey, list[tuple[str, _Fields]] | None] = {}
-        self._texts: dict[ResourceKey, list[str]] = {}  # each entry's fields' repr
+        # Per template, its clusters and each entry's fields' repr, in order (the repr is
+        # what the digests hash; `entries` reads the fields back from it); None: unknown.
+        self._by_template: dict[ResourceKey, tuple[list[str], list[str]] | None] = {}
 
     @classmethod
     def of(cls, decided: Decided) -> Digests:
@@ -129,10 +128,9 @@ class Digests:
             agents = (recipe.agents.preserve, recipe.agents.if_not_present)
             revises = recipe.revises_replicas
             spell = _spelling(revises, revision, agents)
-            # An Entry's fields as a plain tuple: a NamedTuple costs several times more to
-            # make, and this loop runs once per object.
-            entries: list[tuple[str, _Fields]] = []
+            names: list[str] = []
             texts: list[str] = []
+            unknown: list[tuple[str, Entry]] = []
             for target, rules, _ in recipe.placed:
                 rules_id = rules_ids.get(id(rules), "")
                 if rules_id == "":
@@ -143,48 +141,28 @@ class Digests:
                     if recipe.scaled_by
                     else ()
                 )
-                entries.append(
-                    (
-                        target.name,
-                        (
-                            target.replicas,
-                            completions,
-                            revises,
-                            rules_id,
-                            scaled_by,
-                            revision,
-                            agents,
-                        ),
-                    )
-                )
-                if rules_id is not None:
-                    texts.append(spell(target.replicas, completions, rules_id, scaled_by))
-            digests._add_all(key, entries, texts)
+                if rules_id is None:
+                    entry = Entry(target.replicas, completions, revises, None, scaled_by)
+                    unknown.append((target.name, entry._replace(revision=revision, agents=agents)))
+                    continue
+                names.append(target.name)
+                texts.append(spell(target.replicas, completions, rules_id, scaled_by))
+            digests._add_all(key, names, texts)
+            for name, entry in unknown:
+                digests.add(key, name, entry)
         return digests
 
-    def _add_all(
-        self,
-        template: ResourceKey,
-        entries: Sequence[tuple[str, _Fields]],
-        texts: Sequence[str] | None = None,
-    ) -> None:
-        """`add` for each of one template's (cluster, entry fields) pairs, in order, given
-        the fields' repr if known (`texts`): the loop a large fleet runs once per object,
-        kept lean."""
-        if any(fields[3] is None for _, fields in entries):
-            for cluster, fields in entries:
-                self.add(template, cluster, Entry._make(fields))
-            return
-        if texts is None:
-            texts = [repr(fields) for _, fields in entries]
-        per_template = self._by_template.setdefault(template, [])
-        if per_template is not None:
-            per_template.extend(entries)
-            self._texts.setdefault(template, []).extend(texts)
+    def _add_all(self, template: ResourceKey, names: Sequence[str], texts: Sequence[str]) -> None:
+        """One template's entries of known rules, given as their clusters and the repr of
+        each entry's fields: the loop a large fleet runs once per object, kept lean."""
+        listed = self._by_template.setdefault(template, ([], []))
+        if listed is not None:
+            listed[0].extend(names)
+            listed[1].extend(texts)
         key = str(template) + "\0"
         by_cluster = self._by_cluster
         sha256, from_bytes = hashlib.sha256, int.from_bytes
-        for (cluster, _), text in zip(entries, texts, strict=True):
+        for cluster, text in zip(names, texts, strict=True):
             value = by_cluster.get(cluster)
             if value is not None:  # None: unknown, or not a cluster of the inventory
                 spelled = (key + text).encode("utf-8")
@@ -192,7 +170,7 @@ class Digests:
 
     def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
         if entry.rules is not None:
-            self._add_all(template, [(cluster, tuple(entry))])  # type: ignore[list-item]
+            self._add_all(template, [cluster], [repr(tuple(entry))])
             return
         self._by_template[template] = None
         if self._by_cluster.get(cluster) is not None:
@@ -211,26 +189,29 @@ class Digests:
         of the repr of its list of (cluster, entry as a tuple)."""
         quoted: dict[str, str] = {}
         found = {}
-        for key, entries in sorted(self._by_template.items()):
-            if entries is None:
+        for key, listed in sorted(self._by_template.items()):
+            if listed is None:
                 continue
             # The list's repr, from the entries' reprs already made.
             parts = []
-            for (cluster, _), text in zip(entries, self._texts.get(key, ()), strict=True):
+            for cluster, text in zip(*listed, strict=True):
                 name = quoted.get(cluster)
                 if name is None:
                     name = quoted[cluster] = repr(cluster)
                 parts.append(f"({name}, {text})")
-            listed = "[" + ", ".join(parts) + "]"
-            found[str(key)] = hashlib.sha256(listed.encode("utf-8")).hexdigest()
+            found[str(key)] = hashlib.sha256(f"[{', '.join(parts)}]".encode()).hexdigest()
         return found
 
     def entries(self, template: ResourceKey) -> list[tuple[str, Entry]] | None:
         """The template's entries by cluster; None if any is unknown."""
-        found = self._by_template.get(template, [])
-        if found is None:
+        listed = self._by_template.get(template, ([], []))
+        if listed is None:
             return None
-        return [(cluster, Entry._make(fields)) for cluster, fields in found]
+        # Each text is the repr of the entry's fields, which are literals.
+        return [
+            (cluster, Entry._make(ast.literal_eval(text)))
+            for cluster, text in zip(*listed, strict=True)
+        ]
 
 
 def contribution(template: ResourceKey, entry: Entry) -> int:
