@@ -9,10 +9,14 @@ object the cluster would. Parsing uses libyaml through ruamel.yaml's C extension
 from __future__ import annotations
 
 import math
+import os
 import re
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruamel.yaml import __version__ as _RUAMEL_VERSION
 from ruamel.yaml import events
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -37,6 +41,8 @@ _GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
 
 JSONValue = Any  # dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None
+# id(mapping or list) -> {key or index: 1-based line}
+Lines = Mapping[int, Mapping[Any, int]]
 
 
 def _go_parse_int(text: str) -> int | None:
@@ -111,8 +117,8 @@ class Document:
 
     data: JSONValue
     source: Source
-    # id(mapping or list) -> {key or index: 1-based line}; filled only when asked for.
-    lines: dict[int, dict[Any, int]] = field(default_factory=dict, repr=False)
+    # filled only when asked for
+    lines: Lines = field(default_factory=dict, repr=False)
 
     def line_of(self, container: object, key: Any) -> int:
         """The line of `key` inside `container`, or the document's first line."""
@@ -161,6 +167,7 @@ class _Builder:
         self.track_lines = track_lines
         self.lines: dict[int, dict[Any, int]] = {}
         self.nodes = 0
+        self.depth = 0  # the deepest nesting met
         self.anchors: dict[str, Any] = {}
 
     def error(self, line: int, message: str) -> UserError:
@@ -230,6 +237,7 @@ class _Builder:
                 if len(stack) >= MAX_DEPTH:
                     raise self.error(line, f"nested more than {MAX_DEPTH} levels deep")
                 stack.append(_Frame(container, event.anchor, line))
+                self.depth = max(self.depth, len(stack))
                 continue
             merge_key = False
             if isinstance(event, events.ScalarEvent):
@@ -295,9 +303,35 @@ class _Builder:
 _MERGE = object()
 
 
-def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[Document]:
-    """Every non-empty document in `text`; a syntax error becomes a UserError at its line."""
-    builder = _Builder(path, track_lines)
+def parser_version() -> str:
+    """Which parser this is (ruamel.yaml, its libyaml extension as installed, Python): what
+    a cache of parsed YAML is only good for."""
+    extension = sys.modules[CParser.__module__]
+    built = os.stat(extension.__file__ or "")
+    return (
+        f"ruamel.yaml {_RUAMEL_VERSION}, libyaml {extension.get_version_string()} "
+        f"({built.st_size} bytes, {built.st_mtime_ns}), Python {sys.version}"
+    )
+
+
+@dataclass
+class Parsed:
+    """A YAML text's non-empty documents (data, first line), with what a caller that puts
+    texts together needs: the line tables, how many values and how deep."""
+
+    documents: list[tuple[JSONValue, int]]
+    lines: dict[int, dict[Any, int]]
+    nodes: int
+    depth: int
+
+
+def parse_text(text: str, path: str) -> Parsed:
+    """`text` parsed with its line tables; a syntax error becomes a UserError at its line."""
+    builder = _Builder(path, track_lines=True)
+    return Parsed(_built(builder, text, path), builder.lines, builder.nodes, builder.depth)
+
+
+def _built(builder: _Builder, text: str, path: str) -> list[tuple[JSONValue, int]]:
     parser = _Parser(text)
     try:
         built = builder.documents(parser)
@@ -313,10 +347,15 @@ def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[
         raise UserError.at(Source(path, 1), f"invalid YAML: {exc}") from None
     finally:
         parser.dispose()
+    return [(data, line) for data, line in built if data is not None]
+
+
+def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[Document]:
+    """Every non-empty document in `text`; a syntax error becomes a UserError at its line."""
+    builder = _Builder(path, track_lines)
     return [
         Document(data, Source(path, line), builder.lines)
-        for data, line in built
-        if data is not None
+        for data, line in _built(builder, text, path)
     ]
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from hubless.build.digests import SourceDigests, manifest_of, template_digests
+from hubless.build.digests import SourceDigests, code_digest, manifest_of, template_digests
 from hubless.build.incremental import render_changed_templates
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, render_changed_clusters
 from hubless.build.rollouts import rolled_out, with_state
 from hubless.build.state.hashes import disk_digest, tree_digest
 from hubless.build.state.manifest import Manifest, read_manifest
+from hubless.build.state.parses import parse_cache
 from hubless.build.state.paths import MANIFEST
 from hubless.build.state.record import PlacementRecord, previous_of, read_record, record_at
 from hubless.build.state.transaction import TreeChange, compare
@@ -63,11 +64,20 @@ SHORTCUTS: tuple[Shortcut, ...] = (render_changed_templates, render_changed_clus
 
 
 def fleet_of(
-    files: Sequence[SourceFile], record: PlacementRecord | None, *, rebalance: bool = False
+    files: Sequence[SourceFile],
+    record: PlacementRecord | None,
+    *,
+    rebalance: bool = False,
+    repo: Path | None = None,
 ) -> Fleet:
     """The fleet of `files`, its dialects starting from the last render's placement
-    (`rebalance`, `render --fresh`: from none)."""
-    return load_fleet(files, {} if rebalance else previous_of(record))
+    (`rebalance`, `render --fresh`: from none); `repo`'s parse cache spares parsing YAML
+    parsed before."""
+    previous = {} if rebalance else previous_of(record)
+    if repo is None:
+        return load_fleet(files, previous)
+    with parse_cache(repo, code_digest()) as cache:
+        return load_fleet(files, previous, cache=cache)
 
 
 def _ignore(_: Problem) -> None:
@@ -99,11 +109,12 @@ def plan_render(
     ):
         warnings = stored.warnings
         if validate and warnings.validated_with != (kube_version_default or ""):
-            warnings = revalidated(warnings, load_fleet(files), kube_version_default)
+            fleet = fleet_of(files, None, rebalance=True, repo=repo)
+            warnings = revalidated(warnings, fleet, kube_version_default)
         progress.end(len(files))
         return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=warnings)
     record = read_record(repo)
-    fleet = fleet_of(files, record, rebalance=rebalance)
+    fleet = fleet_of(files, record, rebalance=rebalance, repo=repo)
     progress.end(len(files))
     progress.begin("deciding placement")
     holding = suspends(fleet) or bool(fleet.rollout_policies)
@@ -162,7 +173,7 @@ def compile_repo(
     compile it, nothing skipped."""
     record = read_record(repo)
     if fleet is None:
-        fleet = fleet_of(read_sources(repo), record, rebalance=rebalance)
+        fleet = fleet_of(read_sources(repo), record, rebalance=rebalance, repo=repo)
     for warning in fleet_warnings(fleet):
         report(warning)
     compiled = compile_fleet(
@@ -181,7 +192,7 @@ def compilation_at(repo: Path, ref: str) -> Compilation:
     try:
         files: list[SourceFile] = sources_at(repo, ref)
         record = record_at(repo, ref)
-        fleet = fleet_of(files, record)
+        fleet = fleet_of(files, record, repo=repo)
         compiled = compile_fleet(fleet, previous_of(record), until_stable=True)
         return Compilation(fleet, compiled)
     except UserError as exc:
