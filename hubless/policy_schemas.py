@@ -363,8 +363,8 @@ _TYPES: dict[str, Check] = {
 }
 
 
-def _type_check(names: Any) -> Check:
-    tests = [_TYPES[name] for name in (names if isinstance(names, list) else [names])]
+def _type_check(names: list[str]) -> Check:
+    tests = [_TYPES[name] for name in names]
     if len(tests) == 1:
         return tests[0]
     return lambda value: any(test(value) for test in tests)
@@ -379,38 +379,42 @@ def _strings_check(keyword: str, allowed: Any) -> Check:
     return lambda value: isinstance(value, str) and value in options
 
 
-def _object_check(schema: dict[str, Any]) -> Check:
+def _object_check(schema: dict[str, Any], only: bool) -> Check:
+    """properties, required and additionalProperties; `only`: and nothing but a map."""
     properties = {key: compiled(sub) for key, sub in schema.get("properties", {}).items()}
     required = tuple(schema.get("required", ()))
     extra = schema.get("additionalProperties", True)
     others: Check | None = None
     if extra is not True and extra is not False:
         others = compiled(extra)
+    closed = extra is False
 
     def check(value: Any) -> bool:
         if not isinstance(value, dict):
-            return True
-        if any(name not in value for name in required):
-            return False
+            return not only
+        for name in required:
+            if name not in value:
+                return False
         for key, item in value.items():
             test = properties.get(key)
-            if test is None:
-                if extra is False or (others is not None and not others(item)):
+            if test is not None:
+                if not test(item):
                     return False
-            elif not test(item):
+            elif closed or (others is not None and not others(item)):
                 return False
         return True
 
     return check
 
 
-def _array_check(schema: dict[str, Any]) -> Check:
+def _array_check(schema: dict[str, Any], only: bool) -> Check:
+    """items and minItems; `only`: and nothing but a list."""
     items = compiled(schema["items"]) if "items" in schema else None
     shortest = schema.get("minItems", 0)
 
     def check(value: Any) -> bool:
         if not isinstance(value, list):
-            return True
+            return not only
         return len(value) >= shortest and (items is None or all(map(items, value)))
 
     return check
@@ -423,31 +427,41 @@ def _minimum_check(minimum: Any) -> Check:
 
 _OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties"})
 _ARRAY_KEYWORDS = frozenset({"items", "minItems"})
+_KEYWORDS = _ANNOTATIONS | _OBJECT_KEYWORDS | _ARRAY_KEYWORDS | {"type", "enum", "const", "minimum"}
 
 
 def compiled(schema: dict[str, Any]) -> Check:
     """Whether a value is valid against `schema`, as jsonschema's Draft 2020-12 rules say
     for the keywords these schemas use; any other keyword is a ValueError."""
-    unknown = set(schema) - _ANNOTATIONS - _OBJECT_KEYWORDS - _ARRAY_KEYWORDS
-    unknown -= {"type", "enum", "const", "minimum"}
+    unknown = set(schema) - _KEYWORDS
     if unknown:
         raise ValueError(f"no compiled check for {sorted(unknown)}")
+    names = schema.get("type")
+    types = None if names is None else (names if isinstance(names, list) else [names])
     checks = []
-    if "type" in schema:
-        checks.append(_type_check(schema["type"]))
     for keyword in ("enum", "const"):
         if keyword in schema:
             checks.append(_strings_check(keyword, schema[keyword]))
+            if types is not None and "string" in types:
+                types = None  # only strings are listed: the type says no more
+    # A map's or a list's own keywords test its type on the way.
+    if _OBJECT_KEYWORDS & set(schema):
+        checks.append(_object_check(schema, only=types == ["object"]))
+        types = None if types == ["object"] else types
+    if _ARRAY_KEYWORDS & set(schema):
+        checks.append(_array_check(schema, only=types == ["array"]))
+        types = None if types == ["array"] else types
+    if types is not None:
+        checks.insert(0, _type_check(types))
     if "minimum" in schema:
         checks.append(_minimum_check(schema["minimum"]))
-    if _OBJECT_KEYWORDS & set(schema):
-        checks.append(_object_check(schema))
-    if _ARRAY_KEYWORDS & set(schema):
-        checks.append(_array_check(schema))
     if not checks:
         return lambda value: True
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
     return lambda value: all(check(value) for check in checks)
 
 
