@@ -140,6 +140,9 @@ class _Parser(CParser):  # type: ignore[misc]
 
 
 _NO_KEY = object()
+_SCALAR = events.ScalarEvent
+_MAPPING_END = events.MappingEndEvent
+_SEQUENCE_END = events.SequenceEndEvent
 _EXPLICIT = {
     "tag:yaml.org,2002:int": int,
     "tag:yaml.org,2002:float": float,
@@ -212,20 +215,44 @@ class _Builder:
         return deep_copy(value)
 
     def documents(self, parser: _Parser) -> list[tuple[JSONValue, int]]:
+        # One pass per event of every source file: the common events (scalars, the ends of
+        # maps and lists) are told apart by their exact class, and an untagged scalar and
+        # a list item are handled here, not through a method each.
         found: list[tuple[JSONValue, int]] = []
         stack: list[_Frame] = []
         root: Any = None
         start = 1
-        while parser.check_event():
-            event = parser.get_event()
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
-            if isinstance(event, events.DocumentStartEvent):
+        track = self.track_lines
+        check_event, get_event = parser.check_event, parser.get_event
+        while check_event():
+            event = get_event()
+            mark = event.start_mark
+            line = mark.line + 1 if mark is not None else 1
+            kind = type(event)
+            merge_key = False
+            if kind is _SCALAR:
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    self.count(0, line)
+                if event.tag is None:
+                    value = event.value
+                    if not event.style:
+                        merge_key = value == "<<"
+                        if event.implicit[0]:
+                            value = resolve_plain(value)
+                else:
+                    value = self.scalar(event, line)
+                anchor = event.anchor
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                frame = stack.pop()
+                value, anchor, line = self.finish(frame), frame.anchor, frame.line
+            elif isinstance(event, events.DocumentStartEvent):
                 root, start, self.anchors = None, line, {}
                 continue
-            if isinstance(event, events.DocumentEndEvent):
+            elif isinstance(event, events.DocumentEndEvent):
                 found.append((root, start))
                 continue
-            if isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
+            elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
                 tag = event.tag
                 standard = _MAP if isinstance(event, events.MappingStartEvent) else _SEQ
                 if tag not in (None, "!", standard):
@@ -239,8 +266,7 @@ class _Builder:
                 stack.append(_Frame(container, event.anchor, line))
                 self.depth = max(self.depth, len(stack))
                 continue
-            merge_key = False
-            if isinstance(event, events.ScalarEvent):
+            elif isinstance(event, events.ScalarEvent):
                 self.count(1, line)
                 value = self.scalar(event, line)
                 anchor = event.anchor
@@ -259,7 +285,14 @@ class _Builder:
             if not stack:
                 root = value
                 continue
-            self.place(stack[-1], value, line, merge_key)
+            frame = stack[-1]
+            container = frame.container
+            if type(container) is list:
+                if track:
+                    frame.lines[len(container)] = line
+                container.append(value)
+            else:
+                self.place(frame, value, line, merge_key)
         return found
 
     def place(self, frame: _Frame, value: Any, line: int, merge_key: bool) -> None:
