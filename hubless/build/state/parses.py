@@ -84,15 +84,20 @@ def read_parses(rendered: Path, code: str) -> PieceCache:
     return PieceCache(stored)
 
 
+def _keeps(rendered: Path) -> bool:
+    """Whether a cache may be written under `rendered`: beside a .gitignore that lists it."""
+    if _linked(rendered):
+        return False
+    try:
+        return (rendered / GITIGNORE).read_bytes() == GITIGNORE_TEXT
+    except OSError:
+        return False
+
+
 def save_parses(rendered: Path, code: str, cache: PieceCache) -> None:
     """Keep what `cache` used, if that differs from what it found; never an error (the
     cache is only a shortcut)."""
-    if not cache.changed() or _linked(rendered):
-        return
-    try:
-        if (rendered / GITIGNORE).read_bytes() != GITIGNORE_TEXT:
-            return
-    except OSError:
+    if not cache.changed() or not _keeps(rendered):
         return
     body = "".join(f"{key} {cache.used[key]}\n" for key in sorted(cache.used)).encode("ascii")
     # Whole seconds, which every file system keeps exactly.
@@ -119,10 +124,14 @@ def save_parses(rendered: Path, code: str, cache: PieceCache) -> None:
 
 
 @contextlib.contextmanager
-def parse_cache(repo: Path, code: str) -> Iterator[PieceCache]:
+def parse_cache(repo: Path, code: str) -> Iterator[PieceCache | None]:
     """The repository's parse cache for a block that loads sources; what the block used is
-    kept when it ends, also when it ends on a mistake in the sources."""
+    kept when it ends, also when it ends on a mistake in the sources. None where no cache
+    can be kept: reading files in pieces only pays when the pieces are kept."""
     rendered = repo / RENDERED_DIR
+    if not _keeps(rendered):
+        yield None
+        return
     cache = read_parses(rendered, code)
     try:
         yield cache

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hubless.build.state.parses import read_parses, save_parses
+from hubless.build.state.parses import parse_cache, read_parses, save_parses
 from hubless.build.state.paths import GITIGNORE, GITIGNORE_TEXT, PARSE_CACHE
 from hubless.yaml_pieces import PieceCache, read_objects
 
@@ -141,3 +141,15 @@ def test_links_and_odd_files_are_not_read_or_written_through(tmp_path: Path) -> 
     (rendered / GITIGNORE).write_bytes(GITIGNORE_TEXT)
     os.mkfifo(rendered / PARSE_CACHE)  # opened without waiting for a writer
     assert parsed_again(rendered) == 2
+
+
+def test_files_are_read_whole_where_no_cache_can_be_kept(tmp_path: Path) -> None:
+    # Reading in pieces costs more than reading whole the first time; it only pays when
+    # the pieces are kept for the next run.
+    with parse_cache(tmp_path, "code-1") as cache:
+        assert cache is None
+    rendered_dir(tmp_path)
+    with parse_cache(tmp_path, "code-1") as cache:
+        assert isinstance(cache, PieceCache)
+        read_objects(TEXT, "p.yaml", cache)
+    assert parsed_again(tmp_path / "rendered") == 0
