@@ -169,12 +169,15 @@ def _encoded(piece: _Piece) -> str | None:
     return json.dumps([piece.nodes, piece.depth, documents, piece.inners], separators=(",", ":"))
 
 
+_INNER_TYPES = {dict, list, type(None)}
+
+
 def _decoded(text: str) -> _Piece | None:
     try:
         nodes, depth, documents, inners = json.loads(text)
         found = [(data, int(line)) for data, line in documents]
         containers = _containers([data for data, _ in found])
-        if len(containers) != len(inners):
+        if len(containers) != len(inners) or not set(map(type, inners)) <= _INNER_TYPES:
             return None
         return _Piece(found, containers, inners, int(nodes), int(depth))
     except (ValueError, TypeError):
