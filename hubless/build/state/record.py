@@ -103,16 +103,17 @@ class PlacementRecord:
         lines = ['{"apiVersion": "hubless.io/v1alpha1", "resources": [']
         ordered = [self.entries[key] for key in sorted(self.entries)]
         last = len(ordered) - 1
+        # Many templates go to the same clusters: their lines are written once.
+        written: dict[tuple[TargetCluster, ...], str] = {}
         for index, entry in enumerate(ordered):
             opening = json.dumps(_head(entry), ensure_ascii=False)[:-1]
             comma = "," if index < last else ""
             if entry.clusters:
                 lines.append(f'{opening}, "clusters": [')
-                final = len(entry.clusters) - 1
-                lines.extend(
-                    _cluster_line(target) + ("," if i < final else "")
-                    for i, target in enumerate(entry.clusters)
-                )
+                block = written.get(entry.clusters)
+                if block is None:
+                    block = written[entry.clusters] = ",\n".join(map(_cluster_line, entry.clusters))
+                lines.append(block)
                 lines.append("]}" + comma)
             else:
                 lines.append(f'{opening}, "clusters": []}}' + comma)

@@ -400,3 +400,25 @@ def test_templates_on_the_same_clusters_share_them() -> None:
     previous = PlacementRecord.parse(text, WHERE).previous
     assert previous[keys[0]].clusters == {"east": 0, "west": 2}
     assert previous[keys[0]].clusters is not previous[keys[1]].clusters  # each its own map
+
+
+def test_templates_on_the_same_clusters_are_written_each_in_full() -> None:
+    keys = [ResourceKey("", "ConfigMap", "shop", name) for name in ("a", "b")]
+    record = PlacementRecord(
+        {
+            key: RecordEntry(key, "p", (TargetCluster("east", 0), TargetCluster("west", 2)))
+            for key in keys
+        }
+    )
+    assert record.text() == (
+        '{"apiVersion": "hubless.io/v1alpha1", "resources": [\n'
+        '{"group": "", "kind": "ConfigMap", "namespace": "shop", "name": "a", "via": "p", "clusters": [\n'
+        '{"name": "east"},\n'
+        '{"name": "west", "replicas": 2}\n'
+        "]},\n"
+        '{"group": "", "kind": "ConfigMap", "namespace": "shop", "name": "b", "via": "p", "clusters": [\n'
+        '{"name": "east"},\n'
+        '{"name": "west", "replicas": 2}\n'
+        "]}\n"
+        "]}\n"
+    )
