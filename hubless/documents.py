@@ -9,10 +9,14 @@ object the cluster would. Parsing uses libyaml through ruamel.yaml's C extension
 from __future__ import annotations
 
 import math
+import os
 import re
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruamel.yaml import __version__ as _RUAMEL_VERSION
 from ruamel.yaml import events
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -37,6 +41,8 @@ _GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
 
 JSONValue = Any  # dict[str, JSONValue] | list[JSONValue] | str | int | float | bool | None
+# id(mapping or list) -> {key or index: 1-based line}
+Lines = Mapping[int, Mapping[Any, int]]
 
 
 def _go_parse_int(text: str) -> int | None:
@@ -111,8 +117,8 @@ class Document:
 
     data: JSONValue
     source: Source
-    # id(mapping or list) -> {key or index: 1-based line}; filled only when asked for.
-    lines: dict[int, dict[Any, int]] = field(default_factory=dict, repr=False)
+    # filled only when asked for
+    lines: Lines = field(default_factory=dict, repr=False)
 
     def line_of(self, container: object, key: Any) -> int:
         """The line of `key` inside `container`, or the document's first line."""
@@ -134,6 +140,9 @@ class _Parser(CParser):  # type: ignore[misc]
 
 
 _NO_KEY = object()
+_SCALAR = events.ScalarEvent
+_MAPPING_END = events.MappingEndEvent
+_SEQUENCE_END = events.SequenceEndEvent
 _EXPLICIT = {
     "tag:yaml.org,2002:int": int,
     "tag:yaml.org,2002:float": float,
@@ -161,6 +170,7 @@ class _Builder:
         self.track_lines = track_lines
         self.lines: dict[int, dict[Any, int]] = {}
         self.nodes = 0
+        self.depth = 0  # the deepest nesting met
         self.anchors: dict[str, Any] = {}
 
     def error(self, line: int, message: str) -> UserError:
@@ -205,20 +215,44 @@ class _Builder:
         return deep_copy(value)
 
     def documents(self, parser: _Parser) -> list[tuple[JSONValue, int]]:
+        # One pass per event of every source file: the common events (scalars, the ends of
+        # maps and lists) are told apart by their exact class, and an untagged scalar and
+        # a list item are handled here, not through a method each.
         found: list[tuple[JSONValue, int]] = []
         stack: list[_Frame] = []
         root: Any = None
         start = 1
-        while parser.check_event():
-            event = parser.get_event()
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
-            if isinstance(event, events.DocumentStartEvent):
+        track = self.track_lines
+        check_event, get_event = parser.check_event, parser.get_event
+        while check_event():
+            event = get_event()
+            mark = event.start_mark
+            line = mark.line + 1 if mark is not None else 1
+            kind = type(event)
+            merge_key = False
+            if kind is _SCALAR:
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    self.count(0, line)
+                if event.tag is None:
+                    value = event.value
+                    if not event.style:
+                        merge_key = value == "<<"
+                        if event.implicit[0]:
+                            value = resolve_plain(value)
+                else:
+                    value = self.scalar(event, line)
+                anchor = event.anchor
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                frame = stack.pop()
+                value, anchor, line = self.finish(frame), frame.anchor, frame.line
+            elif isinstance(event, events.DocumentStartEvent):
                 root, start, self.anchors = None, line, {}
                 continue
-            if isinstance(event, events.DocumentEndEvent):
+            elif isinstance(event, events.DocumentEndEvent):
                 found.append((root, start))
                 continue
-            if isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
+            elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
                 tag = event.tag
                 standard = _MAP if isinstance(event, events.MappingStartEvent) else _SEQ
                 if tag not in (None, "!", standard):
@@ -230,9 +264,9 @@ class _Builder:
                 if len(stack) >= MAX_DEPTH:
                     raise self.error(line, f"nested more than {MAX_DEPTH} levels deep")
                 stack.append(_Frame(container, event.anchor, line))
+                self.depth = max(self.depth, len(stack))
                 continue
-            merge_key = False
-            if isinstance(event, events.ScalarEvent):
+            elif isinstance(event, events.ScalarEvent):
                 self.count(1, line)
                 value = self.scalar(event, line)
                 anchor = event.anchor
@@ -251,7 +285,14 @@ class _Builder:
             if not stack:
                 root = value
                 continue
-            self.place(stack[-1], value, line, merge_key)
+            frame = stack[-1]
+            container = frame.container
+            if type(container) is list:
+                if track:
+                    frame.lines[len(container)] = line
+                container.append(value)
+            else:
+                self.place(frame, value, line, merge_key)
         return found
 
     def place(self, frame: _Frame, value: Any, line: int, merge_key: bool) -> None:
@@ -295,9 +336,35 @@ class _Builder:
 _MERGE = object()
 
 
-def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[Document]:
-    """Every non-empty document in `text`; a syntax error becomes a UserError at its line."""
-    builder = _Builder(path, track_lines)
+def parser_version() -> str:
+    """Which parser this is (ruamel.yaml, its libyaml extension as installed, Python): what
+    a cache of parsed YAML is only good for."""
+    extension = sys.modules[CParser.__module__]
+    built = os.stat(extension.__file__ or "")
+    return (
+        f"ruamel.yaml {_RUAMEL_VERSION}, libyaml {extension.get_version_string()} "
+        f"({built.st_size} bytes, {built.st_mtime_ns}), Python {sys.version}"
+    )
+
+
+@dataclass
+class Parsed:
+    """A YAML text's non-empty documents (data, first line), with what a caller that puts
+    texts together needs: the line tables, how many values and how deep."""
+
+    documents: list[tuple[JSONValue, int]]
+    lines: dict[int, dict[Any, int]]
+    nodes: int
+    depth: int
+
+
+def parse_text(text: str, path: str) -> Parsed:
+    """`text` parsed with its line tables; a syntax error becomes a UserError at its line."""
+    builder = _Builder(path, track_lines=True)
+    return Parsed(_built(builder, text, path), builder.lines, builder.nodes, builder.depth)
+
+
+def _built(builder: _Builder, text: str, path: str) -> list[tuple[JSONValue, int]]:
     parser = _Parser(text)
     try:
         built = builder.documents(parser)
@@ -313,10 +380,15 @@ def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[
         raise UserError.at(Source(path, 1), f"invalid YAML: {exc}") from None
     finally:
         parser.dispose()
+    return [(data, line) for data, line in built if data is not None]
+
+
+def parse_documents(text: str, path: str, *, track_lines: bool = False) -> list[Document]:
+    """Every non-empty document in `text`; a syntax error becomes a UserError at its line."""
+    builder = _Builder(path, track_lines)
     return [
         Document(data, Source(path, line), builder.lines)
-        for data, line in built
-        if data is not None
+        for data, line in _built(builder, text, path)
     ]
 
 

@@ -19,7 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from hubless import federatedhpa, kinds, multiclusterservice, secrets, service_import, workloads
 from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
-from hubless.documents import Document, parse_documents
+from hubless.documents import Document
 from hubless.errors import Problems, Source, UserError
 from hubless.interpreter.customization import KIND, Customization
 from hubless.interpreter.interpreters import conflicts
@@ -41,6 +41,7 @@ from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
 from hubless.rollout.checks import rollout_errors
 from hubless.sources import SourceFile as SourceFile
 from hubless.sources import read_sources as read_sources
+from hubless.yaml_pieces import PieceCache, read_objects
 
 MAX_JINJA_OUTPUT = 64 * 2**20  # characters; a runaway loop stops here, not in swap
 MAX_JINJA_SECONDS = 10.0  # per file; a loop that writes nothing stops here
@@ -144,36 +145,19 @@ def _header(document: Document) -> tuple[str, str]:
     return api_version, kind
 
 
-def _is_list(data: Any) -> bool:
-    return (
-        isinstance(data, dict)
-        and data.get("apiVersion") == "v1"
-        and data.get("kind") == "List"
-        and isinstance(data.get("items"), list)
-    )
-
-
-def _documents(file: SourceFile, text: str, problems: Problems) -> list[Document]:
+def _documents(
+    file: SourceFile, text: str, problems: Problems, cache: PieceCache | None
+) -> list[Document]:
     """The file's objects; a `v1 List` (what `kubectl get -o yaml` exports) is unpacked."""
     try:
-        parsed = parse_documents(text, file.path, track_lines=True)
+        return read_objects(text, file.path, cache)
     except UserError as exc:
         problems.extend(exc)
         return []
-    documents = []
-    for document in parsed:
-        if not _is_list(document.data):
-            documents.append(document)
-            continue
-        items = document.data["items"]
-        for index, item in enumerate(items):
-            line = document.line_of(items, index)
-            documents.append(Document(item, Source(file.path, line), document.lines))
-    return documents
 
 
 def _file_documents(
-    file: SourceFile, context: dict[str, Any], problems: Problems
+    file: SourceFile, context: dict[str, Any], problems: Problems, cache: PieceCache | None
 ) -> list[Document]:
     text = file.text
     if file.is_jinja:
@@ -182,7 +166,7 @@ def _file_documents(
         except UserError as exc:
             problems.extend(exc)
             return []
-    return _documents(file, text, problems)
+    return _documents(file, text, problems, cache)
 
 
 class _Policies:
@@ -331,12 +315,16 @@ def _check_names(document: Document, group: str, kind: str, name: str, namespace
 
 
 def load_fleet(
-    files: Sequence[SourceFile], previous: Mapping[ResourceKey, PreviousPlacement] | None = None
+    files: Sequence[SourceFile],
+    previous: Mapping[ResourceKey, PreviousPlacement] | None = None,
+    *,
+    cache: PieceCache | None = None,
 ) -> Fleet:
     """Parse and check every source file; all problems are reported together.
 
     `previous` is the last render's placement, which the KubeAdmiral and Kubefed front ends
-    read as their members' current state (left out: nothing runs yet)."""
+    read as their members' current state (left out: nothing runs yet). With `cache`, YAML
+    parsed before is not parsed again; the fleet is the same."""
     problems = Problems()
     policies = _Policies()
     policy_files = [f for f in files if f.path.startswith(POLICIES_DIR + "/")]
@@ -345,19 +333,19 @@ def load_fleet(
     # Plain policy files first: their Cluster objects are the Jinja2 context.
     for file in policy_files:
         if not file.is_jinja:
-            for document in _documents(file, file.text, problems):
+            for document in _documents(file, file.text, problems, cache):
                 policies.add(document, problems, from_jinja=False)
     clusters = tuple(sorted(policies.clusters.values(), key=lambda c: c.name))
     context = {"clusters": [cluster.body for cluster in clusters]}
 
     for file in policy_files:
         if file.is_jinja:
-            for document in _file_documents(file, context, problems):
+            for document in _file_documents(file, context, problems, cache):
                 policies.add(document, problems, from_jinja=True)
 
     template_documents: list[Document] = []
     for file in template_files:
-        template_documents.extend(_file_documents(file, context, problems))
+        template_documents.extend(_file_documents(file, context, problems, cache))
 
     # A CRD of templates/ is the authority on its kind's scope; then what another dialect's
     # objects declare (a Kubefed FederatedTypeConfig's target type).

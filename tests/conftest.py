@@ -113,7 +113,14 @@ def read_rendered(repo: Path) -> dict[str, object]:
     return out
 
 
-LOCAL_FILES = (".hubless/lock", ".hubless/hashes", ".hubless/hashes.tmp")  # never committed
+# never committed
+LOCAL_FILES = (
+    ".hubless/lock",
+    ".hubless/hashes",
+    ".hubless/hashes.tmp",
+    ".hubless/parses",
+    ".hubless/parses.tmp",
+)
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hubless.errors import UserError
 from hubless.load import SourceFile, load_fleet
-from hubless.policy_schemas import SCHEMAS
+from hubless.policy_schemas import SCHEMAS, compiled
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -108,3 +112,81 @@ def test_type_errors_speak_yaml(value: str, found: str) -> None:
     assert [str(p) for p in caught.value.problems] == [
         f"policies/p.yaml:5: error: spec.priority: must be an integer, not {found}"
     ]
+
+
+JUNK = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-3, max_value=3)
+    | st.floats()
+    | st.sampled_from([3.0, -1.0, "", "x", "Duplicated", [], {}, [None], {"x": 1}])
+)
+
+
+def _rarely(common: st.SearchStrategy[Any], rare: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.integers(min_value=0, max_value=24).flatmap(lambda n: rare if n == 0 else common)
+
+
+def documents(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values for `schema`: valid ones, with now and then something else in some place."""
+    return _rarely(_valid(schema), JUNK) if schema else JUNK
+
+
+def _valid(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    names = schema.get("type")
+    if names is None:
+        return JUNK
+    choices = []
+    for name in names if isinstance(names, list) else [names]:
+        if name == "object":
+            properties = schema.get("properties", {})
+            required = set(schema.get("required", ()))
+            extra = schema.get("additionalProperties", True)
+            if properties:
+                mapping = st.fixed_dictionaries(
+                    {k: documents(s) for k, s in properties.items() if k in required},
+                    optional={k: documents(s) for k, s in properties.items() if k not in required},
+                )
+                choices.append(_rarely(mapping, mapping.map(lambda d: {**d, "extra": 1})))
+            else:
+                values = JUNK if extra is True else documents(extra)
+                choices.append(st.dictionaries(st.text(max_size=3), values, max_size=3))
+        elif name == "array":
+            items = documents(schema["items"]) if "items" in schema else JUNK
+            choices.append(
+                st.lists(items, min_size=max(0, schema.get("minItems", 0) - 1), max_size=3)
+            )
+        elif name == "integer":
+            low = schema.get("minimum", -2)
+            choices.append(st.integers(min_value=low - 1, max_value=low + 3) | st.just(float(low)))
+        elif name == "number":
+            choices.append(st.integers() | st.floats())
+        elif name == "string":
+            choices.append(st.text(max_size=3))
+        elif name == "boolean":
+            choices.append(st.booleans())
+        else:
+            choices.append(st.none())
+    return st.one_of(*choices)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(sorted(SCHEMAS)))
+def test_the_compiled_checks_pass_exactly_what_jsonschema_passes(
+    data: st.DataObject, kind: str
+) -> None:
+    schema = SCHEMAS[kind]
+    document = data.draw(_valid(schema))
+    valid = not any(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    assert compiled(schema)(document) is valid
+
+
+def test_a_keyword_the_compiled_checks_do_not_know_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"no compiled check for \['pattern'\]"):
+        compiled({"type": "string", "pattern": "^a"})
+    with pytest.raises(ValueError, match="enum of other values than strings"):
+        compiled({"enum": ["a", 1]})

@@ -89,7 +89,7 @@ def tree(repo: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
         and p.relative_to(root).as_posix()
-        not in (".hubless/manifest.json", ".hubless/hashes", ".hubless/lock")
+        not in (".hubless/manifest.json", ".hubless/hashes", ".hubless/lock", ".hubless/parses")
     }
 
 

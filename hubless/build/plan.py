@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from hubless.build.digests import SourceDigests, manifest_of, template_digests
+from hubless.build.digests import SourceDigests, code_digest, manifest_of, template_digests
 from hubless.build.incremental import render_changed_templates
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, render_changed_clusters
 from hubless.build.rollouts import rolled_out, with_state
 from hubless.build.state.hashes import tree_digest
 from hubless.build.state.manifest import Manifest
+from hubless.build.state.parses import parse_cache
 from hubless.build.state.paths import MANIFEST
 from hubless.build.state.record import PlacementRecord, previous_of, read_record
 from hubless.build.state.transaction import TreeChange, compare
@@ -62,11 +63,20 @@ SHORTCUTS: tuple[Shortcut, ...] = (render_changed_templates, render_changed_clus
 
 
 def fleet_of(
-    files: Sequence[SourceFile], record: PlacementRecord | None, *, rebalance: bool = False
+    files: Sequence[SourceFile],
+    record: PlacementRecord | None,
+    *,
+    rebalance: bool = False,
+    repo: Path | None = None,
 ) -> Fleet:
     """The fleet of `files`, its dialects starting from the last render's placement
-    (`rebalance`, `render --fresh`: from none)."""
-    return load_fleet(files, {} if rebalance else previous_of(record))
+    (`rebalance`, `render --fresh`: from none); `repo`'s parse cache spares parsing YAML
+    parsed before."""
+    previous = {} if rebalance else previous_of(record)
+    if repo is None:
+        return load_fleet(files, previous)
+    with parse_cache(repo, code_digest()) as cache:
+        return load_fleet(files, previous, cache=cache)
 
 
 def _ignore(_: Problem) -> None:
@@ -98,7 +108,7 @@ def plan_render(
             progress.end(len(files))
             return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=said)
     record = read_record(repo)
-    fleet = fleet_of(files, record, rebalance=rebalance)
+    fleet = fleet_of(files, record, rebalance=rebalance, repo=repo)
     progress.end(len(files))
     progress.begin("deciding placement")
     holding = suspends(fleet) or bool(fleet.rollout_policies)
@@ -157,7 +167,7 @@ def compile_repo(
     compile it, nothing skipped."""
     record = read_record(repo)
     if fleet is None:
-        fleet = fleet_of(read_sources(repo), record, rebalance=rebalance)
+        fleet = fleet_of(read_sources(repo), record, rebalance=rebalance, repo=repo)
     for warning in fleet_warnings(fleet):
         report(warning)
     compiled = compile_fleet(

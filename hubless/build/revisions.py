@@ -77,7 +77,7 @@ class Revision:
     @cached_property
     def fleet(self) -> Fleet:
         with _named(self.ref):
-            return fleet_of(self.files, self.record)
+            return fleet_of(self.files, self.record, repo=self.repo)
 
     def compiled(self) -> Compiled:
         """Every template compiled, as a render compiles them."""

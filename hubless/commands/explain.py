@@ -599,7 +599,7 @@ def _federated_hpa_text(data: dict[str, Any]) -> list[str]:
 
 
 def explain(repo: Path, target: str, *, cluster: str | None, output: str) -> int:
-    fleet = fleet_of(read_sources(repo), read_record(repo))
+    fleet = fleet_of(read_sources(repo), read_record(repo), repo=repo)
     template = _find(fleet.templates, target)
     names = [c.name for c in fleet.clusters]
     if cluster is not None:

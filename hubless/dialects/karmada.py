@@ -7,6 +7,7 @@ and rejects what Karmada's validation rejects.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -143,13 +144,19 @@ def readiness_taints(ready: str) -> tuple[Taint, ...]:
     return (Taint(NOT_READY_TAINT, "", "NoSchedule"),)  # False, or no Ready condition
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def _quantity(raw: str | int | float) -> Fraction | None:
+    # A fleet's Clusters repeat the same few amounts; a Fraction is made once for each.
+    return parse_quantity(raw)
+
+
 def _quantities(fields: Fields | None, key: str) -> dict[str, Fraction]:
     section = fields.section(key) if fields is not None else None
     if section is None:
         return {}
     result = {}
     for name, raw in section.mapping.items():
-        quantity = parse_quantity(raw)
+        quantity = _quantity(raw) if isinstance(raw, str | int | float) else parse_quantity(raw)
         if quantity is None:
             raise section.error(name, f"{raw!r} is not a resource quantity")
         result[name] = quantity

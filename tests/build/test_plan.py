@@ -39,7 +39,8 @@ def on_disk(repo: Path) -> dict[str, bytes]:
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
         if p.is_file()
-        and p.relative_to(root).as_posix() not in (".hubless/lock", ".hubless/hashes")
+        and p.relative_to(root).as_posix()
+        not in (".hubless/lock", ".hubless/hashes", ".hubless/parses")
     }
 
 

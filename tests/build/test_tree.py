@@ -88,7 +88,7 @@ def test_cluster_files_writes_one_file_per_object() -> None:
 def test_meta_files_are_the_gitignore_and_the_record() -> None:
     record = PlacementRecord.of(FLEET.decisions)
     assert meta_files(record) == {
-        ".hubless/.gitignore": b"hashes\nhashes.tmp\nlock\nshards/\ntxn/\n",
+        ".hubless/.gitignore": b"hashes\nhashes.tmp\nlock\nparses\nparses.tmp\nshards/\ntxn/\n",
         ".hubless/placement.json": record.text().encode(),
     }
 
@@ -96,7 +96,7 @@ def test_meta_files_are_the_gitignore_and_the_record() -> None:
 def test_desired_tree_is_the_meta_files_every_folder_s_marker_and_every_object() -> None:
     record = PlacementRecord.of(FLEET.decisions).text().encode()
     assert desired_tree(FLEET) == {
-        ".hubless/.gitignore": b"hashes\nhashes.tmp\nlock\nshards/\ntxn/\n",
+        ".hubless/.gitignore": b"hashes\nhashes.tmp\nlock\nparses\nparses.tmp\nshards/\ntxn/\n",
         ".hubless/placement.json": record,
         # Every cluster built has its folder, the one that receives nothing too.
         "east/.hubless-cluster": CLUSTER_MARKER_TEXT,

@@ -44,7 +44,7 @@ def tree(repo: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name not in ("manifest.json", "lock", "hashes")
+        if p.is_file() and p.name not in ("manifest.json", "lock", "hashes", "parses")
     }
 
 

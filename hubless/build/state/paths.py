@@ -2,8 +2,8 @@
 
 Paths are relative to rendered/ (hubless.repository.RENDERED_DIR). What is
 committed (the placement record, the manifest, the .gitignore) is output like the cluster
-folders; what is local (lock, hash cache, transaction, shards) is listed in that
-.gitignore and never compared or committed.
+folders; what is local (lock, hash cache, parse cache, transaction, shards) is listed in
+that .gitignore and never compared or committed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ GITIGNORE = f"{META_DIR}/.gitignore"
 LOCK = f"{META_DIR}/lock"
 HASH_CACHE = f"{META_DIR}/hashes"  # file hashes by size, mtime and inode
 HASH_CACHE_PENDING = f"{META_DIR}/hashes.tmp"
+PARSE_CACHE = f"{META_DIR}/parses"  # parsed YAML, by text (hubless.build.state.parses)
+PARSE_CACHE_PENDING = f"{META_DIR}/parses.tmp"
 TXN = f"{META_DIR}/txn"  # a render being moved into place
 JOURNAL = f"{TXN}/journal.json"
 JOURNAL_PENDING = f"{TXN}/journal.json.tmp"
@@ -29,10 +31,10 @@ TXN_FOLDERS = f"{TXN}/folders"  # staged new cluster folders, whole
 SHARDS = f"{META_DIR}/shards"  # `render --shard K/N` output, K-of-N/ each
 SHARD_DIGESTS = f"{META_DIR}/digests.json"  # inside a shard: its cluster and template digests
 
-GITIGNORE_TEXT = b"hashes\nhashes.tmp\nlock\nshards/\ntxn/\n"
+GITIGNORE_TEXT = b"hashes\nhashes.tmp\nlock\nparses\nparses.tmp\nshards/\ntxn/\n"
 
 # Files under rendered/ that are not output: never hashed, compared or pruned.
-LOCAL_FILES = frozenset({LOCK, HASH_CACHE, HASH_CACHE_PENDING})
+LOCAL_FILES = frozenset({LOCK, HASH_CACHE, HASH_CACHE_PENDING, PARSE_CACHE, PARSE_CACHE_PENDING})
 
 
 def is_meta(relative: str) -> bool:

@@ -50,9 +50,10 @@ class RecordEntry:
             tuple(str(key) for key, _ in decision.required_by),
         )
 
-    def previous(self) -> PreviousPlacement:
+    def previous(self, clusters: dict[str, int] | None = None) -> PreviousPlacement:
+        """`clusters`: this entry's, as a map already made."""
         return PreviousPlacement(
-            {t.name: t.replicas for t in self.clusters},
+            {t.name: t.replicas for t in self.clusters} if clusters is None else clusters,
             self.affinity_name,
             self.placement_fingerprint,
             self.via,
@@ -73,7 +74,16 @@ class PlacementRecord:
     @cached_property
     def previous(self) -> Previous:
         """The placement the next render starts from."""
-        return {key: entry.previous() for key, entry in self.entries.items()}
+        # Entries read from one text share their clusters when they are the same (see
+        # _laid_out): each such set is made into a map once, then copied.
+        made: dict[int, dict[str, int]] = {}
+        found = {}
+        for key, entry in self.entries.items():
+            clusters = made.get(id(entry.clusters))
+            if clusters is None:
+                clusters = made[id(entry.clusters)] = entry.previous().clusters
+            found[key] = entry.previous(dict(clusters))
+        return found
 
     def replacing(
         self, removed: Iterable[ResourceKey], decisions: Iterable[Decision]
@@ -93,16 +103,17 @@ class PlacementRecord:
         lines = ['{"apiVersion": "hubless.io/v1alpha1", "resources": [']
         ordered = [self.entries[key] for key in sorted(self.entries)]
         last = len(ordered) - 1
+        # Many templates go to the same clusters: their lines are written once.
+        written: dict[tuple[TargetCluster, ...], str] = {}
         for index, entry in enumerate(ordered):
             opening = json.dumps(_head(entry), ensure_ascii=False)[:-1]
             comma = "," if index < last else ""
             if entry.clusters:
                 lines.append(f'{opening}, "clusters": [')
-                final = len(entry.clusters) - 1
-                lines.extend(
-                    _cluster_line(target) + ("," if i < final else "")
-                    for i, target in enumerate(entry.clusters)
-                )
+                block = written.get(entry.clusters)
+                if block is None:
+                    block = written[entry.clusters] = ",\n".join(map(_cluster_line, entry.clusters))
+                lines.append(block)
                 lines.append("]}" + comma)
             else:
                 lines.append(f'{opening}, "clusters": []}}' + comma)
@@ -112,6 +123,9 @@ class PlacementRecord:
     @classmethod
     def parse(cls, text: str, where: str) -> PlacementRecord:
         """A record written by `text`; a located error for anything else."""
+        laid_out = _laid_out(text)
+        if laid_out is not None:
+            return cls({entry.resource: entry for entry in laid_out}, where)
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -166,25 +180,77 @@ def _cluster_line(target: TargetCluster) -> str:
     return json.dumps(cluster, ensure_ascii=False)
 
 
-def _entry(item: dict[str, Any]) -> RecordEntry:
+_OPENING = '{"apiVersion": "hubless.io/v1alpha1", "resources": [\n'
+_CLUSTERS = ', "clusters": ['
+_NO_CLUSTERS = ', "clusters": []}'
+
+
+def _laid_out(text: str) -> list[RecordEntry] | None:
+    """The entries of a record laid out as `PlacementRecord.text` lays it out, or None for
+    any other text (which the general reader reads or refuses).
+
+    A large fleet's record holds a line per template and cluster, and many templates go
+    to the same clusters: each entry's lines of clusters are read once per distinct text,
+    and such entries share one tuple. Each head and each run of clusters is JSON read by
+    the JSON reader; what joins them is the layout's, so the whole is the JSON it reads."""
+    if not text.startswith(_OPENING):
+        return None
+    read: dict[str, tuple[TargetCluster, ...]] = {}
+    entries = []
+    start = len(_OPENING)
+    try:
+        while not text.startswith("]}\n", start) or len(text) != start + 3:
+            end = text.index("\n", start)
+            line = text[start:end]
+            clusters: tuple[TargetCluster, ...] = ()
+            if line.endswith(_CLUSTERS):
+                head = line[: -len(_CLUSTERS)]
+                close = text.index("\n]}", end)  # the first line that starts with ]}
+                block = text[end + 1 : close + 1]
+                found = read.get(block)
+                if found is None:
+                    found = read[block] = _targets(json.loads("[" + block + "]"))
+                clusters, end = found, text.index("\n", close + 1)
+                last = text[close + 3 : end] == ""
+                if not last and text[close + 3 : end] != ",":
+                    return None
+            elif line.endswith((_NO_CLUSTERS, _NO_CLUSTERS + ",")):
+                last = line.endswith("}")
+                head = line[: line.rindex(_NO_CLUSTERS)]
+            else:
+                return None
+            item = json.loads(head + "}")
+            if not isinstance(item, dict) or "clusters" in item:
+                return None
+            entries.append(_entry(item, clusters))
+            start = end + 1
+            if last != text.startswith("]}\n", start):
+                return None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # the general reader says what is wrong
+    return entries
+
+
+def _entry(item: dict[str, Any], clusters: tuple[TargetCluster, ...] | None = None) -> RecordEntry:
     key = ResourceKey(
         str(item.get("group", "")),
         str(item["kind"]),
         str(item.get("namespace", "")),
         str(item["name"]),
     )
-    clusters = tuple(
-        TargetCluster(str(c["name"]), int(c.get("replicas", 0))) for c in item.get("clusters") or []
-    )
     return RecordEntry(
         key,
         str(item.get("via", "")),
-        clusters,
+        _targets(item.get("clusters") or []) if clusters is None else clusters,
         int(item.get("replicas", 0)),
         str(item.get("affinityName", "")),
         str(item.get("placement", "")),
         tuple(str(r) for r in item.get("requiredBy") or ()),
     )
+
+
+def _targets(found: list[Any]) -> tuple[TargetCluster, ...]:
+    return tuple(TargetCluster(str(c["name"]), int(c.get("replicas", 0))) for c in found)
 
 
 def previous_of(record: PlacementRecord | None) -> Previous:

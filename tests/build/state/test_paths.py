@@ -17,6 +17,8 @@ from hubless.build.state.paths import (
     LOCAL_FILES,
     LOCK,
     MANIFEST,
+    PARSE_CACHE,
+    PARSE_CACHE_PENDING,
     RECORD,
     SHARD_DIGESTS,
     SHARDS,
@@ -34,6 +36,8 @@ def test_git_ignores_the_local_files_and_nothing_committed(tmp_path: Path) -> No
         LOCK,
         HASH_CACHE,
         HASH_CACHE_PENDING,
+        PARSE_CACHE,
+        PARSE_CACHE_PENDING,
         JOURNAL,
         JOURNAL_PENDING,
         f"{TXN_FILES}/0",
@@ -52,7 +56,13 @@ def test_git_ignores_the_local_files_and_nothing_committed(tmp_path: Path) -> No
 
 
 def test_the_local_files_are_under_the_meta_folder() -> None:
-    assert {".hubless/lock", ".hubless/hashes", ".hubless/hashes.tmp"} == LOCAL_FILES
+    assert {
+        ".hubless/lock",
+        ".hubless/hashes",
+        ".hubless/hashes.tmp",
+        ".hubless/parses",
+        ".hubless/parses.tmp",
+    } == LOCAL_FILES
     assert all(is_meta(relative) for relative in LOCAL_FILES)
 
 

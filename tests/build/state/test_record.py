@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import git
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hubless.build.state.record import (
     PlacementRecord,
@@ -328,3 +332,99 @@ def test_record_at_reads_any_revision_of_a_repository_in_a_subfolder(
         record_text("second"), "at HEAD"
     )
     assert record_at(fleet, "HEAD~5") is None  # no such revision: no record
+
+
+def _read(text: str, reader: Callable[[str], Any]) -> Any:
+    try:
+        record = reader(text)
+    except UserError as exc:
+        return str(exc)
+    return record.entries, record.previous
+
+
+def _json_reader(text: str) -> PlacementRecord:
+    """The general reader alone, as if no text were laid out as hubless lays it out."""
+    with patch("hubless.build.state.record._laid_out", return_value=None):
+        return PlacementRecord.parse(text, WHERE)
+
+
+names = st.sampled_from(["east", "west", 'Q"x', "\u00e9t\u00e9", "a.b-c", "n0"])
+entries = st.lists(
+    st.tuples(
+        st.sampled_from(["ConfigMap", "Deployment", "Service"]),
+        st.text(alphabet='ab"\\\n\u00e9', min_size=1, max_size=3),
+        st.lists(st.tuples(names, st.integers(min_value=0, max_value=12)), max_size=4),
+        st.booleans(),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    entries,
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0),
+            st.sampled_from(
+                ["", "\n", ",", "]", "}", "]}", "]},\n", "{", '"clusters": [', " ", "x", "0"]
+            ),
+        ),
+        max_size=2,
+    ),
+)
+def test_a_record_reads_the_same_whether_laid_out_or_not(
+    made: list[tuple[str, str, list[tuple[str, int]], bool]], edits: list[tuple[int, str]]
+) -> None:
+    record = PlacementRecord(
+        {
+            ResourceKey("", kind, "shop", name): RecordEntry(
+                ResourceKey("", kind, "shop", name),
+                "PropagationPolicy/shop/p",
+                tuple(TargetCluster(n, r) for n, r in clusters),
+                required_by=("Deployment.apps/shop/web",) if required else (),
+            )
+            for kind, name, clusters, required in made
+        },
+        WHERE,
+    )
+    text = record.text()
+    assert PlacementRecord.parse(text, WHERE) == record
+    assert _read(text, lambda t: PlacementRecord.parse(t, WHERE))[1] == record.previous
+    for position, insert in edits:  # a hand edit, a merge gone wrong, a cut
+        at = position % (len(text) + 1)
+        text = text[:at] + insert + text[at + len(insert) // 2 :]
+    assert _read(text, lambda t: PlacementRecord.parse(t, WHERE)) == _read(text, _json_reader)
+
+
+def test_templates_on_the_same_clusters_share_them() -> None:
+    clusters = (TargetCluster("east", 0), TargetCluster("west", 2))
+    keys = [ResourceKey("", "ConfigMap", "shop", name) for name in ("a", "b")]
+    text = PlacementRecord({k: RecordEntry(k, "p", clusters) for k in keys}).text()
+    first, second = PlacementRecord.parse(text, WHERE).entries.values()
+    assert first.clusters == clusters and first.clusters is second.clusters
+    previous = PlacementRecord.parse(text, WHERE).previous
+    assert previous[keys[0]].clusters == {"east": 0, "west": 2}
+    assert previous[keys[0]].clusters is not previous[keys[1]].clusters  # each its own map
+
+
+def test_templates_on_the_same_clusters_are_written_each_in_full() -> None:
+    keys = [ResourceKey("", "ConfigMap", "shop", name) for name in ("a", "b")]
+    record = PlacementRecord(
+        {
+            key: RecordEntry(key, "p", (TargetCluster("east", 0), TargetCluster("west", 2)))
+            for key in keys
+        }
+    )
+    assert record.text() == (
+        '{"apiVersion": "hubless.io/v1alpha1", "resources": [\n'
+        '{"group": "", "kind": "ConfigMap", "namespace": "shop", "name": "a", "via": "p", "clusters": [\n'
+        '{"name": "east"},\n'
+        '{"name": "west", "replicas": 2}\n'
+        "]},\n"
+        '{"group": "", "kind": "ConfigMap", "namespace": "shop", "name": "b", "via": "p", "clusters": [\n'
+        '{"name": "east"},\n'
+        '{"name": "west", "replicas": 2}\n'
+        "]}\n"
+        "]}\n"
+    )
