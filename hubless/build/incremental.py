@@ -11,7 +11,6 @@ render says: the changed templates' warnings take the place of their old ones.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from hubless.build.digests import SourceDigests, manifest_of, template_digests
@@ -19,7 +18,7 @@ from hubless.build.layout import key_path
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, with_template
 from hubless.build.standalone import compile_alone, stand_alone
-from hubless.build.state.hashes import digest_of, disk_hashes
+from hubless.build.state.hashes import on_disk
 from hubless.build.state.manifest import Manifest
 from hubless.build.state.paths import MANIFEST, RECORD
 from hubless.build.state.record import PlacementRecord
@@ -91,8 +90,8 @@ def render_changed_templates(
         return None  # its old entries would have to come out of the cluster digests
     if not stand_alone(fleet, changed, removed):
         return None
-    hashes = disk_hashes(rendered)
-    if hashes is None or digest_of(hashes) != stored.output:
+    disk = on_disk(rendered)
+    if disk is None or disk.digest() != stored.output:
         return None  # rendered/ is not what the last render wrote
     stale_keys = {k for k in record.entries if str(k) in changed | removed}
     previous = record.previous
@@ -103,9 +102,7 @@ def render_changed_templates(
     }
     updated = record.replacing(stale_keys, compiled.decisions)
     files[RECORD] = updated.text().encode("utf-8")
-    hashes = {p: h for p, h in hashes.items() if p not in old_paths}
-    hashes.update({p: hashlib.sha256(c).digest() for p, c in files.items()})
-    hashes.pop(MANIFEST, None)
+    disk.apply(files, old_paths - set(files))
     after = _digests_after(
         stored,
         decided,
@@ -121,12 +118,12 @@ def render_changed_templates(
         replacing_templates(
             stored.warnings, template_notes(decided, compiled.oversized), compiled_keys
         ),
-        hashes,
+        disk.folders(),
         merged_kinds(custom_kinds(compiled.objects), placed_kinds(fleet, updated, compiled_keys)),
         kube_version_default,
     )
     manifest = manifest_of(
-        sources, bodies, digest_of(hashes), cluster_digests, template_entries, warnings
+        sources, bodies, disk.digest(), cluster_digests, template_entries, warnings
     )
     files[MANIFEST] = manifest.to_bytes()
     change = compare_paths(rendered, files, old_paths - set(files))

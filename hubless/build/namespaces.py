@@ -16,7 +16,7 @@ from the same files, and cheaply (no object is read).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 
 from hubless import bootstrap
 from hubless.build.layout import CLUSTER_SCOPED_DIR, key_path
@@ -41,23 +41,35 @@ def _bootstrap_namespaces(fleet: Fleet) -> dict[str, set[str]]:
     return found
 
 
-def namespace_warnings(paths: Collection[str], fleet: Fleet) -> tuple[Problem, ...]:
+def folders_of(paths: Iterable[str]) -> dict[str, set[str]]:
+    """Paths below rendered/ as {folder: its file names}."""
+    folders: dict[str, set[str]] = {}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        folders.setdefault(folder, set()).add(name)
+    return folders
+
+
+def namespace_warnings(folders: Mapping[str, Collection[str]], fleet: Fleet) -> tuple[Problem, ...]:
     """One warning per namespace that some clusters hold objects in but get no Namespace
     for, naming those clusters, at the first template (by path and line) placed in it on
-    one of them. `paths` are every file of rendered/ after the render."""
+    one of them. `folders` are every folder of rendered/ after the render, with their
+    file names (`folders_of`)."""
     used: dict[str, set[str]] = {}  # cluster -> namespaces with a folder
     created: dict[str, set[str]] = {}  # cluster -> namespaces with a Namespace object
     # A Namespace's file name is this prefix, its name, ".yaml" (hubless.build.layout).
     namespace_prefix = key_path(ResourceKey("", "Namespace", "", "x")).split("/")[-1][:-6]
-    for path in paths:
+    for path, names in folders.items():
         parts = path.split("/")
-        if len(parts) != 3 or is_meta(path):
+        if len(parts) != 2 or is_meta(path + "/") or not names:
             continue
-        cluster, folder, name = parts
+        cluster, folder = parts
         if folder != CLUSTER_SCOPED_DIR:
             used.setdefault(cluster, set()).add(folder)
-        elif name.startswith(namespace_prefix) and name.endswith(".yaml"):
-            created.setdefault(cluster, set()).add(name[len(namespace_prefix) : -len(".yaml")])
+            continue
+        for name in names:
+            if name.startswith(namespace_prefix) and name.endswith(".yaml"):
+                created.setdefault(cluster, set()).add(name[len(namespace_prefix) : -len(".yaml")])
     bootstrapped = _bootstrap_namespaces(fleet)
     missing: dict[str, list[str]] = {}  # namespace -> clusters
     for cluster in sorted(used):
@@ -73,8 +85,8 @@ def namespace_warnings(paths: Collection[str], fleet: Fleet) -> tuple[Problem, .
         found = first.get(template.namespace)
         if found is not None and found <= template.source:
             continue
-        path = key_path(template.key)
-        if any(f"{c}/{path}" in paths for c in clusters):
+        folder, _, name = key_path(template.key).rpartition("/")
+        if any(name in folders.get(f"{c}/{folder}", ()) for c in clusters):
             first[template.namespace] = template.source
     warnings = []
     for namespace, clusters in sorted(missing.items()):

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from hubless.build.digests import SourceDigests, code_digest, manifest_of, template_digests
 from hubless.build.incremental import render_changed_templates
+from hubless.build.namespaces import folders_of
 from hubless.build.result import Rendering, Strategy
 from hubless.build.reuse import Digests, render_changed_clusters
 from hubless.build.rollouts import rolled_out, with_state
@@ -135,7 +136,7 @@ def plan_render(
     warnings = warnings_of(
         fleet,
         template_notes(decided, compiled.oversized),
-        tree,
+        folders_of(tree),
         custom_kinds(compiled.objects),
         kube_version_default,
     )

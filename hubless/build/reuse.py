@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from hubless.build.digests import SourceDigests, code_digest, manifest_of, template_digests
 from hubless.build.result import Rendering, Strategy
-from hubless.build.state.hashes import digest_of, hashing
+from hubless.build.state.hashes import finding
 from hubless.build.state.manifest import Manifest
 from hubless.build.state.paths import MANIFEST, cluster_of
 from hubless.build.state.record import PlacementRecord, previous_of
@@ -251,7 +251,7 @@ def render_changed_clusters(
         for t in fleet.templates
         if stored.template_bodies.get(str(t.key)) != bodies[str(t.key)]
     )
-    with hashing(rendered) as hashed:
+    with finding(rendered) as found:
         decided = decide(fleet, previous_of(record), until_stable=True)
         digests = Digests.of(decided)
         cluster_digests = digests.clusters()
@@ -269,22 +269,23 @@ def render_changed_clusters(
         }
         built = [c.name for c in fleet.clusters if c.name not in reused]
         compiled = materialize(decided, built)
-        hashes = hashed()
-    if hashes is None or digest_of(hashes) != stored.output:
+        disk = found()
+    if disk is None or disk.digest() != stored.output:
         return None  # rendered/ is not what the last render wrote
     files = desired_tree(compiled)
-    kept = {p: h for p, h in hashes.items() if cluster_of(p) in reused}
-    removals = set(hashes) - set(kept) - set(files)
-    hashes = {**kept, **{p: hashlib.sha256(c).digest() for p, c in files.items()}}
+    # The folders of the clusters made again: what they held and no longer holds goes.
+    remade = [folder for folder in disk.folders() if cluster_of(folder) not in reused]
+    removals = set(disk.paths_in(remade)) - set(files)
+    disk.apply(files, removals)
     warnings = warnings_of(
         fleet,
         keeping_clusters(stored.warnings, template_notes(decided, compiled.oversized), reused),
-        hashes,
+        disk.folders(),
         merged_kinds(custom_kinds(compiled.objects), kept_kinds(stored.warnings, reused)),
         kube_version_default,
     )
     manifest = manifest_of(
-        sources, bodies, digest_of(hashes), cluster_digests, digests.templates(), warnings
+        sources, bodies, disk.digest(), cluster_digests, digests.templates(), warnings
     )
     files[MANIFEST] = manifest.to_bytes()
     change = compare_paths(rendered, files, removals)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubless.build.digests import SourceDigests, manifest_of, template_digests
+from hubless.build.namespaces import folders_of
 from hubless.build.reuse import Digests
 from hubless.build.state.hashes import remember, tree_digest
 from hubless.build.state.lock import locked
@@ -287,7 +288,7 @@ def merge(repo: Path, on_wait: Callable[[], None]) -> Merged:
         fleet = load_fleet(sources, previous_of(read_record(repo)))
         notes, kinds = combined(found)
         # Shards do not validate: validation's warnings are those of a render without options.
-        warnings = warnings_of(fleet, notes, tree, kinds, None)
+        warnings = warnings_of(fleet, notes, folders_of(tree), kinds, None)
         manifest = manifest_of(
             source_digests,
             template_digests(fleet.templates),

@@ -169,19 +169,20 @@ def validation_warnings(
 def warnings_of(
     fleet: Fleet,
     notes: Mapping[str, TemplateNotes],
-    paths: Collection[str],
+    folders: Mapping[str, Collection[str]],
     kinds: Mapping[str, Iterable[str]],
     kube_version_default: str | None,
 ) -> Warnings:
     """Everything a render of `fleet` says, given what it says of each template, every
-    file of rendered/ after it (`paths`) and the custom kinds on each cluster."""
+    folder of rendered/ after it with its files' names (`namespaces.folders_of`) and the
+    custom kinds on each cluster."""
     templates = {str(t.key): (index, t.source) for index, t in enumerate(fleet.templates)}
     kept = [n for n in notes.values() if n.template in templates]
     kept.sort(key=lambda n: templates[n.template][0])
     return Warnings(
         fleet_warnings(fleet),
         tuple(_located(n, templates[n.template][1]) for n in kept),
-        namespace_warnings(paths, fleet),
+        namespace_warnings(folders, fleet),
         kube_version_default or "",
         validation_warnings(fleet, kinds, kube_version_default),
         {kind: tuple(sorted(clusters)) for kind, clusters in sorted(kinds.items())},

@@ -182,6 +182,86 @@ def _disk_folders(root: Path) -> dict[str, Folder] | None:
     return folders
 
 
+class OnDisk:
+    """rendered/ as found: every folder with files, its files' names and sha256s. What a
+    render changes is applied to it folder by folder, so a fleet's hundreds of thousands of
+    files are never listed one by one."""
+
+    def __init__(self, folders: Mapping[str, Folder]) -> None:
+        self._folders = folders
+        self._changed: dict[str, dict[str, bytes]] = {}  # folders written in, by name
+
+    def digest(self) -> str:
+        """The output digest of what it holds (with the changes applied)."""
+        digests = [
+            (folder, _folder_digest(record.listing.names, record.hashes))
+            for folder, record in self._folders.items()
+            if folder not in self._changed
+        ]
+        for folder, files in self._changed.items():
+            if files:
+                names = sorted(files)
+                joined = "\0".join(names).encode("utf-8", "surrogateescape")
+                hashes = b"".join(map(files.__getitem__, names))
+                digests.append((folder, _folder_digest(joined, hashes)))
+        return _combined(digests)
+
+    def _files(self, folder: str) -> dict[str, bytes]:
+        files = self._changed.get(folder)
+        if files is None:
+            record = self._folders.get(folder)
+            files = dict(zip(record.names, record.sha256s, strict=True)) if record else {}
+            self._changed[folder] = files
+        return files
+
+    def paths_in(self, folders: Iterable[str]) -> list[str]:
+        """Every file of these folders (as found), by path."""
+        found: list[str] = []
+        for folder in folders:
+            record = self._folders.get(folder)
+            if record is not None:
+                found.extend(f"{folder}/{name}" if folder else name for name in record.names)
+        return found
+
+    def folders(self) -> dict[str, list[str]]:
+        """Every folder with files, with its files' names (with the changes applied)."""
+        found = {f: r.names for f, r in self._folders.items() if f not in self._changed}
+        found.update((f, sorted(files)) for f, files in self._changed.items() if files)
+        return found
+
+    def apply(self, written: Mapping[str, bytes], removed: Iterable[str]) -> None:
+        """Take in files written (their contents, by path) and removed. Hubless's own
+        uncommitted and unhashed files are left out, as on disk."""
+        for path in removed:
+            folder, _, name = path.rpartition("/")
+            self._files(folder).pop(name, None)
+        for path, content in written.items():
+            if path in _UNHASHED:
+                continue
+            folder, _, name = path.rpartition("/")
+            self._files(folder)[name] = hashlib.sha256(content).digest()
+
+
+def on_disk(root: Path) -> OnDisk | None:
+    """What rendered/ holds, or None if it holds anything odd."""
+    folders = _disk_folders(root)
+    return OnDisk(folders) if folders is not None else None
+
+
+@contextlib.contextmanager
+def finding(root: Path) -> Iterator[Callable[[], OnDisk | None]]:
+    """`on_disk(root)`, worked out by another process while this one goes on (a large
+    rendered/ takes a second or more to stat); call the yielded function for the answer."""
+    if not can_fork():
+        yield lambda: on_disk(root)
+        return
+    with forked_pool(1) as pool:
+        future = pool.submit(_disk_folders, root)
+        yield lambda: (lambda folders: OnDisk(folders) if folders is not None else None)(
+            future.result()
+        )
+
+
 def disk_digest(root: Path) -> str | None:
     """The digest of what rendered/ holds, or None if it holds anything odd."""
     folders = _disk_folders(root)
@@ -231,15 +311,3 @@ def remember(root: Path, written: Mapping[str, Stamp], removed: Iterable[str] = 
                 files[name] = stamp
         folders[folder] = Folder.of(files)
     write_cache(root, folders)
-
-
-@contextlib.contextmanager
-def hashing(root: Path) -> Iterator[Callable[[], dict[str, bytes] | None]]:
-    """`disk_hashes(root)`, worked out by another process while this one goes on (a large
-    rendered/ takes a second or more to stat); call the yielded function for the answer."""
-    if not can_fork():
-        yield lambda: disk_hashes(root)
-        return
-    with forked_pool(1) as pool:
-        future = pool.submit(disk_hashes, root)
-        yield future.result

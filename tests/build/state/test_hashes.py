@@ -17,11 +17,12 @@ from hubless.build.state.hashes import (
     digest_of,
     disk_digest,
     disk_hashes,
-    hashing,
+    finding,
+    on_disk,
     remember,
     tree_digest,
 )
-from hubless.build.state.paths import HASH_CACHE
+from hubless.build.state.paths import HASH_CACHE, MANIFEST
 from hubless.commands.render import render
 from tests.conftest import snapshot, write_tree
 from tests.test_render import base_files
@@ -358,13 +359,45 @@ def test_a_linked_cache_is_replaced_not_written_through(tmp_path: Path) -> None:
     assert outside.read_text() == "keep me\n"
 
 
-def test_hashing_answers_what_disk_hashes_answers(tmp_path: Path) -> None:
+def test_finding_answers_what_on_disk_answers(tmp_path: Path) -> None:
     make(tmp_path, FILES)
-    with hashing(tmp_path) as hashed:
-        assert hashed() == {p: sha(c) for p, c in FILES.items()}
+    with finding(tmp_path) as found:
+        disk = found()
+        assert disk is not None and disk.digest() == expected_digest(FILES)
     (tmp_path / "east/link").symlink_to(tmp_path / "west")
-    with hashing(tmp_path) as hashed:
-        assert hashed() is None
+    with finding(tmp_path) as found:
+        assert found() is None
+
+
+def test_on_disk_with_a_render_applied_is_the_tree_after_it(tmp_path: Path) -> None:
+    make(tmp_path, {**FILES, **UNHASHED})
+    disk = on_disk(tmp_path)
+    assert disk is not None
+    assert disk.folders() == {
+        "east/shop": ["configmap_web.yaml", "deployment.apps_web.yaml"],
+        "east/_cluster": ["namespace_shop.yaml"],
+        "west/shop": ["configmap_web.yaml"],
+        ".hubless": [".gitignore", "placement.json"],
+    }
+    assert disk.paths_in(["east/shop", "nowhere"]) == [
+        "east/shop/configmap_web.yaml",
+        "east/shop/deployment.apps_web.yaml",
+    ]
+    written = {
+        "east/shop/configmap_web.yaml": b"kind: ConfigMap\nchanged: true\n",
+        "north/shop/configmap_web.yaml": b"kind: ConfigMap\n",
+        MANIFEST: b"{}\n",  # never hashed
+    }
+    removed = ["west/shop/configmap_web.yaml", "east/_cluster/namespace_shop.yaml"]
+    disk.apply(written, removed)
+    after = {p: c for p, c in FILES.items() if p not in removed}
+    after.update((p, c) for p, c in written.items() if p != MANIFEST)
+    assert disk.digest() == expected_digest(after)
+    assert disk.folders() == {
+        "east/shop": ["configmap_web.yaml", "deployment.apps_web.yaml"],
+        ".hubless": [".gitignore", "placement.json"],
+        "north/shop": ["configmap_web.yaml"],
+    }
 
 
 def test_render_leaves_a_true_stamp_for_every_file_it_wrote(tmp_path: Path) -> None:
@@ -431,8 +464,9 @@ def test_two_processes_hash_what_one_does(tmp_path: Path) -> None:
     age_cache(tmp_path)
     assert cached_stamps(tmp_path) == true_stamps(tmp_path, files)
     assert disk_digest(tmp_path) == expected_digest(files)  # from the cache
-    with hashing(tmp_path) as hashed:
-        assert hashed() == {p: sha(c) for p, c in files.items()}
+    with finding(tmp_path) as found:
+        disk = found()
+        assert disk is not None and disk.digest() == expected_digest(files)
 
 
 @pytest.mark.usefixtures("forking")
