@@ -14,9 +14,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-
 from hubless import federatedhpa, kinds, multiclusterservice, secrets, service_import, workloads
 from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
 from hubless.documents import Document
@@ -105,6 +102,10 @@ def _render_jinja(file: SourceFile, context: dict[str, Any]) -> str:
 
 
 def _generate(file: SourceFile, context: dict[str, Any]) -> str:
+    # Imported here: most fleets have no Jinja2 file, and every render would pay for it.
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
     environment = SandboxedEnvironment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )

@@ -17,7 +17,6 @@ from typing import Any
 
 from hubless.build.state.paths import RECORD
 from hubless.errors import Source, UserError
-from hubless.git import committed_text
 from hubless.model import PreviousPlacement, ResourceKey, TargetCluster
 from hubless.repository import RENDERED_DIR
 from hubless.results import Decision
@@ -271,5 +270,7 @@ def record_at(
     repo: Path, ref: str, where: str = f"{RENDERED_DIR}/{RECORD}"
 ) -> PlacementRecord | None:
     """The placement record as committed at `ref`, or None; errors name `where`."""
+    from hubless.git import committed_text  # GitPython: imported only to read a commit
+
     text = committed_text(repo, f"{RENDERED_DIR}/{RECORD}", ref)
     return PlacementRecord.parse(text, where) if text is not None else None
