@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import importlib.util
 import posixpath
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
-
-import git
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from hubless.errors import Source, UserError
 from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
 from hubless.sources import SourceFile, wanted_source
+
+
+def _lazily(name: str) -> ModuleType:
+    """Module `name`, run on first use of one of its attributes (importlib's LazyLoader):
+    GitPython takes 25 ms to import, and most renders never read a commit."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    import git
+else:
+    git = _lazily("git")
 
 
 def open_repo(repo: Path) -> git.Repo | None:

@@ -12,10 +12,12 @@ all is reported as unvalidated, never passed silently.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import re
 from collections.abc import Iterable
 from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import jsonschema
@@ -45,7 +47,12 @@ def parse_version(text: str) -> Version | None:
 
 @functools.cache
 def _schema_root() -> Any:
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    # Found without importing the package, whose import loads PyYAML and more: a render of
+    # one changed template would pay for it.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    return Path(spec.submodule_search_locations[0]) / "kubernetes-json-schema"
 
 
 @functools.cache
