@@ -57,10 +57,6 @@ class Entry(NamedTuple):
     agents: tuple[bool, bool] = (False, False)  # the AgentPolicy's annotations
 
 
-def _spelled(entry: Entry) -> bytes:
-    return repr(tuple(entry)).encode("utf-8")
-
-
 def _spelling(
     revises: bool, revision: str, agents: tuple[bool, bool]
 ) -> Callable[[int, int, str, tuple[str, ...]], str]:
@@ -159,14 +155,12 @@ class Digests:
         if listed is not None:
             listed[0].extend(names)
             listed[1].extend(texts)
-        key = str(template) + "\0"
+        key = _key_text(template)
         by_cluster = self._by_cluster
-        sha256, from_bytes = hashlib.sha256, int.from_bytes
         for cluster, text in zip(names, texts, strict=True):
             value = by_cluster.get(cluster)
             if value is not None:  # None: unknown, or not a cluster of the inventory
-                spelled = (key + text).encode("utf-8")
-                by_cluster[cluster] = value ^ from_bytes(sha256(spelled).digest(), "big")
+                by_cluster[cluster] = value ^ _contribution(key, text)
 
     def add(self, template: ResourceKey, cluster: str, entry: Entry) -> None:
         if entry.rules is not None:
@@ -216,15 +210,16 @@ class Digests:
 
 def contribution(template: ResourceKey, entry: Entry) -> int:
     """What one template's entry adds to its cluster's digest."""
-    return _contribution(_key_bytes(template), _spelled(entry))
+    return _contribution(_key_text(template), repr(tuple(entry)))
 
 
-def _key_bytes(template: ResourceKey) -> bytes:
-    return str(template).encode("utf-8") + b"\0"
+def _key_text(template: ResourceKey) -> str:
+    return str(template) + "\0"
 
 
-def _contribution(template: bytes, entry: bytes) -> int:
-    return int.from_bytes(hashlib.sha256(template + entry).digest(), "big")
+def _contribution(key: str, entry: str) -> int:
+    """sha256 of the template's key, a NUL and the entry's fields' repr, as a number."""
+    return int.from_bytes(hashlib.sha256((key + entry).encode("utf-8")).digest(), "big")
 
 
 def with_template(digest: str, template: ResourceKey, entry: Entry) -> str:

@@ -53,12 +53,14 @@ def digest_of(hashes: Mapping[str, bytes]) -> str:
         if files is None:
             files = by_folder[folder] = {}
         files[name] = sha256
-    digests = []
-    for folder, files in by_folder.items():
-        names = sorted(files)
-        joined = "\0".join(names).encode("utf-8", "surrogateescape")
-        digests.append((folder, _folder_digest(joined, b"".join(map(files.__getitem__, names)))))
-    return _combined(digests)
+    return _combined((folder, _files_digest(files)) for folder, files in by_folder.items())
+
+
+def _files_digest(files: Mapping[str, bytes]) -> bytes:
+    """The digest of one folder's files, given their sha256s by name."""
+    names = sorted(files)
+    joined = "\0".join(names).encode("utf-8", "surrogateescape")
+    return _folder_digest(joined, b"".join(map(files.__getitem__, names)))
 
 
 def tree_digest(tree: Mapping[str, bytes]) -> str:
@@ -198,12 +200,9 @@ class OnDisk:
             for folder, record in self._folders.items()
             if folder not in self._changed
         ]
-        for folder, files in self._changed.items():
-            if files:
-                names = sorted(files)
-                joined = "\0".join(names).encode("utf-8", "surrogateescape")
-                hashes = b"".join(map(files.__getitem__, names))
-                digests.append((folder, _folder_digest(joined, hashes)))
+        digests += [
+            (folder, _files_digest(files)) for folder, files in self._changed.items() if files
+        ]
         return _combined(digests)
 
     def _files(self, folder: str) -> dict[str, bytes]:
@@ -242,10 +241,13 @@ class OnDisk:
             self._files(folder)[name] = hashlib.sha256(content).digest()
 
 
+def _found(folders: Mapping[str, Folder] | None) -> OnDisk | None:
+    return OnDisk(folders) if folders is not None else None
+
+
 def on_disk(root: Path) -> OnDisk | None:
     """What rendered/ holds, or None if it holds anything odd."""
-    folders = _disk_folders(root)
-    return OnDisk(folders) if folders is not None else None
+    return _found(_disk_folders(root))
 
 
 @contextlib.contextmanager
@@ -257,17 +259,13 @@ def finding(root: Path) -> Iterator[Callable[[], OnDisk | None]]:
         return
     with forked_pool(1) as pool:
         future = pool.submit(_disk_folders, root)
-        yield lambda: (lambda folders: OnDisk(folders) if folders is not None else None)(
-            future.result()
-        )
+        yield lambda: _found(future.result())
 
 
 def disk_digest(root: Path) -> str | None:
     """The digest of what rendered/ holds, or None if it holds anything odd."""
-    folders = _disk_folders(root)
-    if folders is None:
-        return None
-    return _combined((f, _folder_digest(r.listing.names, r.hashes)) for f, r in folders.items())
+    disk = on_disk(root)
+    return disk.digest() if disk is not None else None
 
 
 def disk_hashes(root: Path) -> dict[str, bytes] | None:
