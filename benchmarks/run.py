@@ -37,7 +37,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet
 import goals
-from timing import HUBLESS, Sample, in_process, median, run, timed
+from timing import HUBLESS, Sample, in_process, installed_as_pip_installs, median, run, timed
 from writes import Writes, compare, snapshot, worst
 
 RENDER = [*HUBLESS, "render"]
@@ -378,6 +378,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/hubless-bench"))
     parser.add_argument("--skip-kustomize", action="store_true")
     args = parser.parse_args()
+    installed_as_pip_installs()
     args.workdir.mkdir(parents=True, exist_ok=True)
     for size in args.size or ["10x20"]:
         measured = bench(size, args.runs, args.workdir, args.skip_kustomize)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet
-from timing import HUBLESS, Sample, median, timed
+from timing import HUBLESS, Sample, installed_as_pip_installs, median, timed
 
 
 def count_objects(rendered: Path) -> int:
@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/hubless-scale"))
     args = parser.parse_args()
+    installed_as_pip_installs()
     sizes = args.size or ["1000x10", "10000x10"]
     args.workdir.mkdir(parents=True, exist_ok=True)
 

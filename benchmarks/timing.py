@@ -48,6 +48,22 @@ def timed(command: Sequence[str], cwd: Path) -> Sample:
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
+def installed_as_pip_installs() -> None:
+    """Write the bytecode of every hubless module, as `pip install` does, so that a timed
+    command never pays for compiling one: an editable install run with
+    PYTHONDONTWRITEBYTECODE set would otherwise compile every module edited since its last
+    bytecode on each run, which no installed hubless does."""
+    import hubless
+
+    package = Path(hubless.__file__).parent
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(package)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
+    )
+
+
 def run(command: Sequence[str], cwd: Path) -> None:
     """Run a command that is not measured (setting up or restoring); fail loudly."""
     timed(command, cwd)
