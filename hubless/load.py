@@ -15,7 +15,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from hubless import federatedhpa, kinds, multiclusterservice, secrets, service_import, workloads
-from hubless.dialects import DIALECTS, declared_scopes, dialect_for, template_dialect_for
+from hubless.dialects import (
+    DIALECTS,
+    declared_scopes,
+    dialect_for,
+    has_objects,
+    template_dialect_for,
+)
 from hubless.documents import Document
 from hubless.errors import Problems, Source, UserError
 from hubless.interpreter.customization import KIND, Customization
@@ -179,6 +185,7 @@ class _Policies:
         self.customizations: dict[str, Customization] = {}
         self.gates: list[FeatureGates] = []  # the karmada-operator's Karmada object
         self.inputs: list[Any] = []  # the other dialects' own objects, for their assembly
+        self.dialects: set[str] = set()  # the names of the dialects that read a document
 
     def add(self, document: Document, problems: Problems, *, from_jinja: bool) -> None:
         try:
@@ -205,6 +212,7 @@ class _Policies:
                     "Cluster objects cannot come from a Jinja2 template: "
                     "templates are rendered with the cluster inventory",
                 )
+            self.dialects.add(dialect.name)
             parsed = dialect.parse(document)
         except UserError as exc:
             problems.extend(exc)
@@ -350,7 +358,7 @@ def load_fleet(
 
     # A CRD of templates/ is the authority on its kind's scope; then what another dialect's
     # objects declare (a Kubefed FederatedTypeConfig's target type).
-    crds = declared_scopes(policies.inputs) | kinds.crd_scopes(
+    crds = declared_scopes(policies.inputs, policies.dialects) | kinds.crd_scopes(
         d.data for d in template_documents if isinstance(d.data, dict)
     )
     wrapped: dict[str, list[Document]] = {}  # another dialect's objects, by dialect
@@ -377,7 +385,7 @@ def load_fleet(
         except UserError as exc:
             problems.extend(exc)
     for dialect in DIALECTS:
-        if dialect.assemble is None:
+        if dialect.assemble is None or not has_objects(dialect, policies.dialects, wrapped, plain):
             continue
         assembled = dialect.assemble(
             wrapped.get(dialect.name, []),

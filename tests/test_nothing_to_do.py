@@ -143,3 +143,48 @@ def test_a_damaged_cache_is_not_trusted(
     capsys.readouterr()
     assert render(rendered, check=True) == 1
     assert capsys.readouterr().out == "stale: rendered/east/shop/configmap_web.yaml\n"
+
+
+# Another dialect's front end: a fleet without its objects never loads it.
+OTHER_DIALECTS = (
+    "hubless.dialects.kubeadmiral.assemble",
+    "hubless.dialects.kubeadmiral.policies",
+    "hubless.dialects.kubefed.assemble",
+    "hubless.dialects.kubefed.policies",
+)
+
+
+def test_a_fleet_of_karmada_objects_never_loads_another_dialect(tmp_path: Path) -> None:
+    write_tree(tmp_path, base_files())
+    _, code, heavy = run_probe(tmp_path, "render")
+    assert code == 0
+    assert "hubless.compile" in heavy
+    assert heavy.isdisjoint(OTHER_DIALECTS)
+
+
+def test_a_kubeadmiral_label_alone_loads_kubeadmiral(tmp_path: Path) -> None:
+    """A plain template bound by KubeAdmiral's label to a policy that is not there is
+    KubeAdmiral's to refuse, even in a fleet with no other KubeAdmiral object."""
+    files = base_files()
+    files["templates/web/configmap.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: shop\n"
+        "  labels: {kubeadmiral.io/propagation-policy-name: nope}\n"
+    )
+    write_tree(tmp_path, files)
+    printed, code, heavy = run_probe(tmp_path, "render")
+    assert (printed, code) == ("", 1)
+    assert "hubless.dialects.kubeadmiral.assemble" in heavy
+    done = subprocess.run(
+        [sys.executable, "-m", "hubless", "render"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        "templates/web/configmap.yaml:1: error: ConfigMap/shop/web: label "
+        "kubeadmiral.io/propagation-policy-name='nope' names no PropagationPolicy in "
+        "namespace shop in policies/\n",
+    )

@@ -1,18 +1,70 @@
 """The dialects hubless reads, in one registry: each one's front end as a `Dialect`.
 
-Assembly runs in the order listed here.
+Assembly runs in the order listed here. KubeAdmiral's and Kubefed's front ends are loaded
+on first use: the registry knows only their names (their `names` modules), so a fleet
+without their objects never pays for loading their schedulers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from hubless.dialects import karmada, karmada_operator, kubeadmiral, kubefed, rollouts
-from hubless.dialects.base import Dialect
-from hubless.errors import Problem
-from hubless.model import Cluster, Fleet
+from hubless.dialects import karmada, karmada_operator, rollouts
+from hubless.dialects.base import Assembled, Dialect, Previous
+from hubless.dialects.kubeadmiral import names as kubeadmiral
+from hubless.dialects.kubefed import names as kubefed
+from hubless.documents import Document
+from hubless.errors import Problem, Problems
+from hubless.model import Cluster, Fleet, ResourceTemplate
 from hubless.quota import assemble as quota_assemble
+
+
+def _kubefed_parse(document: Document) -> Any:
+    from hubless.dialects.kubefed.policies import parse
+
+    return parse(document)
+
+
+def _kubefed_assemble(
+    documents: Sequence[Document],
+    inputs: Sequence[Any],
+    clusters: Sequence[Cluster],
+    make_template: Callable[[Document], ResourceTemplate],
+    problems: Problems,
+    plain: Sequence[ResourceTemplate],
+    previous: Previous,
+) -> Assembled:
+    from hubless.dialects.kubefed.assemble import assemble
+
+    return assemble(documents, inputs, clusters, make_template, problems, plain, previous)
+
+
+def _kubefed_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
+    from hubless.dialects.kubefed.policies import declared_scopes
+
+    return declared_scopes(inputs)
+
+
+def _kubeadmiral_parse(document: Document) -> Any:
+    from hubless.dialects.kubeadmiral.policies import parse
+
+    return parse(document)
+
+
+def _kubeadmiral_assemble(
+    documents: Sequence[Document],
+    inputs: Sequence[Any],
+    clusters: Sequence[Cluster],
+    make_template: Callable[[Document], ResourceTemplate],
+    problems: Problems,
+    plain: Sequence[ResourceTemplate],
+    previous: Previous,
+) -> Assembled:
+    from hubless.dialects.kubeadmiral.assemble import assemble
+
+    return assemble(documents, inputs, clusters, make_template, problems, plain, previous)
+
 
 DIALECTS: tuple[Dialect, ...] = (
     Dialect(
@@ -26,17 +78,18 @@ DIALECTS: tuple[Dialect, ...] = (
     ),
     Dialect(
         kubefed.DIALECT,
-        frozenset(kubefed.KINDS),
-        kubefed.parse,
+        kubefed.KINDS,
+        _kubefed_parse,
         template_groups=kubefed.TEMPLATE_GROUPS,
-        assemble=kubefed.assemble,
-        declared_scopes=kubefed.declared_scopes,
+        assemble=_kubefed_assemble,
+        declared_scopes=_kubefed_scopes,
     ),
     Dialect(
         kubeadmiral.DIALECT,
-        frozenset(kubeadmiral.KINDS),
-        kubeadmiral.parse,
-        assemble=kubeadmiral.assemble,
+        kubeadmiral.KINDS,
+        _kubeadmiral_parse,
+        binding_labels=frozenset(kubeadmiral.POLICY_LABELS),
+        assemble=_kubeadmiral_assemble,
     ),
     Dialect(rollouts.DIALECT, frozenset(rollouts.KINDS), rollouts.parse),
     Dialect(karmada_operator.DIALECT, frozenset(karmada_operator.KINDS), karmada_operator.parse),
@@ -67,11 +120,28 @@ def refreshed_object(cluster: Cluster) -> tuple[str, str] | None:
     return _BY_NAME[cluster.dialect].refreshed_object
 
 
-def declared_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
-    """(group, kind) -> namespaced?, as the dialects' own objects of policies/ declare it."""
+def has_objects(
+    dialect: Dialect,
+    parsed: Collection[str],
+    wrapped: Collection[str],
+    plain: Sequence[ResourceTemplate],
+) -> bool:
+    """Whether a fleet has objects of `dialect`: it `parsed` a document of policies/, its
+    `wrapped` objects are in templates/, or a plain template carries one of its binding
+    labels. Only then does it assemble: otherwise it has nothing to assemble."""
+    if dialect.name in parsed or dialect.name in wrapped:
+        return True
+    labels = dialect.binding_labels
+    return bool(labels) and any(not labels.isdisjoint(t.labels) for t in plain)
+
+
+def declared_scopes(inputs: Sequence[Any], parsed: Collection[str]) -> dict[tuple[str, str], bool]:
+    """(group, kind) -> namespaced?, as the dialects' own objects of policies/ declare it
+    (`parsed`: the dialects that read any)."""
     scopes: dict[tuple[str, str], bool] = {}
     for dialect in DIALECTS:
-        scopes.update(dialect.declared_scopes(inputs))
+        if dialect.name in parsed:
+            scopes.update(dialect.declared_scopes(inputs))
     return scopes
 
 

@@ -82,6 +82,8 @@ class Dialect:
     policy_kinds: frozenset[tuple[str, str]]  # (apiVersion, kind) it owns in policies/
     parse: Callable[[Document], Any]
     template_groups: frozenset[str] = frozenset()  # API groups of its objects in templates/
+    # labels that bind a plain template of templates/ to its policies
+    binding_labels: frozenset[str] = frozenset()
     assemble: Assemble | None = None
     # what about one of its clusters will surprise a user (it receives nothing, ...)
     cluster_warnings: Callable[[Cluster], list[Problem]] = unready_cluster_warnings

@@ -5,9 +5,8 @@ OverridePolicy, ClusterOverridePolicy and SchedulingProfile (core.kubeadmiral.io
 Resources stay plain manifests in templates/: the `kubeadmiral.io/*-policy-name` labels bind
 them to policies, as in KubeAdmiral, and `assemble` schedules them with KubeAdmiral's
 pipeline (`hubless.dialects.kubeadmiral.scheduler`) and its overriders.
+
+Modules: `names` (its kinds and labels), `policies` (what policies/ holds), `assemble`
+(binding, scheduling, overrides). Nothing is imported here: a fleet without KubeAdmiral's
+objects never loads them.
 """
-
-from hubless.dialects.kubeadmiral.assemble import assemble
-from hubless.dialects.kubeadmiral.policies import DIALECT, KINDS, parse
-
-__all__ = ["DIALECT", "KINDS", "assemble", "parse"]

@@ -16,24 +16,22 @@ from typing import Any
 
 from hubless.dialects.base import Assembled, Previous
 from hubless.dialects.jsonpatch_v4 import Patch
-from hubless.dialects.kubeadmiral import member
 from hubless.dialects.kubeadmiral.followers import DISABLE_FOLLOWING, followers
-from hubless.dialects.kubeadmiral.member import (
+from hubless.dialects.kubeadmiral.member import REPLICAS_PATH, MemberSync, federated_template
+from hubless.dialects.kubeadmiral.names import (
+    CLUSTER_OVERRIDE_POLICY,
     CLUSTER_OVERRIDE_POLICY_LABEL,
+    CLUSTER_PROPAGATION_POLICY,
     CLUSTER_PROPAGATION_POLICY_LABEL,
+    DIALECT,
+    OVERRIDE_POLICY,
     OVERRIDE_POLICY_LABEL,
+    PREFIX,
+    PROPAGATION_POLICY,
     PROPAGATION_POLICY_LABEL,
-    REPLICAS_PATH,
-    MemberSync,
-    federated_template,
 )
 from hubless.dialects.kubeadmiral.overriders import KubeAdmiralOverrideError, cluster_patches
 from hubless.dialects.kubeadmiral.policies import (
-    CLUSTER_OVERRIDE_POLICY,
-    CLUSTER_PROPAGATION_POLICY,
-    DIALECT,
-    OVERRIDE_POLICY,
-    PROPAGATION_POLICY,
     AdmiralOverridePolicy,
     AdmiralProfile,
     AdmiralPropagationPolicy,
@@ -209,7 +207,7 @@ def _namespace(template: ResourceTemplate, mixed: bool) -> tuple[bool, bool]:
         return False, False
     metadata = template.body.get("metadata") or {}
     annotations = metadata.get("annotations") or {}
-    marked = any(k.startswith(member.PREFIX) for k in [*template.labels, *annotations])
+    marked = any(k.startswith(PREFIX) for k in [*template.labels, *annotations])
     name = template.name
     propagate = not (
         name.startswith("kube-")

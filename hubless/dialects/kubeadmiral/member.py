@@ -14,22 +14,15 @@ from typing import Any
 
 from hubless import kinds
 from hubless.dialects.jsonpatch_v4 import Patch
+from hubless.dialects.kubeadmiral.names import (
+    POLICY_LABELS,
+    PREFIX,
+)
 from hubless.dialects.kubeadmiral.overriders import KubeAdmiralOverrideError, apply_patches
 from hubless.errors import Source
 from hubless.model import ResourceKey
 from hubless.overriders.failure import OverrideFailure
 
-PREFIX = "kubeadmiral.io/"
-PROPAGATION_POLICY_LABEL = PREFIX + "propagation-policy-name"
-CLUSTER_PROPAGATION_POLICY_LABEL = PREFIX + "cluster-propagation-policy-name"
-OVERRIDE_POLICY_LABEL = PREFIX + "override-policy-name"
-CLUSTER_OVERRIDE_POLICY_LABEL = PREFIX + "cluster-override-policy-name"
-POLICY_LABELS = (
-    PROPAGATION_POLICY_LABEL,
-    CLUSTER_PROPAGATION_POLICY_LABEL,
-    OVERRIDE_POLICY_LABEL,
-    CLUSTER_OVERRIDE_POLICY_LABEL,
-)
 MANAGED_LABEL = PREFIX + "managed"
 SOURCE_GENERATION = PREFIX + "source-generation"
 # Annotations that belong to the FederatedObject (or to nobody): never on a member object.

@@ -12,6 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from hubless.dialects.kubeadmiral.names import (
+    CLUSTER_OVERRIDE_POLICY,
+    CLUSTER_PROPAGATION_POLICY,
+    DIALECT,
+    OVERRIDE_POLICY,
+    PROPAGATION_POLICY,
+)
 from hubless.dialects.kubeadmiral.overriders import KubeAdmiralOverriders, parse_overriders
 from hubless.dialects.kubeadmiral.scheduler import (
     BINPACK,
@@ -32,20 +39,6 @@ from hubless.fields import Fields
 from hubless.model import Cluster, Requirement, Taint, Toleration
 from hubless.quantity import parse_quantity
 
-DIALECT = "KubeAdmiral"
-CORE = "core.kubeadmiral.io/v1alpha1"
-PROPAGATION_POLICY = "PropagationPolicy"
-CLUSTER_PROPAGATION_POLICY = "ClusterPropagationPolicy"
-OVERRIDE_POLICY = "OverridePolicy"
-CLUSTER_OVERRIDE_POLICY = "ClusterOverridePolicy"
-KINDS = {
-    (CORE, "FederatedCluster"),
-    (CORE, PROPAGATION_POLICY),
-    (CORE, CLUSTER_PROPAGATION_POLICY),
-    (CORE, OVERRIDE_POLICY),
-    (CORE, CLUSTER_OVERRIDE_POLICY),
-    (CORE, "SchedulingProfile"),
-}
 _EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
 

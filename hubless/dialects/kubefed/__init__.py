@@ -10,18 +10,8 @@ Kubefed's scheduling needs nothing Kubefed learns at run time except member repl
 and pod capacity, which an offline render does not have: the RSP planner runs with none,
 as it does for a workload that is not yet running.
 
-Modules: `policies` (what policies/ holds), `federated` (unwrapping Federated<Kind>
-objects), `assemble` (scheduling, overrides, assembly), `planner` (the RSP planner) and
-`convert` (to Karmada's objects).
+Modules: `names` (its kinds), `policies` (what policies/ holds), `federated` (unwrapping
+Federated<Kind> objects), `assemble` (scheduling, overrides, assembly), `planner` (the RSP
+planner) and `convert` (to Karmada's objects). Nothing is imported here: a fleet without
+Kubefed's objects never loads them.
 """
-
-from hubless.dialects.kubefed.assemble import assemble
-from hubless.dialects.kubefed.policies import (
-    DIALECT,
-    KINDS,
-    TEMPLATE_GROUPS,
-    declared_scopes,
-    parse,
-)
-
-__all__ = ["DIALECT", "KINDS", "TEMPLATE_GROUPS", "assemble", "declared_scopes", "parse"]

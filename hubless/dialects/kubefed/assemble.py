@@ -11,11 +11,11 @@ from typing import Any
 from hubless.dialects.base import Assembled, Previous
 from hubless.dialects.jsonpatch_v4 import Patch, PatchError, apply_patch
 from hubless.dialects.kubefed.federated import FederatedObject, KubefedPlacement, unwrap
+from hubless.dialects.kubefed.names import DIALECT
 from hubless.dialects.kubefed.planner import (
     schedule as plan_replicas,
 )
 from hubless.dialects.kubefed.policies import (
-    DIALECT,
     MANAGED_LABEL,
     REPLICAS_PATH,
     ReplicaPreference,

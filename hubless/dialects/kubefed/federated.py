@@ -9,7 +9,8 @@ from typing import Any
 from hubless import kinds
 from hubless.dialects.jsonpatch_v4 import FORBIDDEN_PATHS, Patch
 from hubless.dialects.karmada import parse_label_selector
-from hubless.dialects.kubefed.policies import DEFAULT_TARGETS, TYPES_GROUP, TypeConfig, read_top
+from hubless.dialects.kubefed.names import TYPES_GROUP
+from hubless.dialects.kubefed.policies import DEFAULT_TARGETS, TypeConfig, read_top
 from hubless.documents import Document
 from hubless.errors import Source
 from hubless.fields import Fields

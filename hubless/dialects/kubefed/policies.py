@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hubless.dialects.kubefed.names import (
+    DIALECT,
+)
 from hubless.dialects.kubefed.planner import (
     ReplicaSchedulingSpec,
     parse_rsp_spec,
@@ -19,16 +22,6 @@ from hubless.model import (
     Cluster,
 )
 
-DIALECT = "Kubefed"
-CORE = "core.kubefed.io/v1beta1"
-SCHEDULING = "scheduling.kubefed.io/v1alpha1"
-TYPES_GROUP = "types.kubefed.io"
-KINDS = {
-    (CORE, "KubeFedCluster"),
-    (CORE, "FederatedTypeConfig"),
-    (SCHEDULING, "ReplicaSchedulingPreference"),
-}
-TEMPLATE_GROUPS = frozenset({TYPES_GROUP})
 MANAGED_LABEL = "kubefed.io/managed"
 REPLICAS_PATH = "/spec/replicas"
 _RSP_TARGETS = ("FederatedDeployment", "FederatedReplicaSet")
