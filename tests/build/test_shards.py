@@ -20,6 +20,7 @@ from hubless.commands.render import render, render_shard
 from hubless.errors import UserError
 from tests.conftest import run_hubless, snapshot, write_tree
 from tests.test_render import CONFIGMAP, OP, base_files
+from tests.test_warnings import CASES
 
 NAMES = [f"member-{i:03d}" for i in range(40)] + ["east", "west", "dev", "batch", "\u00e9t\u00e9"]
 
@@ -516,3 +517,17 @@ def test_kube_version_default_validates_a_shard_s_clusters_without_a_version(
     assert hubless(repo, "render", "--shard", "1/2", "--kube-version-default", "1.29") == refused
     assert snapshot(repo / "rendered") == before
     assert hubless(repo, "render", "--shard", "2/2", "--kube-version-default", "1.29") == (0, [])
+
+
+def test_a_shard_says_which_of_its_clusters_objects_have_no_schema(tmp_path: Path) -> None:
+    repo, whole = tmp_path / "sharded", tmp_path / "whole"
+    write_tree(repo, CASES["a custom kind without a schema"].files)  # on east and west
+    shutil.copytree(repo, whole)
+    no_schema = (
+        "warning: monitoring.coreos.com/v1 ServiceMonitor has no schema (no "
+        "CustomResourceDefinition in templates/): not validated on east, west"
+    )
+    version = ("--kube-version-default", "1.30")
+    assert hubless(whole, "render", *version) == (0, [no_schema])
+    assert hubless(repo, "render", "--shard", "1/2", *version) == (0, [no_schema])
+    assert hubless(repo, "render", "--shard", "2/2", *version) == (0, [])  # no cluster of its own
