@@ -156,7 +156,15 @@ def render(
     from hubless.commands import render as render_command
 
     if shard is not None:
-        sys.exit(render_command.render_shard(repo, shard, fresh=fresh))
+        sys.exit(
+            render_command.render_shard(
+                repo,
+                shard,
+                fresh=fresh,
+                validate=not no_validate,
+                kube_version_default=kube_version_default,
+            )
+        )
     sys.exit(
         render_command.render(
             repo,

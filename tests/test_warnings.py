@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from hubless.build.plan import plan_render
 from hubless.build.result import Strategy
 from hubless.cli import cli
-from tests.conftest import COMMON_APIS, cluster_yaml, write_tree
+from tests.conftest import COMMON_APIS, cluster_yaml, snapshot, write_tree
 
 
 def clusters(*extra: str, apis: dict[str, tuple[str, ...]] | None = None) -> str:
@@ -301,27 +301,42 @@ def test_every_render_says_what_a_full_render_says(tmp_path: Path, name: str) ->
     assert hubless(repo) == fixed
 
 
+def written(repo: Path) -> dict[str, bytes]:
+    """Every file of rendered/, but the lock."""
+    return {k: v[0] for k, v in snapshot(repo / "rendered").items() if k != ".hubless/lock"}
+
+
 @pytest.mark.parametrize(
-    "name",
+    ("name", "options"),
     [
-        "an object over the size limit",
-        "a custom kind without a schema",
-        "a credential in a ConfigMap",
+        ("an object over the size limit", ()),
+        ("a custom kind without a schema", ()),
+        ("a credential in a ConfigMap", ()),
+        # Validation's warnings follow the options the shards were rendered with.
+        ("a custom kind without a schema", ("--kube-version-default", "1.30")),
+        ("a custom kind without a schema", ("--no-validate",)),
+        ("a custom kind without a schema", ("--no-validate", "--kube-version-default", "1.30")),
     ],
 )
-def test_a_merge_of_shards_says_what_one_render_says(tmp_path: Path, name: str) -> None:
+def test_a_merge_of_shards_says_what_one_render_says(
+    tmp_path: Path, name: str, options: tuple[str, ...]
+) -> None:
     repo = tmp_path / "repo"
     write_tree(repo, CASES[name].files)
     runner = CliRunner()
     for index in (1, 2):
-        shard = runner.invoke(cli, ["render", "--repo", str(repo), "--shard", f"{index}/2"])
+        shard = runner.invoke(
+            cli, ["render", "--repo", str(repo), "--shard", f"{index}/2", *options]
+        )
         assert shard.exit_code == 0, shard.output
     merged = runner.invoke(cli, ["merge", "--repo", str(repo)])
     assert merged.exit_code == 0, merged.output
-    full = cold(repo, tmp_path / "cold")
+    full = cold(repo, tmp_path / "cold", *options)
     assert merged.stderr == full
+    # What it wrote too, the manifest with what validation says included.
+    assert written(repo) == written(tmp_path / "cold")
     assert strategy(repo) is Strategy.UNCHANGED
-    assert hubless(repo) == full
+    assert hubless(repo, *options) == full
 
 
 def test_validation_s_warnings_follow_this_render_s_options(tmp_path: Path) -> None:

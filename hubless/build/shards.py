@@ -4,10 +4,12 @@ Every shard makes all decisions over the whole fleet (scheduling needs every clu
 writes the objects of its own clusters only, to rendered/.hubless/shards/K-of-N/. A cluster
 belongs to shard (sha256 of its name mod N) + 1, whatever the other clusters are. Each
 shard records what it was rendered from (the inputs digest) and the sha256 of every file
-it wrote. Merging checks that every shard of N is there, that each still holds what it
-wrote, only its own clusters, and was rendered from the sources being merged, and that the
-shards agree; then it writes rendered/ as one render would, and says what one render
-says (each shard keeps what it found about its own clusters' objects).
+it wrote, and the options it was given; it validates its own clusters' objects as a render
+validates them. Merging checks that every shard of N is there, that each still holds what
+it wrote, only its own clusters, and was rendered from the sources being merged, and that
+the shards agree, options included; then it writes rendered/ as one render with those
+options would, and says what that render says (each shard keeps what it found about its
+own clusters' objects).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hubless.build.digests import SourceDigests, manifest_of, template_digests
@@ -34,9 +36,12 @@ from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
 from hubless.build.warned import combined, custom_kinds, template_notes, warnings_of
 from hubless.compile import decide, materialize
-from hubless.errors import Source, UserError
+from hubless.errors import Problem, Source, UserError
 from hubless.load import load_fleet, read_sources
+from hubless.model import Fleet
 from hubless.repository import RENDERED_DIR
+from hubless.results import Compiled
+from hubless.validation import validate_compiled
 
 _SPEC = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)")
 
@@ -56,16 +61,46 @@ def members(clusters: Iterable[str], index: int, count: int) -> frozenset[str]:
     return frozenset(name for name in clusters if shard_of(name, count) == index)
 
 
+@dataclass(frozen=True)
+class Options:
+    """What `render` is told beside its sources that changes what it refuses and says, not
+    the objects it writes: the merge says what one render given them says, so every shard
+    must have been given the same."""
+
+    validate: bool = True
+    kube_version_default: str = ""  # "": none
+
+    def __str__(self) -> str:
+        flags = [] if self.validate else ["--no-validate"]
+        if self.kube_version_default:
+            flags.append(f"--kube-version-default {self.kube_version_default}")
+        return " ".join(flags) or "no options"
+
+    def to_data(self) -> dict[str, object]:
+        return {"validate": self.validate, "kubeVersionDefault": self.kube_version_default}
+
+    @classmethod
+    def of_data(cls, data: object) -> Options:
+        """Raises ValueError for anything `to_data` did not write."""
+        if not isinstance(data, dict):
+            raise ValueError("options")
+        validate, version = data.get("validate"), data.get("kubeVersionDefault")
+        if not isinstance(validate, bool) or not isinstance(version, str):
+            raise ValueError("options")
+        return cls(validate, version)
+
+
 def digests_bytes(
     clusters: Mapping[str, str],
     placements: Mapping[str, str],
     inputs: str = "",
     files: Mapping[str, str] | None = None,
     warnings: Warnings | None = None,
+    options: Options | None = None,
 ) -> bytes:
     """A shard's digests file: the fleet's cluster and template-entry digests, and (for
-    the merge's checks) the inputs it was rendered from and its files' sha256, and (for
-    the merge to say) what it found rendering."""
+    the merge's checks) the inputs and options it was rendered with and its files' sha256,
+    and (for the merge to say) what it found rendering."""
     data: dict[str, object] = {"clusters": dict(clusters), "placements": dict(placements)}
     if inputs:
         data["inputs"] = inputs
@@ -73,26 +108,39 @@ def digests_bytes(
         data["files"] = dict(files)
     if warnings:
         data["warnings"] = warnings.to_data()
+    if options is not None:
+        data["options"] = options.to_data()
     return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
 
 
 @dataclass(frozen=True)
-class _Written:
-    """What a shard says it was rendered from and wrote."""
+class Written:
+    """What shard `index` of `count`, in `folder`, says it was rendered from and wrote."""
 
+    folder: str  # as the repository names it
+    index: int
+    count: int
     inputs: str
+    options: Options
     files: dict[str, str]  # path -> sha256 hex
     warnings: Warnings  # what it found: about every template, and its clusters' objects
 
 
-def _written(text: bytes) -> _Written | None:
+def _written(folder: str, index: int, count: int, text: bytes) -> Written | None:
     try:
         data = json.loads(text)
         files = data["files"]
         if not isinstance(data["inputs"], str) or not isinstance(files, dict):
             return None
-        warnings = Warnings.of_data(data.get("warnings", {}))
-        return _Written(data["inputs"], {str(k): str(v) for k, v in files.items()}, warnings)
+        return Written(
+            folder,
+            index,
+            count,
+            data["inputs"],
+            Options.of_data(data["options"]),
+            {str(k): str(v) for k, v in files.items()},
+            Warnings.of_data(data.get("warnings", {})),
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -106,10 +154,10 @@ def _shard_files(folder: Path) -> dict[str, bytes]:
     return found
 
 
-def verify(root: Path, inputs: str) -> list[Warnings]:
+def verify(root: Path, inputs: str) -> list[Written]:
     """Every shard under `root` (rendered/) holds what it wrote, only its own clusters, and
     was rendered from sources whose inputs digest is `inputs`; else an error naming it.
-    What each shard found rendering."""
+    What each shard says of itself."""
     found = []
     base = root / SHARDS
     for folder in sorted(base.iterdir()) if base.is_dir() else []:
@@ -119,7 +167,7 @@ def verify(root: Path, inputs: str) -> list[Warnings]:
         index, count = int(match.group(1)), int(match.group(2))
         where = f"{RENDERED_DIR}/{SHARDS}/{folder.name}"
         files = _shard_files(folder)
-        written = _written(files.pop(SHARD_DIGESTS, b""))
+        written = _written(where, index, count, files.pop(SHARD_DIGESTS, b""))
         if written is None:
             raise UserError.at(
                 Source(where, 0),
@@ -155,8 +203,25 @@ def verify(root: Path, inputs: str) -> list[Warnings]:
                     f"shard {index} of {count} holds cluster {cluster}, which belongs to "
                     f"shard {owner}: render the shards again",
                 )
-        found.append(written.warnings)
+        found.append(written)
     return found
+
+
+def agreed(shards: Sequence[Written]) -> Options:
+    """The options every one of `shards` was rendered with; else an error naming two
+    shards that were given different ones."""
+    if not shards:
+        return Options()
+    first = shards[0]
+    for other in shards[1:]:
+        if other.options != first.options:
+            raise UserError.at(
+                Source(other.folder, 0),
+                f"shard {other.index} of {other.count} was rendered with {other.options}, "
+                f"shard {first.index} with {first.options}: render every shard with the "
+                "same options",
+            )
+    return first.options
 
 
 def parse_digests(text: bytes) -> tuple[dict[str, str], dict[str, str]]:
@@ -228,8 +293,40 @@ class Shard:
     folder: Path
 
 
-def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
-    """Render shard K of N (`spec`) into rendered/.hubless/shards/K-of-N/."""
+def _ignore(_: Problem) -> None:
+    pass
+
+
+def _validate(
+    fleet: Fleet,
+    own: frozenset[str],
+    compiled: Compiled,
+    kube_version_default: str,
+    report: Callable[[Problem], None],
+) -> None:
+    """Each object of the clusters `own` (all that `compiled` holds) against its cluster's
+    Kubernetes, as a render validates them: its warnings to `report`, then its errors
+    raised. Only `own` are looked at, so a cluster without a version is said of once, by
+    its shard."""
+    mine = replace(fleet, clusters=tuple(c for c in fleet.clusters if c.name in own))
+    checked = validate_compiled(compiled, mine, kube_version_default or None)
+    for warning in checked.warnings:
+        report(warning)
+    if checked.errors:
+        raise UserError(checked.errors)
+
+
+def render_shard(
+    repo: Path,
+    spec: str,
+    *,
+    rebalance: bool = False,
+    options: Options = Options(),
+    report: Callable[[Problem], None] = _ignore,
+) -> Shard:
+    """Render shard K of N (`spec`) into rendered/.hubless/shards/K-of-N/, validating its
+    clusters' objects unless `options` say not (validation's warnings go to `report`); an
+    error writes nothing."""
     index, count = parse(spec)
     rendered = repo / RENDERED_DIR
     files = read_sources(repo)
@@ -247,6 +344,8 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
     own = members((c.name for c in fleet.clusters), index, count)
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
     compiled = materialize(decided, own)
+    if options.validate:
+        _validate(fleet, own, compiled, options.kube_version_default, report)
     holding = suspends(fleet)
     committed = committed_tree(repo) if holding else {}
     tree = suspended(fleet, compiled, desired_tree(compiled), committed).tree
@@ -263,6 +362,7 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
         SourceDigests.of(files).inputs,
         {p: hashlib.sha256(c).hexdigest() for p, c in tree.items()},
         found,
+        options,
     )
     with locked(rendered, lambda: None):
         folder = write(rendered, index, count, tree)
@@ -273,22 +373,26 @@ def render_shard(repo: Path, spec: str, *, rebalance: bool = False) -> Shard:
 @dataclass(frozen=True)
 class Merged:
     change: TreeChange  # what the merge changed under rendered/
-    warnings: Warnings  # what one render of the whole fleet says
+    warnings: Warnings  # what one render of the whole fleet with the shards' options says
+    validated: bool  # whether that render validates (else it says nothing of validation)
 
 
 def merge(repo: Path, on_wait: Callable[[], None]) -> Merged:
-    """Combine every shard into rendered/, as one render of the whole fleet would write it."""
+    """Combine every shard into rendered/, as one render of the whole fleet with the
+    shards' options would write it."""
     rendered = repo / RENDERED_DIR
     with locked(rendered, on_wait):
         sources = read_sources(repo)
         source_digests = SourceDigests.of(sources)
         found = verify(rendered, source_digests.inputs)
         tree = read(rendered)
+        options = agreed(found)
         clusters, entries = parse_digests(tree.pop(SHARD_DIGESTS, b""))
         fleet = load_fleet(sources, previous_of(read_record(repo)))
-        notes, kinds = combined(found)
-        # Shards do not validate: validation's warnings are those of a render without options.
-        warnings = warnings_of(fleet, notes, folders_of(tree), kinds, None)
+        notes, kinds = combined([shard.warnings for shard in found])
+        warnings = warnings_of(
+            fleet, notes, folders_of(tree), kinds, options.kube_version_default or None
+        )
         manifest = manifest_of(
             source_digests,
             template_digests(fleet.templates),
@@ -301,4 +405,4 @@ def merge(repo: Path, on_wait: Callable[[], None]) -> Merged:
         change = compare(rendered, tree)  # the shards folder is not in the tree: it goes too
         if not change.empty:
             remember(rendered, apply(rendered, change))
-    return Merged(change, warnings)
+    return Merged(change, warnings, options.validate)

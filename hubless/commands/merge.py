@@ -17,7 +17,7 @@ def _waiting() -> None:
 
 def merge(repo: Path) -> int:
     merged = shards.merge(repo, _waiting)
-    for line in lines(merged.warnings):
+    for line in lines(merged.warnings, validated=merged.validated):
         click.echo(line, err=True)
     change = merged.change
     click.echo(

@@ -260,11 +260,20 @@ def _render_changed(
     return 0, change
 
 
-def render_shard(repo: Path, spec: str, *, fresh: bool = False) -> int:
-    """Render shard K of N into rendered/.hubless/shards/K-of-N/ (see hubless.build.shards)."""
+def render_shard(
+    repo: Path,
+    spec: str,
+    *,
+    fresh: bool = False,
+    validate: bool = True,
+    kube_version_default: str | None = None,
+) -> int:
+    """Render shard K of N into rendered/.hubless/shards/K-of-N/ (see hubless.build.shards),
+    its clusters' objects validated as `render` validates them."""
     from hubless.build import shards
 
-    shard = shards.render_shard(repo, spec, rebalance=fresh)
+    options = shards.Options(validate, kube_version_default or "")
+    shard = shards.render_shard(repo, spec, rebalance=fresh, options=options, report=_print)
     click.echo(
         f"rendered shard {shard.index}/{shard.count}: {len(shard.clusters)} clusters, "
         f"{shard.objects} objects in {shard.folder}"

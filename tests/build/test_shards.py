@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,9 @@ from hubless.build.state.transaction import TreeChange
 from hubless.commands.merge import merge
 from hubless.commands.render import render, render_shard
 from hubless.errors import UserError
-from tests.conftest import snapshot, write_tree
-from tests.test_render import CONFIGMAP, base_files
+from tests.conftest import run_hubless, snapshot, write_tree
+from tests.test_render import CONFIGMAP, OP, base_files
+from tests.test_warnings import CASES
 
 NAMES = [f"member-{i:03d}" for i in range(40)] + ["east", "west", "dev", "batch", "\u00e9t\u00e9"]
 
@@ -63,6 +65,40 @@ def test_digests_bytes() -> None:
         b'  "placements": {\n    "ConfigMap/shop/web": "e"\n  }\n}'
     )
     assert shards.parse_digests(data) == ({"east": "d1", "west": "d2"}, {"ConfigMap/shop/web": "e"})
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        shards.Options(),
+        shards.Options(False),
+        shards.Options(True, "1.30"),
+        shards.Options(False, "v1.29.3"),
+    ],
+)
+def test_options_are_recorded_as_they_were_given(options: shards.Options) -> None:
+    data = json.loads(shards.digests_bytes({}, {}, options=options))["options"]
+    assert data == {
+        "validate": options.validate,
+        "kubeVersionDefault": options.kube_version_default,
+    }
+    assert shards.Options.of_data(data) == options
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        {},
+        {"validate": True},
+        {"validate": "yes", "kubeVersionDefault": ""},
+        {"validate": True, "kubeVersionDefault": 1.3},
+    ],
+)
+def test_unreadable_options_are_refused(data: object) -> None:
+    with pytest.raises(ValueError):
+        shards.Options.of_data(data)
 
 
 @pytest.mark.parametrize(
@@ -178,20 +214,34 @@ def test_a_shard_holds_its_clusters_files_and_the_whole_fleet_s_digests(tmp_path
         manifest["placements"],
         manifest["inputs"],  # the same sources as the full render's
         {p: hashlib.sha256(c).hexdigest() for p, c in expected.items()},
+        None,
+        shards.Options(),  # validated, with no default version
     )
     assert files_below(folder) == expected
     objects = sum(1 for p in expected if not p.startswith(".hubless/") and not is_marker(p))
     assert shard == shards.Shard(2, 3, own, objects, folder)
 
 
-def test_sharded_render_merges_into_what_one_render_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"validate": False},
+        # The manifest keeps what validation says with the default version.
+        {"kube_version_default": "1.30"},
+        {"validate": False, "kube_version_default": "1.30"},
+    ],
+)
+def test_sharded_render_merges_into_what_one_render_writes(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
     single = tmp_path / "single"
     write_tree(single, base_files())
     sharded = tmp_path / "sharded"
     shutil.copytree(single, sharded)
-    assert render(single, check=False) == 0
+    assert render(single, check=False, **options) == 0
     for index in (1, 2, 3):
-        assert render_shard(sharded, f"{index}/3") == 0
+        assert render_shard(sharded, f"{index}/3", **options) == 0
     assert (sharded / "rendered/.hubless/shards/2-of-3").is_dir()
     assert merge(sharded) == 0
     expected = {k: v[0] for k, v in snapshot(single / "rendered").items() if k != ".hubless/lock"}
@@ -311,3 +361,173 @@ def test_a_cluster_in_the_wrong_shard_is_refused(tmp_path: Path) -> None:
         f"rendered/.hubless/shards/2-of-2/{moved}: error: shard 2 of 2 holds cluster {moved}, "
         "which belongs to shard 1: render the shards again"
     ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "said"),
+    [
+        ((), ("--no-validate",), "was rendered with --no-validate, shard 1 with no options"),
+        (
+            ("--kube-version-default", "1.30"),
+            (),
+            "was rendered with no options, shard 1 with --kube-version-default 1.30",
+        ),
+        (
+            ("--kube-version-default", "1.30"),
+            ("--kube-version-default", "v1.30.0"),
+            "was rendered with --kube-version-default v1.30.0, shard 1 with "
+            "--kube-version-default 1.30",
+        ),
+    ],
+)
+def test_shards_rendered_with_other_options_are_refused(
+    tmp_path: Path, first: tuple[str, ...], second: tuple[str, ...], said: str
+) -> None:
+    """The merge says what one render with the shards' options says, and keeps validation's
+    warnings for their default version: a merge of shards given different ones is no render."""
+    repo = tmp_path / "sharded"
+    write_tree(repo, base_files())
+    for index, options in ((1, first), (2, second)):
+        result = run_hubless("render", "--shard", f"{index}/2", *options, cwd=repo)
+        assert result.returncode == 0, result.stderr
+    assert merge_error(repo) == [
+        f"rendered/.hubless/shards/2-of-2: error: shard 2 of 2 {said}: render every shard with "
+        "the same options"
+    ]
+
+
+def test_a_shard_that_does_not_record_its_options_is_refused(tmp_path: Path) -> None:
+    repo = sharded(tmp_path)
+    digests_path = repo / "rendered/.hubless/shards/1-of-2/.hubless/digests.json"
+    data = json.loads(digests_path.read_bytes())
+    del data["options"]
+    digests_path.write_text(json.dumps(data))
+    assert merge_error(repo) == [
+        "rendered/.hubless/shards/1-of-2: error: shard 1 of 2 does not record what it was "
+        "rendered from (written by an older hubless, or edited): render it again"
+    ]
+
+
+# Shards validate their own clusters' objects as a render validates them. With two shards,
+# east and west are shard 1's, dev and batch shard 2's; only east and west get the Deployment.
+UNKNOWN_FIELD = "      - {path: /spec/template/spec/containers/0/colour, operator: add, value: red}"
+
+
+def invalid_on_west(west_version: str | None) -> dict[str, str]:
+    """The small fleet, with an override that gives west's Deployment a field no
+    Kubernetes knows, and west at Kubernetes `west_version` (the others at none)."""
+    files = base_files()
+    documents = files["policies/clusters.yaml"].split("\n---\n")
+    if west_version is not None:
+        documents = [
+            d.replace("status:\n", f"status:\n  kubernetesVersion: {west_version}\n")
+            if "  name: west\n" in d
+            else d
+            for d in documents
+        ]
+    files["policies/clusters.yaml"] = "\n---\n".join(documents)
+    files["policies/web-overrides.yaml"] = OP.rstrip("\n") + "\n" + UNKNOWN_FIELD + "\n"
+    return files
+
+
+def invalid_on_west_error(version: str) -> str:
+    return (
+        "policies/web-overrides.yaml:8: error: OverridePolicy/shop/web-west overrideRules[0] "
+        f"makes Deployment.apps/shop/web invalid for cluster west (Kubernetes {version}): "
+        "spec.template.spec.containers.0: Additional properties are not allowed ('colour' was "
+        "unexpected) (template templates/web/deployment.yaml:1)"
+    )
+
+
+def unversioned(repo: Path, cluster: str) -> str:
+    """Validation's warning about `cluster`, at the first line of its Cluster object."""
+    text = (repo / "policies/clusters.yaml").read_text()
+    line = text[: text.index(f"  name: {cluster}\n")].count("\n") - 2
+    return (
+        f"policies/clusters.yaml:{line}: warning: cluster {cluster} has no "
+        "status.kubernetesVersion: its objects are not validated (give one with "
+        "--kube-version-default)"
+    )
+
+
+def hubless(repo: Path, *args: str) -> tuple[int, list[str]]:
+    """`hubless ARGS` in `repo`: its exit status and the lines of its stderr."""
+    result = run_hubless(*args, cwd=repo)
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stderr.splitlines()
+
+
+def test_a_shard_refuses_what_a_render_refuses_on_its_clusters(tmp_path: Path) -> None:
+    repo, whole = tmp_path / "sharded", tmp_path / "whole"
+    write_tree(repo, invalid_on_west("v1.30.2"))
+    shutil.copytree(repo, whole)
+    assert unversioned(repo, "east").startswith("policies/clusters.yaml:1: ")
+    assert hubless(whole, "render") == (
+        1,
+        [
+            unversioned(repo, "batch"),
+            unversioned(repo, "dev"),
+            unversioned(repo, "east"),
+            invalid_on_west_error("1.30"),
+        ],
+    )
+    # The same error, and the warnings about its own clusters only; nothing written.
+    assert hubless(repo, "render", "--shard", "1/2") == (
+        1,
+        [unversioned(repo, "east"), invalid_on_west_error("1.30")],
+    )
+    assert not (repo / "rendered").exists()
+    # dev and batch are fine (and not validated: they have no version).
+    assert hubless(repo, "render", "--shard", "2/2") == (
+        0,
+        [unversioned(repo, "batch"), unversioned(repo, "dev")],
+    )
+    assert (repo / "rendered/.hubless/shards/2-of-2/dev").is_dir()
+    # Without validation the Deployment goes through, as a whole render writes it.
+    assert hubless(repo, "render", "--shard", "1/2", "--no-validate") == (0, [])
+    assert hubless(whole, "render", "--no-validate") == (0, [])
+    folder = repo / "rendered/.hubless/shards/1-of-2"
+    deployment = "west/shop/deployment.apps_web.yaml"
+    assert "      colour: red\n" in (folder / deployment).read_text()
+    written = files_below(folder)
+    assert {p: c for p, c in written.items() if not p.startswith(".hubless/")} == {
+        p: c
+        for p, c in files_below(whole / "rendered").items()
+        if cluster_of(p) in ("east", "west")
+    }
+    # A shard refused later leaves what an earlier one wrote as it was.
+    before = snapshot(repo / "rendered")
+    assert hubless(repo, "render", "--shard", "1/2")[0] == 1
+    assert snapshot(repo / "rendered") == before
+
+
+def test_kube_version_default_validates_a_shard_s_clusters_without_a_version(
+    tmp_path: Path,
+) -> None:
+    repo, whole = tmp_path / "sharded", tmp_path / "whole"
+    write_tree(repo, invalid_on_west(None))
+    shutil.copytree(repo, whole)
+    assert hubless(repo, "render", "--shard", "1/2") == (
+        0,
+        [unversioned(repo, "east"), unversioned(repo, "west")],
+    )
+    before = snapshot(repo / "rendered")
+    refused = (1, [invalid_on_west_error("1.29")])
+    assert hubless(whole, "render", "--kube-version-default", "1.29") == refused
+    assert hubless(repo, "render", "--shard", "1/2", "--kube-version-default", "1.29") == refused
+    assert snapshot(repo / "rendered") == before
+    assert hubless(repo, "render", "--shard", "2/2", "--kube-version-default", "1.29") == (0, [])
+
+
+def test_a_shard_says_which_of_its_clusters_objects_have_no_schema(tmp_path: Path) -> None:
+    repo, whole = tmp_path / "sharded", tmp_path / "whole"
+    write_tree(repo, CASES["a custom kind without a schema"].files)  # on east and west
+    shutil.copytree(repo, whole)
+    no_schema = (
+        "warning: monitoring.coreos.com/v1 ServiceMonitor has no schema (no "
+        "CustomResourceDefinition in templates/): not validated on east, west"
+    )
+    version = ("--kube-version-default", "1.30")
+    assert hubless(whole, "render", *version) == (0, [no_schema])
+    assert hubless(repo, "render", "--shard", "1/2", *version) == (0, [no_schema])
+    assert hubless(repo, "render", "--shard", "2/2", *version) == (0, [])  # no cluster of its own
