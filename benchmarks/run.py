@@ -318,7 +318,15 @@ def bench(size: str, runs: int, workdir: Path, skip_kustomize: bool) -> Bench:
     return measured
 
 
-def report(measured: Bench, runs: int) -> list[str]:
+@dataclass(frozen=True)
+class Report:
+    """What one size's run prints, and the rows that missed their goal."""
+
+    lines: list[str]
+    missed: list[str]
+
+
+def report(measured: Bench, runs: int) -> Report:
     """The table of one size, and the line saying whether every row is within its goal."""
     results = measured.results
     medians = {case: median(samples) for case, samples in results.samples.items()}
@@ -368,7 +376,7 @@ def report(measured: Bench, runs: int) -> list[str]:
         )
     else:
         lines.append(f"{measured.size}: all within goal")
-    return lines
+    return Report(lines, missed)
 
 
 def main() -> None:
@@ -380,9 +388,14 @@ def main() -> None:
     args = parser.parse_args()
     installed_as_pip_installs()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    missed = False
     for size in args.size or ["10x20"]:
         measured = bench(size, args.runs, args.workdir, args.skip_kustomize)
-        print("\n" + "\n".join(report(measured, args.runs)), flush=True)
+        told = report(measured, args.runs)
+        print("\n" + "\n".join(told.lines), flush=True)
+        missed = missed or bool(told.missed)
+    # A missed goal fails the run, so that a script or CI job can tell.
+    sys.exit(1 if missed else 0)
 
 
 if __name__ == "__main__":

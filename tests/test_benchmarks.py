@@ -135,7 +135,7 @@ def test_goals_name_the_missed_limit() -> None:
     assert kustomize == goals.Verdict("CPU ≥ 20 x hubless cold", True, "yes: 20.0 x hubless CPU")
 
 
-def report_of(samples: dict[str, Sample], missing: dict[str, str]) -> list[str]:
+def report_of(samples: dict[str, Sample], missing: dict[str, str]) -> run.Report:
     bench = run.Bench("1000x100", Path("unused"))
     bench.objects = 234279
     for case, sample in samples.items():
@@ -153,7 +153,9 @@ SAMPLES = {
 
 
 def test_the_report_says_which_rows_miss_their_goal() -> None:
-    lines = report_of({**SAMPLES, goals.NOOP: Sample(1.5, 0.4, 60.0)}, {})
+    told = report_of({**SAMPLES, goals.NOOP: Sample(1.5, 0.4, 60.0)}, {})
+    assert told.missed == ["no-op render, first after a render"]
+    lines = told.lines
     assert (
         "| no-op render, first after a render | 1.50 | 0.40 | 0.375x | 0.050x | 60 "
         "| ≤ 1 s wall | NO: 1.50 s wall (missed) |"
@@ -166,7 +168,9 @@ def test_the_report_says_which_rows_miss_their_goal() -> None:
 
 
 def test_the_report_names_the_rows_not_measured() -> None:
-    lines = report_of(SAMPLES, {goals.KUSTOMIZE: "not measured (--skip-kustomize)"})
+    told = report_of(SAMPLES, {goals.KUSTOMIZE: "not measured (--skip-kustomize)"})
+    assert told.missed == []
+    lines = told.lines
     assert (
         "| kustomize overlays, same output | - | - | - | - | - | CPU ≥ 20 x hubless cold "
         "| not measured (--skip-kustomize) |"
