@@ -347,3 +347,39 @@ def test_capacity_orders_clusters_for_workloads_with_requests() -> None:
         "none": 0,
     }
     assert names(result) == ["big"]
+
+
+def test_the_estimator_answers_once_per_cluster_and_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A compile's memo keeps each cluster's answer per requests: templates asking alike
+    get the answer the estimator gives (floor(free / request), capped by free pods)."""
+    from hubless.scheduler import estimator
+
+    clusters = [cluster("a", pods=10, cpu="8"), cluster("b", pods=3, cpu="100")]
+    two_cpu = ReplicaRequirements({"cpu": 2000}, False)
+    half_cpu = ReplicaRequirements({"cpu": 500}, False)
+    known: estimator.Estimates = {}
+    asked: list[str] = []
+    real = estimator.estimate
+
+    def counting(on: Cluster, requirements: ReplicaRequirements | None) -> estimator.Estimate:
+        asked.append(on.name)
+        return real(on, requirements)
+
+    monkeypatch.setattr(estimator, "estimate", counting)
+    first = estimator.available_replicas(clusters, 5, two_cpu, known=known)
+    again = estimator.available_replicas(clusters, 7, two_cpu, known=known)
+    other = estimator.available_replicas(clusters, 5, half_cpu, known=known)
+    # a: 8 cpu / 2 = 4 (pods 10); b: 100 / 2 = 50, but 3 pods left
+    assert (
+        first
+        == again
+        == {
+            "a": estimator.Estimate(4, "cpu"),
+            "b": estimator.Estimate(3, "pods"),
+        }
+    )
+    # a: 8 / 0.5 = 16, capped by its 10 pods; b: 3 pods
+    assert other == {"a": estimator.Estimate(10, "pods"), "b": estimator.Estimate(3, "pods")}
+    assert asked == ["a", "b", "a", "b"]  # the second call with two_cpu asked nothing

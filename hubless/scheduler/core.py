@@ -15,7 +15,7 @@ from hubless.model import Cluster, TargetCluster
 from hubless.scheduler.candidates import Candidate, sort_key
 from hubless.scheduler.division import merge
 from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
-from hubless.scheduler.estimator import available_replicas, available_sets
+from hubless.scheduler.estimator import Estimates, available_replicas, available_sets
 from hubless.scheduler.filters import FILTERS, api_enablement
 from hubless.scheduler.input import ScheduleInput
 from hubless.scheduler.spread import select_clusters
@@ -141,13 +141,15 @@ class ScheduleMemo:
 
     Filter results by what the filters read (the placement, the affinity term, the
     resource's API and kind, whether it is a workload, the clusters that held it before);
-    whole schedules by everything in the request but the resource's name. Keys hold ids
-    of objects that live as long as the memo."""
+    whole schedules by everything in the request but the resource's name; the estimator's
+    answers by cluster and requests. Keys hold ids of objects that live as long as the
+    memo."""
 
     filters: dict[tuple[object, ...], tuple[list[Cluster], list[Rejection]]] = field(
         default_factory=dict
     )
     schedules: dict[tuple[object, ...], Schedule] = field(default_factory=dict)
+    estimates: Estimates = field(default_factory=dict)
 
 
 def _filter(
@@ -207,6 +209,7 @@ def _evaluate(
             request.replicas,
             request.requirements,
             components=bool(request.components),
+            known=memo.estimates if memo is not None else None,
         )
     candidates = sorted(
         (

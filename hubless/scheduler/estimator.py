@@ -24,6 +24,11 @@ class Estimate(NamedTuple):
     limit: str  # what bounded the answer, for `explain`
 
 
+# Answers already given, by (id of the cluster, the requests): a compile asks the same
+# question of every cluster once per template and scheduling pass.
+Estimates = dict[tuple[int, tuple[tuple[str, int], ...] | None], Estimate]
+
+
 def _summary_estimate(summary: ResourceSummary, requests: dict[str, int]) -> Estimate:
     """floor(available / request), the minimum over the requested resources."""
     best: Estimate | None = None
@@ -107,15 +112,24 @@ def available_replicas(
     requirements: ReplicaRequirements | None,
     *,
     components: bool = False,
+    known: Estimates | None = None,
 ) -> dict[str, Estimate]:
     """Per cluster, like Karmada's calAvailableReplicas: non-workloads are unbounded.
     An object with components (and no replicas) is estimated all the same, with no
-    requirements: its room is the pods the cluster has left."""
+    requirements: its room is the pods the cluster has left. `known`: answers to reuse
+    and keep (the estimate reads only the cluster and the requests)."""
     if replicas == 0 and not components:
         return {cluster.name: Estimate(MAX_INT32, "not a workload") for cluster in clusters}
+    requests = None if requirements is None else tuple(requirements.requests.items())
     result = {}
     for cluster in clusters:
-        found = estimate(cluster, requirements)
+        key = (id(cluster), requests)
+        kept = known.get(key) if known is not None else None
+        if kept is None:
+            kept = estimate(cluster, requirements)
+            if known is not None:
+                known[key] = kept
+        found = kept
         if found.replicas == MAX_INT32:
             found = Estimate(replicas, found.limit)
         result[cluster.name] = found
