@@ -7,63 +7,26 @@ without their objects never pays for loading their schedulers.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from hubless.dialects import karmada, karmada_operator, rollouts
-from hubless.dialects.base import Assembled, Dialect, Previous
+from hubless.dialects.base import Dialect
 from hubless.dialects.kubeadmiral import names as kubeadmiral
 from hubless.dialects.kubefed import names as kubefed
-from hubless.documents import Document
-from hubless.errors import Problem, Problems
+from hubless.errors import Problem
 from hubless.model import Cluster, Fleet, ResourceTemplate
 from hubless.quota import assemble as quota_assemble
 
 
-def _kubefed_parse(document: Document) -> Any:
-    from hubless.dialects.kubefed.policies import parse
+def _on_first_use(module: str, name: str) -> Callable[..., Any]:
+    """`module`'s function `name`, imported when first called."""
 
-    return parse(document)
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
 
-
-def _kubefed_assemble(
-    documents: Sequence[Document],
-    inputs: Sequence[Any],
-    clusters: Sequence[Cluster],
-    make_template: Callable[[Document], ResourceTemplate],
-    problems: Problems,
-    plain: Sequence[ResourceTemplate],
-    previous: Previous,
-) -> Assembled:
-    from hubless.dialects.kubefed.assemble import assemble
-
-    return assemble(documents, inputs, clusters, make_template, problems, plain, previous)
-
-
-def _kubefed_scopes(inputs: Sequence[Any]) -> dict[tuple[str, str], bool]:
-    from hubless.dialects.kubefed.policies import declared_scopes
-
-    return declared_scopes(inputs)
-
-
-def _kubeadmiral_parse(document: Document) -> Any:
-    from hubless.dialects.kubeadmiral.policies import parse
-
-    return parse(document)
-
-
-def _kubeadmiral_assemble(
-    documents: Sequence[Document],
-    inputs: Sequence[Any],
-    clusters: Sequence[Cluster],
-    make_template: Callable[[Document], ResourceTemplate],
-    problems: Problems,
-    plain: Sequence[ResourceTemplate],
-    previous: Previous,
-) -> Assembled:
-    from hubless.dialects.kubeadmiral.assemble import assemble
-
-    return assemble(documents, inputs, clusters, make_template, problems, plain, previous)
+    return call
 
 
 DIALECTS: tuple[Dialect, ...] = (
@@ -79,17 +42,17 @@ DIALECTS: tuple[Dialect, ...] = (
     Dialect(
         kubefed.DIALECT,
         kubefed.KINDS,
-        _kubefed_parse,
+        _on_first_use("hubless.dialects.kubefed.policies", "parse"),
         template_groups=kubefed.TEMPLATE_GROUPS,
-        assemble=_kubefed_assemble,
-        declared_scopes=_kubefed_scopes,
+        assemble=_on_first_use("hubless.dialects.kubefed.assemble", "assemble"),
+        declared_scopes=_on_first_use("hubless.dialects.kubefed.policies", "declared_scopes"),
     ),
     Dialect(
         kubeadmiral.DIALECT,
         kubeadmiral.KINDS,
-        _kubeadmiral_parse,
+        _on_first_use("hubless.dialects.kubeadmiral.policies", "parse"),
         binding_labels=frozenset(kubeadmiral.POLICY_LABELS),
-        assemble=_kubeadmiral_assemble,
+        assemble=_on_first_use("hubless.dialects.kubeadmiral.assemble", "assemble"),
     ),
     Dialect(rollouts.DIALECT, frozenset(rollouts.KINDS), rollouts.parse),
     Dialect(karmada_operator.DIALECT, frozenset(karmada_operator.KINDS), karmada_operator.parse),
