@@ -241,10 +241,17 @@ def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path
     target = root / SHARDS / f"{index}-of-{count}"
     if target.is_symlink() or target.exists():
         shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+    # Each folder made once, each file written through the OS (a shard is tens of
+    # thousands of files: pathlib's per-file overhead is a good part of its time).
+    made: set[str] = set()
+    top = os.fspath(target)
     for relative, content in tree.items():
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        folder, _, _ = relative.rpartition("/")
+        if folder not in made:
+            os.makedirs(os.path.join(top, folder), exist_ok=True)
+            made.add(folder)
+        with open(os.path.join(top, relative), "wb") as handle:
+            handle.write(content)
     return target
 
 
