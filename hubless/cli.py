@@ -156,6 +156,15 @@ def render(
     from hubless.commands import render as render_command
 
     if shard is not None:
+        # A shard writes its own folder, never rendered/: what these do there does not apply.
+        for given, flag in (
+            (check, "--check"),
+            (commit, "--commit"),
+            (message is not None, "--message"),
+            (max_age is not None, "--cluster-status-max-age"),
+        ):
+            if given:
+                raise UserError.at(None, f"{flag} does not apply to --shard (see `hubless merge`)")
         sys.exit(
             render_command.render_shard(
                 repo,
@@ -163,6 +172,7 @@ def render(
                 fresh=fresh,
                 validate=not no_validate,
                 kube_version_default=kube_version_default,
+                progress=on_stderr(sys.stderr, forced=progress),
             )
         )
     sys.exit(

@@ -110,3 +110,23 @@ def test_render_without_progress_off_a_terminal_prints_what_it_did_before(tmp_pa
     assert result.returncode == 0, result.stderr
     assert result.stdout == "rendered 2 clusters, 2 objects: 7 files added, 0 changed, 0 removed\n"
     assert result.stderr.splitlines() == UNVALIDATED
+
+
+def test_shard_progress_prints_every_stage_then_the_warnings(tmp_path: Path) -> None:
+    small_fleet(tmp_path)
+    result = run_hubless("render", "--shard", "1/1", "--progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "rendered/.hubless/shards/1-of-1"
+    assert (
+        result.stdout
+        == "rendered shard 1/1: 2 clusters, 2 objects in rendered/.hubless/shards/1-of-1\n"
+    )
+    written = sum(1 for path in folder.rglob("*") if path.is_file())
+    assert _masked(result.stderr) == [
+        "progress: reading sources: 3 files in Ts (R files/s)",
+        "progress: deciding placement: 1 resource in Ts (R resources/s)",
+        "progress: writing objects: 2 objects in Ts (R objects/s)",
+        "progress: validating: 2 objects in Ts (R objects/s)",
+        f"progress: writing rendered/: {written} files in Ts (R files/s)",
+        *UNVALIDATED,
+    ]

@@ -39,6 +39,7 @@ from hubless.compile import decide, materialize
 from hubless.errors import Problem, Source, UserError
 from hubless.load import load_fleet, read_sources
 from hubless.model import Fleet
+from hubless.progress import Progress, quiet
 from hubless.repository import RENDERED_DIR
 from hubless.results import Compiled
 from hubless.validation import validate_compiled
@@ -330,15 +331,19 @@ def render_shard(
     rebalance: bool = False,
     options: Options = Options(),
     report: Callable[[Problem], None] = _ignore,
+    progress: Progress | None = None,
 ) -> Shard:
     """Render shard K of N (`spec`) into rendered/.hubless/shards/K-of-N/, validating its
     clusters' objects unless `options` say not (validation's warnings go to `report`); an
-    error writes nothing."""
+    error writes nothing. `progress` hears of each stage."""
+    progress = progress or quiet()
     index, count = parse(spec)
     rendered = repo / RENDERED_DIR
+    progress.begin("reading sources")
     files = read_sources(repo)
     record = read_record(repo)
     fleet = load_fleet(files, {} if rebalance else previous_of(record))
+    progress.end(len(files))
     if fleet.rollout_policies:
         # A rollout's target is what its objects become on every cluster, which no shard
         # builds alone.
@@ -349,13 +354,20 @@ def render_shard(
             "not in shards",
         )
     own = members((c.name for c in fleet.clusters), index, count)
+    progress.begin("deciding placement")
     decided = decide(fleet, previous_of(record), rebalance=rebalance, until_stable=True)
+    progress.end(len(fleet.templates))
+    progress.begin("writing objects")
     compiled = materialize(decided, own)
-    if options.validate:
-        _validate(fleet, own, compiled, options.kube_version_default, report)
+    objects = sum(len(items) for items in compiled.objects.values())
     holding = suspends(fleet)
     committed = committed_tree(repo) if holding else {}
     tree = suspended(fleet, compiled, desired_tree(compiled), committed).tree
+    progress.end(objects)
+    if options.validate:
+        progress.begin("validating")
+        _validate(fleet, own, compiled, options.kube_version_default, report)
+        progress.end(objects)
     # The digests cover the whole fleet (every shard decides everything): the merge keeps them.
     # None when anything is held: held files are not what their digests say (as in plan).
     digests = Digests.of(decided)
@@ -371,9 +383,10 @@ def render_shard(
         found,
         options,
     )
+    progress.begin("writing rendered/")
     with locked(rendered, lambda: None):
         folder = write(rendered, index, count, tree)
-    objects = sum(len(items) for items in compiled.objects.values())
+    progress.end(len(tree))
     return Shard(index, count, own, objects, folder)
 
 

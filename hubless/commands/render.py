@@ -267,13 +267,25 @@ def render_shard(
     fresh: bool = False,
     validate: bool = True,
     kube_version_default: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Render shard K of N into rendered/.hubless/shards/K-of-N/ (see hubless.build.shards),
-    its clusters' objects validated as `render` validates them."""
+    its clusters' objects validated as `render` validates them; `progress` reports the
+    stages."""
     from hubless.build import shards
 
     options = shards.Options(validate, kube_version_default or "")
-    shard = shards.render_shard(repo, spec, rebalance=fresh, options=options, report=_print)
+    said: list[Problem] = []
+    try:
+        with progress or quiet() as reporting:
+            shard = shards.render_shard(
+                repo, spec, rebalance=fresh, options=options, report=said.append,
+                progress=reporting,
+            )  # fmt: skip
+    finally:
+        # After the progress line is cleared; before an error, as a render says them.
+        for problem in said:
+            _print(problem)
     click.echo(
         f"rendered shard {shard.index}/{shard.count}: {len(shard.clusters)} clusters, "
         f"{shard.objects} objects in {shard.folder}"

@@ -531,3 +531,27 @@ def test_a_shard_says_which_of_its_clusters_objects_have_no_schema(tmp_path: Pat
     assert hubless(whole, "render", *version) == (0, [no_schema])
     assert hubless(repo, "render", "--shard", "1/2", *version) == (0, [no_schema])
     assert hubless(repo, "render", "--shard", "2/2", *version) == (0, [])  # no cluster of its own
+
+
+@pytest.mark.parametrize(
+    ("given", "flag"),
+    [
+        (["--check"], "--check"),
+        (["--commit"], "--commit"),
+        (["-m", "render"], "--message"),
+        (["--cluster-status-max-age", "1h"], "--cluster-status-max-age"),
+    ],
+)
+def test_options_a_shard_cannot_honour_are_refused(
+    tmp_path: Path, given: list[str], flag: str
+) -> None:
+    """A shard writes its own folder: checking, committing or dating rendered/ is the
+    merge's business, and a shard that ignored them would pass a check it never made."""
+    write_tree(tmp_path, base_files())
+    result = run_hubless("render", "--shard", "1/2", *given, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"error: {flag} does not apply to --shard (see `hubless merge`)\n",
+    )
+    assert not (tmp_path / "rendered").exists()
