@@ -7,31 +7,45 @@ with validation on, as users run it: wall and CPU seconds, peak RSS, and the CPU
 per cluster as a multiple of the first size's (1.0: linear growth). Then, on the largest
 size, a cold `hubless render --shard K/N` against the whole render: every shard decides
 for the whole fleet but writes only its own clusters, so its wall time is about 1/N of the
-whole's plus the deciding.
+whole's plus the deciding. Both run with --progress, and the seconds of each stage are
+printed side by side: reading and deciding are the part every shard does whole.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet
-from timing import HUBLESS, Sample, installed_as_pip_installs, median, timed
+from timing import HUBLESS, Sample, installed_as_pip_installs, median, timed_with_stderr
 
 
 def count_objects(rendered: Path) -> int:
     return sum(1 for p in rendered.rglob("*.yaml") if ".hubless" not in p.parts)
 
 
-def cold(root: Path, runs: int, *flags: str) -> Sample:
+# "progress: reading sources: 15 files in 3.9s (4 files/s)"
+_STAGE = re.compile(r"^progress: (.+?): \d+ \w+ in ([0-9.]+)s ", re.MULTILINE)
+
+
+def stages(stderr: str) -> dict[str, float]:
+    """Seconds per stage, from the lines `--progress` prints."""
+    return {name: float(seconds) for name, seconds in _STAGE.findall(stderr)}
+
+
+def cold(root: Path, runs: int, *flags: str) -> tuple[Sample, dict[str, float]]:
+    """The median of `runs` cold renders, and the stages of the last."""
     samples = []
+    said = ""
     for _ in range(runs):
         shutil.rmtree(root / "rendered", ignore_errors=True)
-        samples.append(timed([*HUBLESS, "render", *flags], root))
-    return median(samples)
+        sample, said = timed_with_stderr([*HUBLESS, "render", "--progress", *flags], root)
+        samples.append(sample)
+    return median(samples), stages(said)
 
 
 def main() -> None:
@@ -55,12 +69,12 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     first: tuple[float, float] | None = None
-    largest: tuple[int, Path, Sample] | None = None
+    largest: tuple[int, Path, Sample, dict[str, float]] | None = None
     for size in sizes:
         clusters, apps = (int(x) for x in size.split("x"))
         root = args.workdir / f"fleet-{size}"
         fleet.write(root, clusters, apps)
-        whole = cold(root, args.runs)
+        whole, whole_stages = cold(root, args.runs)
         objects = count_objects(root / "rendered")
         per_cluster = (whole.cpu / clusters, whole.wall / clusters)
         first = first or per_cluster
@@ -74,18 +88,31 @@ def main() -> None:
         if largest is None or clusters >= largest[0]:
             if largest is not None:
                 shutil.rmtree(largest[1])
-            largest = (clusters, root, whole)
+            largest = (clusters, root, whole, whole_stages)
         else:
             shutil.rmtree(root)
     assert largest is not None
-    clusters, root, whole = largest
+    clusters, root, whole, whole_stages = largest
     count = int(args.shard.split("/")[1])
-    shard = cold(root, args.runs, "--shard", args.shard)
+    shard, shard_stages = cold(root, args.runs, "--shard", args.shard)
     print(
         f"\n`hubless render --shard {args.shard}` (cold, validation on) at {clusters} clusters: "
         f"{shard.wall:.2f} s wall, {shard.cpu:.2f} s CPU, peak RSS {shard.rss_mib:.0f} MiB; "
         f"{shard.wall / whole.wall:.2f} of the whole render's wall "
-        f"({shard.cpu / whole.cpu:.2f} of its CPU; 1/{count} = {1 / count:.2f})"
+        f"({shard.cpu / whole.cpu:.2f} of its CPU; 1/{count} = {1 / count:.2f})\n"
+    )
+    print(f"| stage (seconds, last run) | whole render | shard {args.shard} |")
+    print("|---|---:|---:|")
+    for name in dict.fromkeys([*whole_stages, *shard_stages]):
+        print(f"| {name} | {whole_stages.get(name, 0.0):.1f} | {shard_stages.get(name, 0.0):.1f} |")
+    every = ("reading sources", "deciding placement")
+    fixed = sum(whole_stages.get(name, 0.0) for name in every)
+    rest = sum(whole_stages.values()) - fixed
+    print(
+        f"\nEvery shard reads and decides for the whole fleet ({fixed:.1f} s of the whole "
+        f"render's stages); the rest ({rest:.1f} s) is split {count} ways: a shard can take no "
+        f"less than about ({fixed:.1f} + {rest:.1f} / {count}) / {fixed + rest:.1f} = "
+        f"{(fixed + rest / count) / (fixed + rest):.2f} of the whole."
     )
     shutil.rmtree(root)
 

@@ -31,6 +31,11 @@ class CommandFailed(RuntimeError):
 
 def timed(command: Sequence[str], cwd: Path) -> Sample:
     """Run `command` to completion in `cwd`; stdout is dropped, stderr kept for a failure."""
+    return timed_with_stderr(command, cwd)[0]
+
+
+def timed_with_stderr(command: Sequence[str], cwd: Path) -> tuple[Sample, str]:
+    """`timed`, and what the command wrote to stderr."""
     # stderr goes to a file, not a pipe nobody reads: a long warning list would block on it.
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
@@ -39,13 +44,13 @@ def timed(command: Sequence[str], cwd: Path) -> Sample:
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        said = stderr.read().decode("utf-8", "replace")
         if process.returncode != 0:
-            stderr.seek(0)
-            tail = stderr.read().decode("utf-8", "replace")[-4000:]
             raise CommandFailed(
-                f"{' '.join(command)} (in {cwd}) exited {process.returncode}:\n{tail}"
+                f"{' '.join(command)} (in {cwd}) exited {process.returncode}:\n{said[-4000:]}"
             )
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), said
 
 
 def installed_as_pip_installs() -> None:
