@@ -11,6 +11,7 @@ its values go to jsonschema.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import numbers
 import re
@@ -134,7 +135,8 @@ _CLASSES: dict[str, type] = {"object": dict, "array": list, "string": str, "bool
 _TESTS: dict[str, Check] = {"integer": _is_integer, "number": _is_number}
 
 
-def _type_test(names: list[str]) -> Check:
+@functools.cache
+def _type_test(names: tuple[str, ...]) -> Check:
     nullable = "null" in names
     classes = tuple(_CLASSES[name] for name in names if name in _CLASSES)
     tests = tuple(_TESTS[name] for name in names if name in _TESTS)
@@ -236,13 +238,15 @@ class Compiler:
         self._root: tuple[str, Any] = ("", None)
         self._local: dict[Key, Check] = {}
         self._added: list[Key] = []
+        # what each schema object compiled to (policy schemas share theirs)
+        self._done: dict[tuple[int, str, bool], Check] = {}
 
     def compile(self, schema: Any) -> Check:
         """A check of `schema`, or Refused."""
         uri = schema.get("$id", "") if isinstance(schema, dict) else ""
         if not isinstance(uri, str) or "#" in uri or uri in self._documents:
             raise Refused(f"$id of {uri!r}")
-        self._root, self._local, self._added = (uri, schema), {}, []
+        self._root, self._local, self._added, self._done = (uri, schema), {}, [], {}
         try:
             return self._schema(schema, uri, root=True)
         except (Refused, re.error, RecursionError) as error:
@@ -251,7 +255,7 @@ class Compiler:
                 self._shared.pop(key, None)
             raise error if isinstance(error, Refused) else Refused(str(error)) from error
         finally:
-            self._root, self._local, self._added = ("", None), {}, []
+            self._root, self._local, self._added, self._done = ("", None), {}, [], {}
 
     def _schema(self, schema: Any, base: str, root: bool = False) -> Check:
         if schema is True:
@@ -260,6 +264,13 @@ class Compiler:
             return _never
         if not isinstance(schema, dict):
             raise Refused(f"not a schema: {schema!r}")
+        key = (id(schema), base, root)
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._compiled(schema, base, root)
+        return done
+
+    def _compiled(self, schema: dict[str, Any], base: str, root: bool) -> Check:
         unknown = [k for k in schema if k not in _KNOWN and not str(k).startswith("x-")]
         if unknown:
             raise Refused(f"no compiled check for {sorted(map(str, unknown))}")
@@ -594,7 +605,7 @@ def _pointer(document: Any, fragment: str) -> tuple[Any, tuple[str | int, ...]]:
 
 
 def _assemble(types: list[str] | None, generic: list[Check], families: dict[type, Check]) -> Check:
-    type_test = None if types is None else _type_test(types)
+    type_test = None if types is None else _type_test(tuple(types))
     if not families:
         checks = ([type_test] if type_test is not None else []) + generic
         return _all(checks)
