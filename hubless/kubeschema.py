@@ -7,6 +7,10 @@ field validation has them), less the `required` fields the API server does not e
 PodDisruptionBudget on 1.25+) has no schema there and fails. Custom resources use the
 openAPIV3Schema of their CustomResourceDefinition in templates/. A kind with no schema at
 all is reported as unvalidated, never passed silently.
+
+An object goes through its schema's compiled check (schema_checks); jsonschema, imported
+only then, words the problems of one the check refuses, and checks what a schema the
+compiler refuses describes.
 """
 
 from __future__ import annotations
@@ -18,15 +22,16 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import jsonschema
-from referencing import Registry, Resource
-
-from hubless import bootstrap, optional_fields
+from hubless import bootstrap, optional_fields, schema_checks
 from hubless.documents import type_mismatch
 from hubless.kinds import group_of
 from hubless.model import ResourceTemplate
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)")
 _MAX_ERRORS = 5
@@ -120,12 +125,58 @@ def _definition_names(version: Version) -> dict[tuple[str, str, str], str]:
 
 
 @functools.cache
-def _registry(version: Version) -> Registry:
-    return Resource.from_contents(_definitions(version)) @ Registry()
+def _compiler(version: Version) -> schema_checks.Compiler:
+    """Compiles every kind of the version, sharing what their definitions compile to."""
+    return schema_checks.Compiler([_definitions(version)])
 
 
 @functools.cache
-def _builtin_validator(version: Version, api_version: str, kind: str) -> Any:
+def _registry(version: Version) -> Registry[Any]:
+    from referencing import Registry, Resource
+
+    return Resource.from_contents(_definitions(version)) @ Registry()
+
+
+class _Schema:
+    """One schema: its compiled check (None when the compiler refuses it) and, built on
+    first need, its jsonschema validator."""
+
+    def __init__(self, schema: dict[str, Any], version: Version | None = None) -> None:
+        self.schema = schema
+        self.version = version  # a built-in kind's, whose $refs go to its definitions
+
+    @functools.cached_property
+    def check(self) -> schema_checks.Check | None:
+        compiler = schema_checks.Compiler() if self.version is None else _compiler(self.version)
+        try:
+            return compiler.compile(self.schema)
+        except schema_checks.Refused:
+            return None
+
+    def passes(self, body: dict[str, Any]) -> bool:
+        """Whether the compiled check finds `body` valid (False: ask jsonschema)."""
+        check = self.check
+        if check is None:
+            return False
+        try:
+            return check(body)
+        except (TypeError, ValueError, ArithmeticError, RecursionError):
+            return False  # jsonschema meets the same value as it does today
+
+    @functools.cached_property
+    def validator(self) -> Validator:
+        import jsonschema
+
+        if self.version is None:
+            return jsonschema.validators.Draft202012Validator(self.schema)
+        from referencing import Resource
+
+        registry = Resource.from_contents(self.schema) @ _registry(self.version)
+        return jsonschema.validators.Draft202012Validator(self.schema, registry=registry)
+
+
+@functools.cache
+def _builtin_schema(version: Version, api_version: str, kind: str) -> _Schema | None:
     # rbac.authorization.k8s.io/v1 -> rbac-v1; apps/v1 -> apps-v1; v1 -> v1
     flat = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     path = _directory(version).joinpath(f"{kind.lower()}-{flat}.json")
@@ -137,14 +188,13 @@ def _builtin_validator(version: Version, api_version: str, kind: str) -> Any:
     fields = optional_fields.not_enforced(version).get(name or "")
     if fields:
         _drop_required(schema, fields)
-    registry = Resource.from_contents(schema) @ _registry(version)
-    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+    return _Schema(schema, version)
 
 
 @functools.cache
-def _bootstrap_validator(api_version: str, kind: str) -> Any:
+def _bootstrap_schema(api_version: str, kind: str) -> _Schema | None:
     schema = bootstrap.SCHEMAS.get((api_version, kind))
-    return jsonschema.validators.Draft202012Validator(schema) if schema else None
+    return _Schema(schema) if schema else None
 
 
 class Problem(NamedTuple):
@@ -158,7 +208,7 @@ class Catalog:
     """Every schema a fleet's objects can be checked against."""
 
     def __init__(self, templates: Iterable[ResourceTemplate]) -> None:
-        self.crds: dict[tuple[str, str, str], Any] = {}  # (group, version, kind) -> validator
+        self.crds: dict[tuple[str, str, str], _Schema] = {}  # by (group, version, kind)
         for template in templates:
             if (template.group, template.kind) != (
                 "apiextensions.k8s.io",
@@ -171,28 +221,29 @@ class Catalog:
             for version in spec.get("versions") or []:
                 schema = ((version or {}).get("schema") or {}).get("openAPIV3Schema")
                 if isinstance(schema, dict) and isinstance(kind, str) and isinstance(group, str):
-                    validator = jsonschema.validators.Draft202012Validator(schema)
-                    self.crds[(group, str(version.get("name")), kind)] = validator
+                    self.crds[(group, str(version.get("name")), kind)] = _Schema(schema)
 
-    def validator(self, body: dict[str, Any], version: Version) -> Any:
+    def _schema(self, body: dict[str, Any], version: Version) -> _Schema | None:
         api_version, kind = str(body.get("apiVersion")), str(body.get("kind"))
         group, _, served = api_version.rpartition("/")
         custom = self.crds.get((group, served, kind))
         if custom is not None:
             return custom
-        known = _bootstrap_validator(api_version, kind)
+        known = _bootstrap_schema(api_version, kind)
         if known is not None:
             return known
-        return _builtin_validator(schema_version(version), api_version, kind)
+        return _builtin_schema(schema_version(version), api_version, kind)
 
     def check(self, body: dict[str, Any], version: Version) -> list[Problem] | None:
         """The problems found, or None when no schema knows the object's kind."""
-        validator = self.validator(body, version)
-        if validator is None:
+        schema = self._schema(body, version)
+        if schema is None:
             return None
+        if schema.passes(body):
+            return []
         problems = []
         for error in sorted(
-            validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))
+            schema.validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))
         ):
             field = ".".join(str(part) for part in error.absolute_path) or "(object)"
             if error.validator == "type":

@@ -10,17 +10,19 @@ this, by the dialect front end.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from hubless.documents import Document, type_mismatch
 from hubless.errors import Problem, Source
 from hubless.interpreter import customization
+from hubless.schema_checks import compiled
+
+if TYPE_CHECKING:
+    import jsonschema
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _STRING = {"type": "string"}
@@ -339,133 +341,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "config.karmada.io/v1alpha1", "ResourceInterpreterCustomization", INTERPRETER_SPEC, True
     ),
 }
-_VALIDATORS = {kind: jsonschema.Draft202012Validator(schema) for kind, schema in SCHEMAS.items()}
-
-# A fleet holds thousands of policy documents and nearly all are valid; jsonschema walks
-# each one through its general machinery. Each schema is also compiled here into plain
-# checks that only say whether a document is valid, by the same rules for the few
-# keywords these schemas use; jsonschema then words the errors of a document they refuse.
-# A keyword they do not know stops the import, so they never pass what jsonschema refuses.
-Check = Callable[[Any], bool]
-_ANNOTATIONS = frozenset({"$schema", "title"})
-_TYPES: dict[str, Check] = {
-    "object": lambda value: isinstance(value, dict),
-    "array": lambda value: isinstance(value, list),
-    "string": lambda value: isinstance(value, str),
-    # Draft 6 and later: a float with no fraction is an integer.
-    "integer": lambda value: (
-        (isinstance(value, int) and not isinstance(value, bool))
-        or (isinstance(value, float) and value.is_integer())
-    ),
-    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
-    "boolean": lambda value: isinstance(value, bool),
-    "null": lambda value: value is None,
-}
-
-
-def _type_check(names: list[str]) -> Check:
-    tests = [_TYPES[name] for name in names]
-    if len(tests) == 1:
-        return tests[0]
-    return lambda value: any(test(value) for test in tests)
-
-
-def _strings_check(keyword: str, allowed: Any) -> Check:
-    # Only strings are listed, so JSON Schema's equality is a string's.
-    choices = allowed if keyword == "enum" else [allowed]
-    if not all(isinstance(choice, str) for choice in choices):
-        raise ValueError(f"{keyword} of other values than strings: {allowed!r}")
-    options = frozenset(choices)
-    return lambda value: isinstance(value, str) and value in options
-
-
-def _object_check(schema: dict[str, Any], only: bool) -> Check:
-    """properties, required and additionalProperties; `only`: and nothing but a map."""
-    properties = {key: compiled(sub) for key, sub in schema.get("properties", {}).items()}
-    required = tuple(schema.get("required", ()))
-    extra = schema.get("additionalProperties", True)
-    others: Check | None = None
-    if extra is not True and extra is not False:
-        others = compiled(extra)
-    closed = extra is False
-
-    def check(value: Any) -> bool:
-        if not isinstance(value, dict):
-            return not only
-        for name in required:
-            if name not in value:
-                return False
-        for key, item in value.items():
-            test = properties.get(key)
-            if test is not None:
-                if not test(item):
-                    return False
-            elif closed or (others is not None and not others(item)):
-                return False
-        return True
-
-    return check
-
-
-def _array_check(schema: dict[str, Any], only: bool) -> Check:
-    """items and minItems; `only`: and nothing but a list."""
-    items = compiled(schema["items"]) if "items" in schema else None
-    shortest = schema.get("minItems", 0)
-
-    def check(value: Any) -> bool:
-        if not isinstance(value, list):
-            return not only
-        return len(value) >= shortest and (items is None or all(map(items, value)))
-
-    return check
-
-
-def _minimum_check(minimum: Any) -> Check:
-    number = _TYPES["number"]
-    return lambda value: not number(value) or not value < minimum
-
-
-_OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties"})
-_ARRAY_KEYWORDS = frozenset({"items", "minItems"})
-_KEYWORDS = _ANNOTATIONS | _OBJECT_KEYWORDS | _ARRAY_KEYWORDS | {"type", "enum", "const", "minimum"}
-
-
-def compiled(schema: dict[str, Any]) -> Check:
-    """Whether a value is valid against `schema`, as jsonschema's Draft 2020-12 rules say
-    for the keywords these schemas use; any other keyword is a ValueError."""
-    unknown = set(schema) - _KEYWORDS
-    if unknown:
-        raise ValueError(f"no compiled check for {sorted(unknown)}")
-    names = schema.get("type")
-    types = None if names is None else (names if isinstance(names, list) else [names])
-    checks = []
-    for keyword in ("enum", "const"):
-        if keyword in schema:
-            checks.append(_strings_check(keyword, schema[keyword]))
-            if types is not None and "string" in types:
-                types = None  # only strings are listed: the type says no more
-    # A map's or a list's own keywords test its type on the way.
-    if _OBJECT_KEYWORDS & set(schema):
-        checks.append(_object_check(schema, only=types == ["object"]))
-        types = None if types == ["object"] else types
-    if _ARRAY_KEYWORDS & set(schema):
-        checks.append(_array_check(schema, only=types == ["array"]))
-        types = None if types == ["array"] else types
-    if types is not None:
-        checks.insert(0, _type_check(types))
-    if "minimum" in schema:
-        checks.append(_minimum_check(schema["minimum"]))
-    if not checks:
-        return lambda value: True
-    if len(checks) == 1:
-        return checks[0]
-    if len(checks) == 2:
-        first, second = checks
-        return lambda value: first(value) and second(value)
-    return lambda value: all(check(value) for check in checks)
-
-
+# A fleet holds thousands of policy documents and nearly all are valid: each goes through
+# its schema's compiled check (schema_checks), and jsonschema, imported only then, words
+# the errors of a document the check refuses. These schemas compile whole: a keyword the
+# compiler does not know stops the import.
 _VALID = {kind: compiled(schema) for kind, schema in SCHEMAS.items()}
+
+
+@functools.cache
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(SCHEMAS[kind])
 
 
 def _line(document: Document, path: list[Any]) -> int:
@@ -512,12 +399,12 @@ def _describe(error: jsonschema.ValidationError) -> tuple[list[Any], str]:
 
 def check(document: Document, kind: str) -> list[Problem]:
     """Every schema violation of a policy document, located and explained."""
-    validator = _VALIDATORS.get(kind)
-    if validator is None or _VALID[kind](document.data):
+    valid = _VALID.get(kind)
+    if valid is None or valid(document.data):
         return []
     problems = []
     for error in sorted(
-        validator.iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))
+        _validator(kind).iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))
     ):
         path, message = _describe(error)
         field = ""

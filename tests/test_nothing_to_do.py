@@ -188,3 +188,37 @@ def test_a_kubeadmiral_label_alone_loads_kubeadmiral(tmp_path: Path) -> None:
         "kubeadmiral.io/propagation-policy-name='nope' names no PropagationPolicy in "
         "namespace shop in policies/\n",
     )
+
+
+def imported(repo: Path, *args: str) -> tuple[str, str, int, set[str]]:
+    """stdout before the probe's own line, stderr, the exit status, every imported module."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], cwd=repo, capture_output=True, text=True, check=False
+    )
+    *printed, last = done.stdout.splitlines(keepends=True)
+    report = json.loads(last)
+    return "".join(printed), done.stderr, report["code"], set(report["modules"])
+
+
+def test_a_render_of_valid_objects_never_imports_jsonschema(tmp_path: Path) -> None:
+    # Each object's schema passes it through its compiled check: jsonschema (and
+    # referencing, attrs, ...) only words the problems of an invalid one.
+    write_tree(tmp_path, base_files())
+    version = ("--kube-version-default", "1.30")
+    assert imported(tmp_path, "render", *version)[2] == 0
+    configmap = tmp_path / "templates/web/configmap.yaml"
+    configmap.write_text(configmap.read_text().replace('mode: "on"', 'mode: "off"'))
+    printed, errors, code, modules = imported(tmp_path, "render", *version)
+    assert (code, errors) == (0, "")
+    assert "changed" in printed and "hubless.kubeschema" in modules
+    assert not {"jsonschema", "referencing"} & modules
+
+    configmap.write_text(configmap.read_text().replace('mode: "off"', "mode: 1"))
+    printed, errors, code, modules = imported(tmp_path, "render", *version)
+    placed = sorted(p.parts[-3] for p in (tmp_path / "rendered").glob("*/shop/configmap_web.yaml"))
+    assert code == 1 and "jsonschema" in modules
+    assert errors == (
+        f"templates/web/configmap.yaml:1: error: ConfigMap/shop/web for clusters "
+        f"{', '.join(placed)} (Kubernetes 1.30): data.mode: must be a string or null, "
+        "not an integer\n"
+    )
