@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,6 +72,19 @@ def commit_message(change: TreeChange, summary: str | None) -> str:
     return subject + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What a render was asked to do, beside the repository."""
+
+    check: bool
+    fresh: bool
+    validate: bool
+    kube_version_default: str | None
+    max_age: tuple[timedelta, str] | None  # (age, the option as given)
+    now: datetime | None
+    progress: Progress
+
+
 def render(
     repo: Path,
     *,
@@ -86,9 +100,8 @@ def render(
 ) -> int:
     """`max_age`: (age, the option as given) past which a Cluster's status is stale;
     `progress` reports the stages (default: nothing)."""
-    run = functools.partial(
-        _render,
-        repo,
+    asked = functools.partial(
+        _Asked,
         fresh=fresh,
         validate=validate,
         kube_version_default=kube_version_default,
@@ -97,13 +110,13 @@ def render(
         progress=progress or quiet(),
     )
     if check:
-        return run(check=True)[0]
+        return _render(repo, asked(check=True))[0]
     if commit:
         from hubless.git import refuse_to_commit  # GitPython: only for --commit
 
         refuse_to_commit(repo, RENDERED_DIR, "`render --commit`", "this render")
     with locked(repo / RENDERED_DIR, _waiting):
-        status, change = run(check=False)
+        status, change = _render(repo, asked(check=False))
         if commit and status == 0:
             from hubless.git import commit_paths
 
@@ -112,110 +125,69 @@ def render(
         return status
 
 
-def _say(
-    warnings: Warnings,
-    *,
-    validate: bool,
-    max_age: tuple[timedelta, str] | None,
-    now: datetime | None,
-    inputs: Inputs,
-    fleet: Fleet | None,
-) -> None:
+def _say(warnings: Warnings, asked: _Asked, inputs: Inputs, fleet: Fleet | None) -> None:
     """What a full render of these sources says, however little this one had to do."""
-    for line in lines(warnings, validated=validate):
+    for line in lines(warnings, validated=asked.validate):
         click.echo(line, err=True)
-    if max_age is not None:
+    if asked.max_age is not None:
         # Not among the stored warnings: it depends on the time of this render.
         from hubless.dialects import refreshed
         from hubless.inventory import stale_status_warnings
         from hubless.load import load_fleet
 
-        age, option = max_age
+        age, option = asked.max_age
         loaded = fleet or load_fleet(inputs.files)
         for stale in stale_status_warnings(
-            refreshed(loaded.clusters), age, now or datetime.now(UTC), option
+            refreshed(loaded.clusters), age, asked.now or datetime.now(UTC), option
         ):
             _print(stale)
 
 
-def _render(
-    repo: Path,
-    *,
-    check: bool,
-    fresh: bool,
-    validate: bool,
-    kube_version_default: str | None,
-    max_age: tuple[timedelta, str] | None,
-    now: datetime | None,
-    progress: Progress,
-) -> tuple[int, TreeChange]:
+def _render(repo: Path, asked: _Asked) -> tuple[int, TreeChange]:
     rendered = repo / RENDERED_DIR
-    if not check and recover(rendered, _print):
+    if not asked.check and recover(rendered, _print):
         click.echo(f"finished an interrupted render of {RENDERED_DIR}/", err=True)
+    progress = asked.progress
     with progress:
         # The terminal's progress line is cleared before anything else is printed.
         progress.begin("reading sources")
         inputs = read_inputs(repo)
         said = None
-        if not fresh:
+        if not asked.fresh:
             said = unchanged(
-                repo, inputs, validate=validate, kube_version_default=kube_version_default
+                repo,
+                inputs,
+                validate=asked.validate,
+                kube_version_default=asked.kube_version_default,
             )
         if said is not None:
             progress.end(len(inputs.files))
     if said is None:
-        return _render_changed(
-            repo,
-            inputs,
-            check=check,
-            fresh=fresh,
-            validate=validate,
-            kube_version_default=kube_version_default,
-            max_age=max_age,
-            now=now,
-            progress=progress,
-        )
-    _say(said, validate=validate, max_age=max_age, now=now, inputs=inputs, fleet=None)
+        return _render_changed(repo, inputs, asked)
+    _say(said, asked, inputs, None)
     # Same sources, and rendered/ holds exactly what they produced: nothing to do.
-    click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
+    click.echo(f"{RENDERED_DIR}/ is up to date" if asked.check else "rendered: nothing changed")
     return 0, TreeChange()
 
 
-def _render_changed(
-    repo: Path,
-    inputs: Inputs,
-    *,
-    check: bool,
-    fresh: bool,
-    validate: bool,
-    kube_version_default: str | None,
-    max_age: tuple[timedelta, str] | None,
-    now: datetime | None,
-    progress: Progress,
-) -> tuple[int, TreeChange]:
+def _render_changed(repo: Path, inputs: Inputs, asked: _Asked) -> tuple[int, TreeChange]:
     # Imported here, past the render that has nothing to do.
     from hubless.build.plan import plan_render
     from hubless.build.result import Strategy
     from hubless.validation import validate_compiled
 
     rendered = repo / RENDERED_DIR
+    progress, check = asked.progress, asked.check
     with progress:
         rendering = plan_render(
             repo,
-            rebalance=fresh,
-            kube_version_default=kube_version_default,
-            validate=validate,
+            rebalance=asked.fresh,
+            kube_version_default=asked.kube_version_default,
+            validate=asked.validate,
             progress=progress,
             inputs=inputs,
         )
-    _say(
-        rendering.warnings,
-        validate=validate,
-        max_age=max_age,
-        now=now,
-        inputs=inputs,
-        fleet=rendering.fleet,
-    )
+    _say(rendering.warnings, asked, inputs, rendering.fleet)
     if rendering.strategy is Strategy.UNCHANGED:
         # rendered/ was found unchanged after all (its files changed back meanwhile).
         click.echo(f"{RENDERED_DIR}/ is up to date" if check else "rendered: nothing changed")
@@ -223,12 +195,12 @@ def _render_changed(
     compiled, fleet, change = rendering.compiled, rendering.fleet, rendering.change
     assert compiled is not None and fleet is not None
     objects = sum(len(items) for items in compiled.objects.values())
-    if validate:
+    if asked.validate:
         # Its warnings are among the rendering's (about every cluster's objects, not
         # only the ones this render built).
         with progress:
             progress.begin("validating")
-            report = validate_compiled(compiled, fleet, kube_version_default)
+            report = validate_compiled(compiled, fleet, asked.kube_version_default)
             progress.end(objects)
         if report.errors:
             raise UserError(report.errors)
