@@ -298,3 +298,28 @@ def test_the_failing_step_is_staging_not_the_journal(
         "rendered/: error: could not write the new files (No space left on device): nothing "
         "was changed; free some space and render again"
     ]
+
+
+def test_a_shard_that_cannot_be_written_leaves_the_last_one(tmp_path: Path) -> None:
+    """A shard is written beside its folder and takes its place whole: a failed write is
+    one line and leaves the shard folder as the last render of it left it."""
+    repo = tmp_path / "repo"
+    write_tree(repo, files("1"))
+    # (Its clusters have no Kubernetes version: validation would only warn.)
+    assert cli("render", "--shard", "1/1", "--no-validate", cwd=repo).returncode == 0
+    shards = repo / "rendered/.hubless/shards"
+    before = snapshot(shards)
+    write_tree(repo, files("2", size=20_000))
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
+
+    result = cli("render", "--shard", "1/1", "--no-validate", cwd=repo, preexec_fn=limit)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "rendered/.hubless/shards/1-of-1: error: could not write shard 1 of 1 (File too "
+        "large): nothing was written; a file is larger than this system lets the process "
+        "write (ulimit -f) and render the shard again\n",
+    )
+    assert snapshot(shards) == before

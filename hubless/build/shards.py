@@ -14,6 +14,7 @@ own clusters' objects).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from hubless.build.state.lock import locked
 from hubless.build.state.manifest import Warnings
 from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS, cluster_of, is_meta
 from hubless.build.state.record import previous_of, read_record
-from hubless.build.state.transaction import TreeChange, apply, compare
+from hubless.build.state.transaction import TreeChange, advice, apply, compare
 from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
 from hubless.build.warned import combined, custom_kinds, template_notes, warnings_of
@@ -238,22 +239,48 @@ def parse_digests(text: bytes) -> tuple[dict[str, str], dict[str, str]]:
         return {}, {}
 
 
+# Where a shard is written before it takes its folder's place (a hidden name under shards/:
+# never a shard, so a merge passes over what an interrupted shard left).
+_PENDING = ".pending-"
+
+
 def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path:
-    target = root / SHARDS / f"{index}-of-{count}"
-    if target.is_symlink() or target.exists():
-        shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
-    # Each folder made once, each file written through the OS (a shard is tens of
-    # thousands of files: pathlib's per-file overhead is a good part of its time).
-    made: set[str] = set()
-    top = os.fspath(target)
-    for relative, content in tree.items():
-        folder, _, _ = relative.rpartition("/")
-        if folder not in made:
-            os.makedirs(os.path.join(top, folder), exist_ok=True)
-            made.add(folder)
-        with open(os.path.join(top, relative), "wb") as handle:
-            handle.write(content)
+    """Put `tree` in shard K-of-N's folder under `root` (rendered/), in place of what it
+    held; an error leaves that folder as it was."""
+    name = f"{index}-of-{count}"
+    target = root / SHARDS / name
+    pending = root / SHARDS / f"{_PENDING}{name}"
+    try:
+        _remove(pending)
+        # Each folder made once, each file written through the OS (a shard is tens of
+        # thousands of files: pathlib's per-file overhead is a good part of its time).
+        made: set[str] = set()
+        top = os.fspath(pending)
+        for relative, content in tree.items():
+            folder, _, _ = relative.rpartition("/")
+            if folder not in made:
+                os.makedirs(os.path.join(top, folder), exist_ok=True)
+                made.add(folder)
+            with open(os.path.join(top, relative), "wb") as handle:
+                handle.write(content)
+        _remove(target)
+        os.rename(pending, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            _remove(pending)
+        raise UserError.at(
+            Source(f"{RENDERED_DIR}/{SHARDS}/{name}", 0),
+            f"could not write shard {index} of {count} ({exc.strerror or exc}): nothing "
+            f"was written; {advice(exc)} and render the shard again",
+        ) from None
     return target
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.is_symlink() or path.exists():
+        path.unlink()
 
 
 def read(root: Path) -> dict[str, bytes]:
@@ -262,6 +289,8 @@ def read(root: Path) -> dict[str, bytes]:
     found = sorted(base.iterdir()) if base.is_dir() else []
     shards = {}
     for entry in found:
+        if entry.name.startswith(_PENDING):
+            continue  # what an interrupted shard left: the next render of it removes it
         match = re.fullmatch(r"([0-9]+)-of-([0-9]+)", entry.name)
         if match is None or entry.is_symlink() or not entry.is_dir():
             raise UserError.at(None, f"{entry}: not a shard folder (K-of-N)")

@@ -555,3 +555,22 @@ def test_options_a_shard_cannot_honour_are_refused(
         f"error: {flag} does not apply to --shard (see `hubless merge`)\n",
     )
     assert not (tmp_path / "rendered").exists()
+
+
+def test_a_merge_passes_over_what_an_interrupted_shard_left(tmp_path: Path) -> None:
+    """A shard is written beside its folder first: a shard killed meanwhile leaves that,
+    which is no shard. The merge goes on without it, and removes it with the shards."""
+    single = tmp_path / "single"
+    write_tree(single, base_files())
+    sharded = tmp_path / "sharded"
+    shutil.copytree(single, sharded)
+    assert render(single, check=False) == 0
+    for index in (1, 2):
+        assert render_shard(sharded, f"{index}/2") == 0
+    left = sharded / "rendered/.hubless/shards/.pending-2-of-2"
+    (left / "east").mkdir(parents=True)
+    (left / "east/half-written.yaml").write_text("kind: Conf")
+    assert merge(sharded) == 0
+    expected = {k: v[0] for k, v in snapshot(single / "rendered").items() if k != ".hubless/lock"}
+    merged = {k: v[0] for k, v in snapshot(sharded / "rendered").items() if k != ".hubless/lock"}
+    assert merged == expected

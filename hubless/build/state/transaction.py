@@ -247,7 +247,8 @@ def recover(root: Path, report: Callable[[Problem], None] = _ignore) -> bool:
     return True
 
 
-def _advice(exc: OSError) -> str:
+def advice(exc: OSError) -> str:
+    """What to do about a failed write, in a few words."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "free some space"
     if exc.errno == errno.EFBIG:
@@ -420,7 +421,7 @@ def apply(root: Path, change: TreeChange, workers: int | None = None) -> dict[st
             raise UserError.at(
                 Source(_where(exc, root), 0),
                 f"could not write the new files ({exc.strerror or exc}): nothing was "
-                f"changed; {_advice(exc)} and render again",
+                f"changed; {advice(exc)} and render again",
             ) from None
         raise
     os.replace(root / JOURNAL_PENDING, root / JOURNAL)  # the commit point
