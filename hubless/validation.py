@@ -8,7 +8,6 @@ Kubernetes versions).
 
 from __future__ import annotations
 
-import json
 from typing import Any, NamedTuple
 
 from hubless.blame import Rule, Writes
@@ -108,27 +107,48 @@ def validate_compiled(
     return Report(errors, warnings, checked)
 
 
+_STR = frozenset({str})
+
+
 def _string_map(value: object) -> bool:
-    return isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    # Types compared in C (map, set): this runs for every object of a fleet. A subclass of
+    # str is not taken for one, which only keeps that object out of sharing.
+    return (
+        type(value) is dict
+        and set(map(type, value)) <= _STR
+        and set(map(type, value.values())) <= _STR
     )
 
 
+class _StringMap:
+    """Stands for a map of strings in a verdict key: no value's repr is its repr."""
+
+    def __repr__(self) -> str:
+        return "STRING_MAP"
+
+
+_STRING_MAP = _StringMap()
+
+
 def _verdict_key(body: dict[str, Any]) -> str:
-    """What the schema's verdict on `body` depends on. Labels and annotations that are maps
+    """What the schema's verdict on `body` depends on: the repr of the object, which two
+    objects share only if they are equal (with the same types), since every value of one
+    is a string, number, boolean, null, list or map. Labels and annotations that are maps
     of strings pass any schema alike (ObjectMeta asks nothing more of them), so they are
     left out: objects that differ only there, as per-cluster labels make them, share one
     check."""
     metadata = body.get("metadata")
-    if isinstance(metadata, dict) and any(
-        _string_map(metadata.get(k)) for k in ("labels", "annotations")
-    ):
-        kept = {
-            k: ("<strings>" if k in ("labels", "annotations") and _string_map(v) else v)
-            for k, v in metadata.items()
-        }
-        body = {**body, "metadata": kept}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    if type(metadata) is dict:
+        labels = _string_map(metadata.get("labels"))
+        annotations = _string_map(metadata.get("annotations"))
+        if labels or annotations:
+            kept = dict(metadata)
+            if labels:
+                kept["labels"] = _STRING_MAP
+            if annotations:
+                kept["annotations"] = _STRING_MAP
+            body = {**body, "metadata": kept}
+    return repr(body)
 
 
 def _clusters(found_on: list[tuple[str, Version]]) -> str:

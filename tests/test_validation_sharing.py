@@ -93,3 +93,47 @@ def test_random_fleets_report_the_same_either_way(
         files["policies/o.yaml"] = overrides
     write_tree(repo, files)
     _both_ways(repo)
+
+
+def test_labels_that_are_not_a_map_never_share_a_map_s_check(tmp_path: Path) -> None:
+    """What stands for a map of strings in the sharing key is no value: labels made a
+    string on one cluster (whatever the string) are checked, and refused, there."""
+    web = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n"
+        "  labels: {app: web}\nspec:\n  selector: {matchLabels: {app: web}}\n"
+        "  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: 'web:1'}]}\n"
+    )
+    for text in ("<strings>", "STRING_MAP", "{}"):
+        repo = tmp_path / str(len(list(tmp_path.iterdir())))
+        write_tree(
+            repo,
+            {
+                "policies/clusters.yaml": "---\n".join(cluster_yaml(n) for n in "ab"),
+                "policies/p.yaml": (
+                    "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\n"
+                    "metadata: {name: p, namespace: shop}\n"
+                    "spec:\n  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]\n"
+                ),
+                "policies/o.yaml": (
+                    "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\n"
+                    "metadata: {name: o, namespace: shop}\nspec:\n"
+                    "  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]\n"
+                    "  overrideRules:\n  - targetCluster: {clusterNames: [b]}\n"
+                    "    overriders:\n      plaintext: [{path: /metadata/labels, "
+                    f"operator: replace, value: {text!r}}}]\n"
+                ),
+                "templates/web.yaml": web,
+            },
+        )
+        fleet = load_fleet(read_sources(repo))
+        compiled = compile_fleet(fleet)
+        shared = validate_compiled(compiled, fleet, "1.30")
+        assert shared == validate_compiled(compiled, fleet, "1.30", share=False)
+        # Reported where the value was written: at the rule that made it a string.
+        assert [str(e) for e in shared.errors] == [
+            "policies/o.yaml:7: error: OverridePolicy/shop/o overrideRules[0] makes "
+            "Deployment.apps/shop/web invalid for cluster b (Kubernetes 1.30): "
+            "metadata.labels: must be a map or null, not a string (template "
+            "templates/web.yaml:1)"
+        ]
