@@ -36,6 +36,7 @@ from hubless.convert.core import (
     namespace_of,
     skip_label_policy,
 )
+from hubless.dialects.kubeadmiral import names as admiral_names
 from hubless.dialects.kubeadmiral.convert import propagation as kubeadmiral
 from hubless.dialects.kubeadmiral.convert.overrides import convert_override_policies
 from hubless.dialects.kubefed import convert as kubefed
@@ -79,15 +80,15 @@ def convert_to_karmada(documents: Sequence[tuple[Source, dict[str, Any]]]) -> Co
         if group in _KARMADA_GROUPS:
             out.claim(kind, namespace_of(obj), name_of(obj))  # converted ones take other names
             out.policies.append(deep_copy(obj))
-        elif api_version == kubeadmiral.API and kind == "FederatedCluster":
+        elif api_version == admiral_names.CORE and kind == "FederatedCluster":
             admiral_clusters.append((source, obj))
-        elif api_version == kubeadmiral.API and kind in _KA_POLICY_KINDS:
+        elif api_version == admiral_names.CORE and kind in _KA_POLICY_KINDS:
             metadata = metadata_of(obj)
             namespace = (
                 str(metadata.get("namespace") or "default") if kind in _NAMESPACED_POLICIES else ""
             )
             admiral.policies[(kind, namespace, name_of(obj))] = (obj, source)
-        elif api_version == kubeadmiral.API and kind == "SchedulingProfile":
+        elif api_version == admiral_names.CORE and kind == "SchedulingProfile":
             admiral.profiles.add(name_of(obj))
             out.gap(
                 source,
@@ -95,7 +96,7 @@ def convert_to_karmada(documents: Sequence[tuple[Source, dict[str, Any]]]) -> Co
                 "Karmada's scheduler plugins are configured on the "
                 "scheduler, not per policy; not converted (policies naming it are reported)",
             )
-        elif api_version == kubeadmiral.API and kind == "FederatedTypeConfig":
+        elif api_version == admiral_names.CORE and kind == "FederatedTypeConfig":
             admiral_types.append(obj)
         elif api_version == kubefed.CORE and kind == "KubeFedCluster":
             fed_clusters.append((source, obj))
@@ -124,7 +125,7 @@ def convert_to_karmada(documents: Sequence[tuple[Source, dict[str, Any]]]) -> Co
     if admiral_types:
         admiral.types = kubeadmiral.type_configs(admiral_types)
     uses_admiral = bool(admiral_clusters or admiral.policies or admiral.profiles) or any(
-        any(label in labels_of(obj) for label in kubeadmiral.POLICY_LABELS) for _, obj in plain
+        any(label in labels_of(obj) for label in admiral_names.POLICY_LABELS) for _, obj in plain
     )
     uses_kubefed = bool(fed_clusters or fed.types or federated or fed.preferences)
 
@@ -141,7 +142,7 @@ def convert_to_karmada(documents: Sequence[tuple[Source, dict[str, Any]]]) -> Co
 
     bounds = []
     for source, obj in plain:
-        labelled = any(label in labels_of(obj) for label in kubeadmiral.POLICY_LABELS)
+        labelled = any(label in labels_of(obj) for label in admiral_names.POLICY_LABELS)
         if labelled or (uses_admiral and not uses_kubefed):
             bound = kubeadmiral.prepare(obj, source, admiral, out)
             if bound is not None:

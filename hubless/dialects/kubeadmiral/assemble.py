@@ -24,6 +24,7 @@ from hubless.dialects.kubeadmiral.names import (
     CLUSTER_PROPAGATION_POLICY,
     CLUSTER_PROPAGATION_POLICY_LABEL,
     DIALECT,
+    NO_AUTO_PROPAGATION,
     OVERRIDE_POLICY,
     OVERRIDE_POLICY_LABEL,
     PREFIX,
@@ -67,7 +68,6 @@ from hubless.model import (
 from hubless.scheduler.core import Attempt, Rejection, Schedule
 
 FEDERATION_NAMESPACE = "kube-admiral-system"
-NO_AUTO_PROPAGATION = "kubeadmiral.io/no-auto-propagation"
 FOLLOWING = PolicyRef("KubeAdmiral", "", "follower-scheduling")
 NAMESPACES = PolicyRef("KubeAdmiral", "", "namespace-auto-propagation")
 SYNC = PolicyRef("KubeAdmiral", "", "member-objects")

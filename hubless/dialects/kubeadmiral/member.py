@@ -15,8 +15,10 @@ from typing import Any
 from hubless import kinds
 from hubless.dialects.jsonpatch_v4 import Patch
 from hubless.dialects.kubeadmiral.names import (
+    FEDERATION_ANNOTATIONS,
     POLICY_LABELS,
     PREFIX,
+    RUNTIME_METADATA,
 )
 from hubless.dialects.kubeadmiral.overriders import KubeAdmiralOverrideError, apply_patches
 from hubless.errors import Source
@@ -25,41 +27,6 @@ from hubless.overriders.failure import OverrideFailure
 
 MANAGED_LABEL = PREFIX + "managed"
 SOURCE_GENERATION = PREFIX + "source-generation"
-# Annotations that belong to the FederatedObject (or to nobody): never on a member object.
-FEDERATION_ANNOTATIONS = frozenset(
-    PREFIX + name
-    for name in (
-        "retain-replicas",
-        "scheduling-mode",
-        "sticky-cluster",
-        "no-auto-propagation",
-        "orphan",
-        "conflict-resolution",
-        "clusters-to-adopt",
-        "tolerations",
-        "placements",
-        "clusterSelector",
-        "affinity",
-        "maxClusters",
-        "no-scheduling",
-        "follows-object",
-        "followers",
-        "disable-following",
-        "migration-configuration",
-        "dry-run",
-        "latest-replicaset-digests",
-        "applied-migration-configuration",
-        "scheduling",
-    )
-)
-_RUNTIME_METADATA = (
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-)
 REPLICAS_PATH = "/spec/replicas"
 
 
@@ -67,7 +34,7 @@ def federated_template(body: Mapping[str, Any]) -> dict[str, Any]:
     """The FederatedObject's template: what every member object and every override
     computation starts from."""
     result = {k: v for k, v in body.items() if k != "status"}
-    metadata = {k: v for k, v in (body.get("metadata") or {}).items() if k not in _RUNTIME_METADATA}
+    metadata = {k: v for k, v in (body.get("metadata") or {}).items() if k not in RUNTIME_METADATA}
     labels = {k: v for k, v in (metadata.get("labels") or {}).items() if k not in POLICY_LABELS}
     annotations = {
         k: v

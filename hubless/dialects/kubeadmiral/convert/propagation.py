@@ -43,33 +43,21 @@ from hubless.dialects.kubeadmiral.convert.selection import (
     selects,
     terms_affinity,
 )
+from hubless.dialects.kubeadmiral.names import (
+    CLUSTER_OVERRIDE_POLICY_LABEL,
+    CLUSTER_PROPAGATION_POLICY_LABEL,
+    FEDERATION_ANNOTATIONS,
+    NO_AUTO_PROPAGATION,
+    NO_FEDERATED,
+    OVERRIDE_POLICY_LABEL,
+    POLICY_LABELS,
+    PREFIX,
+    PROPAGATION_POLICY_LABEL,
+    RUNTIME_METADATA,
+)
 from hubless.errors import Source
 from hubless.jsonvalue import deep_copy
 
-API = "core.kubeadmiral.io/v1alpha1"
-PP_LABEL = "kubeadmiral.io/propagation-policy-name"
-CPP_LABEL = "kubeadmiral.io/cluster-propagation-policy-name"
-OP_LABEL = "kubeadmiral.io/override-policy-name"
-COP_LABEL = "kubeadmiral.io/cluster-override-policy-name"
-POLICY_LABELS = (PP_LABEL, CPP_LABEL, OP_LABEL, COP_LABEL)
-NO_FEDERATED = "kubeadmiral.io/no-federated-resource"
-NO_AUTO_PROPAGATION = "kubeadmiral.io/no-auto-propagation"
-_PREFIX = "kubeadmiral.io/"
-# Annotations KubeAdmiral moves off the template (onto its FederatedObject) or drops.
-_REMOVED_ANNOTATIONS = frozenset(
-    _PREFIX + name
-    for name in (
-        "retain-replicas", "scheduling-mode", "sticky-cluster", "no-auto-propagation", "orphan",
-        "conflict-resolution", "clusters-to-adopt", "tolerations", "placements",
-        "clusterSelector", "affinity", "maxClusters", "no-scheduling", "follows-object",
-        "followers", "disable-following", "migration-configuration", "dry-run",
-        "latest-replicaset-digests", "applied-migration-configuration", "scheduling",
-    )
-)  # fmt: skip
-_REMOVED_METADATA = (
-    "uid", "resourceVersion", "creationTimestamp", "ownerReferences", "finalizers",
-    "managedFields",
-)  # fmt: skip
 # KubeAdmiral's default FederatedTypeConfigs: (group, kind) -> replicas path (Divide) or None.
 DEFAULT_TYPES: dict[tuple[str, str], str | None] = {
     ("", "Namespace"): None, ("", "ConfigMap"): None, ("apps", "Deployment"): "spec.replicas",
@@ -163,9 +151,9 @@ def _clean(template: dict[str, Any]) -> None:
     metadata = template.get("metadata")
     if not isinstance(metadata, dict):
         return
-    for key in _REMOVED_METADATA:
+    for key in RUNTIME_METADATA:
         metadata.pop(key, None)
-    for key, removed in (("labels", POLICY_LABELS), ("annotations", _REMOVED_ANNOTATIONS)):
+    for key, removed in (("labels", POLICY_LABELS), ("annotations", FEDERATION_ANNOTATIONS)):
         values = metadata.get(key)
         if isinstance(values, dict):
             for name in removed:
@@ -218,7 +206,7 @@ def prepare(obj: dict[str, Any], source: Source, ctx: Context, out: Output) -> B
         return None
     _clean(template)
     namespaced = kinds.is_namespaced(group, kind, bool(namespace), ctx.crds)
-    pp_name = labels.get(PP_LABEL) if namespaced else None
+    pp_name = labels.get(PROPAGATION_POLICY_LABEL) if namespaced else None
     propagation = _lookup(
         PP,
         namespace,
@@ -233,7 +221,7 @@ def prepare(obj: dict[str, Any], source: Source, ctx: Context, out: Output) -> B
         propagation = _lookup(
             CPP,
             "",
-            labels.get(CPP_LABEL),
+            labels.get(CLUSTER_PROPAGATION_POLICY_LABEL),
             subject,
             source,
             ctx,
@@ -241,7 +229,10 @@ def prepare(obj: dict[str, Any], source: Source, ctx: Context, out: Output) -> B
             "KubeAdmiral does not schedule the object; no policy",
         )
     overrides = []
-    for policy_kind, label, policy_namespace in ((COP, COP_LABEL, ""), (OP, OP_LABEL, namespace)):
+    for policy_kind, label, policy_namespace in (
+        (COP, CLUSTER_OVERRIDE_POLICY_LABEL, ""),
+        (OP, OVERRIDE_POLICY_LABEL, namespace),
+    ):
         if policy_kind == OP and not namespaced:
             continue
         key = _lookup(
@@ -267,14 +258,14 @@ def prepare(obj: dict[str, Any], source: Source, ctx: Context, out: Output) -> B
             f"Karmada never propagates objects in namespace {namespace}; no policy",
         )
         propagation = None
-    if annotations.get(_PREFIX + "followers"):
+    if annotations.get(PREFIX + "followers"):
         out.gap(
             source,
             subject,
             "the kubeadmiral.io/followers annotation makes the objects it lists follow this one; "
             "Karmada's propagateDeps follows only what the pod template references; left out",
         )
-    if annotations.get(_PREFIX + "disable-following") == "true":
+    if annotations.get(PREFIX + "disable-following") == "true":
         out.gap(
             source,
             subject,
@@ -324,13 +315,13 @@ def effective_spec(
 ) -> tuple[dict[str, Any], list[str]]:
     """The policy spec with the object's scheduling annotations applied, and their gaps."""
     effective, notes = dict(spec), []
-    mode = annotations.get(_PREFIX + "scheduling-mode")
+    mode = annotations.get(PREFIX + "scheduling-mode")
     if mode in ("Duplicate", "Divide"):
         effective["schedulingMode"] = mode
-    selector = _json_annotation(annotations, _PREFIX + "clusterSelector")
+    selector = _json_annotation(annotations, PREFIX + "clusterSelector")
     if isinstance(selector, dict):
         effective["clusterSelector"] = selector
-    affinity = _json_annotation(annotations, _PREFIX + "affinity")
+    affinity = _json_annotation(annotations, PREFIX + "affinity")
     if isinstance(affinity, dict):
         cluster_affinity = as_dict(affinity.get("clusterAffinity"))
         required = cluster_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
@@ -346,21 +337,21 @@ def effective_spec(
                 "preferred cluster affinity (kubeadmiral.io/affinity) ranks clusters for "
                 "maxClusters and Binpack; Karmada has no preferred cluster affinity; left out"
             )
-    tolerations = _json_annotation(annotations, _PREFIX + "tolerations")
+    tolerations = _json_annotation(annotations, PREFIX + "tolerations")
     if isinstance(tolerations, list):
         effective["tolerations"] = tolerations
-    max_clusters = annotations.get(_PREFIX + "maxClusters", "")
+    max_clusters = annotations.get(PREFIX + "maxClusters", "")
     if max_clusters.isdigit():
         effective["maxClusters"] = int(max_clusters)
-    placements = _json_annotation(annotations, _PREFIX + "placements")
+    placements = _json_annotation(annotations, PREFIX + "placements")
     if isinstance(placements, list):
         effective["placement"] = placements
-    if annotations.get(_PREFIX + "sticky-cluster") == "true":
+    if annotations.get(PREFIX + "sticky-cluster") == "true":
         notes.append(
             "kubeadmiral.io/sticky-cluster keeps the first placement forever; Karmada "
             "reschedules when clusters change; left out"
         )
-    if annotations.get(_PREFIX + "no-scheduling"):
+    if annotations.get(PREFIX + "no-scheduling"):
         notes.append(
             "kubeadmiral.io/no-scheduling makes KubeAdmiral keep whatever placement the object "
             "had; converted with its policy's placement"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from hubless.dialects.kubeadmiral.names import PREFIX
 from hubless.dialects.kubeadmiral.scheduler.labels import parse_int64
 from hubless.dialects.kubeadmiral.scheduler.types import (
     DIVIDE,
@@ -25,7 +26,6 @@ from hubless.dialects.kubeadmiral.scheduler.types import (
 )
 from hubless.model import Requirement, Toleration
 
-PREFIX = "kubeadmiral.io/"
 SCHEDULING_MODE = PREFIX + "scheduling-mode"
 STICKY_CLUSTER = PREFIX + "sticky-cluster"
 CLUSTER_SELECTOR = PREFIX + "clusterSelector"
