@@ -28,41 +28,6 @@ class Refused(ValueError):
     """A schema the compiled checks do not reproduce exactly."""
 
 
-# Keywords jsonschema's Draft 2020-12 validator asserts, reproduced here.
-ASSERTING = frozenset(
-    {
-        "$ref",
-        "type",
-        "enum",
-        "const",
-        "properties",
-        "additionalProperties",
-        "patternProperties",
-        "required",
-        "minProperties",
-        "maxProperties",
-        "propertyNames",
-        "dependentRequired",
-        "dependentSchemas",
-        "items",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "pattern",
-        "minLength",
-        "maxLength",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "allOf",
-        "anyOf",
-        "oneOf",
-        "not",
-        "if",
-    }
-)
 # Keywords that assert nothing: annotations (`format` too, without a format checker),
 # what `if` reads, containers that `$ref`s point into, and OpenAPI's own (`nullable`,
 # `example`, `externalDocs`, `x-...`), which are no JSON Schema keywords.
@@ -91,7 +56,6 @@ ANNOTATIONS = frozenset(
         "externalDocs",
     }
 )
-_KNOWN = ASSERTING | ANNOTATIONS
 _OBJECT = frozenset(
     {
         "properties",
@@ -108,6 +72,15 @@ _OBJECT = frozenset(
 _ARRAY = frozenset({"items", "minItems", "maxItems", "uniqueItems"})
 _STRING = frozenset({"pattern", "minLength", "maxLength"})
 _NUMBER = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
+# Keywords jsonschema's Draft 2020-12 validator asserts, reproduced here.
+ASSERTING = (
+    _OBJECT
+    | _ARRAY
+    | _STRING
+    | _NUMBER
+    | {"$ref", "type", "enum", "const", "allOf", "anyOf", "oneOf", "not", "if"}
+)
+_KNOWN = ASSERTING | ANNOTATIONS
 
 
 def _always(value: Any) -> bool:
