@@ -44,7 +44,7 @@ from hubless.repository import POLICIES_DIR, TEMPLATES_DIR
 from hubless.rollout.checks import rollout_errors
 from hubless.sources import SourceFile as SourceFile
 from hubless.sources import read_sources as read_sources
-from hubless.yaml_pieces import PieceCache, read_objects
+from hubless.yaml_pieces import PieceCache, parse_ahead, read_objects
 
 MAX_JINJA_OUTPUT = 64 * 2**20  # characters; a runaway loop stops here, not in swap
 MAX_JINJA_SECONDS = 10.0  # per file; a loop that writes nothing stops here
@@ -339,6 +339,9 @@ def load_fleet(
     policy_files = [f for f in files if f.path.startswith(POLICIES_DIR + "/")]
     template_files = [f for f in files if f.path.startswith(TEMPLATES_DIR + "/")]
 
+    if cache is not None:
+        # A large inventory's unknown pieces are parsed on two cores before they are read.
+        parse_ahead((f.text for f in [*policy_files, *template_files] if not f.is_jinja), cache)
     # Plain policy files first: their Cluster objects are the Jinja2 context.
     for file in policy_files:
         if not file.is_jinja:

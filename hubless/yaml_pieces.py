@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,14 +196,23 @@ class PieceCache:
         self._stored: Mapping[str, str] = stored if stored is not None else {}
         self.used: dict[str, str] = {}
         self.parsed = 0  # pieces this run had to parse
+        # Pieces parsed ahead in this process, each handed out once as it is (after that,
+        # decoded afresh like any other).
+        self._ahead: dict[str, _Piece] = {}
 
     def changed(self) -> bool:
         """Whether what this run keeps differs from what it found."""
         return self.used.keys() != self._stored.keys()
 
+    def knows(self, key: str) -> bool:
+        return key in self.used or key in self._stored
+
     def known(self, text: str) -> _Piece | None:
         """The piece of `text` if it was parsed before."""
         key = piece_key(text)
+        ahead = self._ahead.pop(key, None)
+        if ahead is not None:
+            return ahead
         encoded = self.used.get(key) or self._stored.get(key)
         if encoded is None:
             return None
@@ -224,6 +233,92 @@ class PieceCache:
             if encoded is not None:
                 self.used[piece_key(text)] = encoded
         return piece
+
+    def _parse_ahead(self, texts: Iterable[str]) -> None:
+        """Parse `texts` here, to be handed out as they are at their first use."""
+        for text in texts:
+            self.parsed += 1
+            piece = _parsed(text)
+            encoded = _encoded(piece) if piece is not None else None
+            if piece is not None and encoded is not None:
+                key = piece_key(text)
+                self.used[key] = encoded
+                self._ahead[key] = piece
+
+    def _take(self, encoded: Mapping[str, str], parsed: int) -> None:
+        """Pieces another process parsed (`parsed` of them), as JSON by key."""
+        self.used.update(encoded)
+        self.parsed += parsed
+
+
+def _wanted(text: str) -> Iterator[str]:
+    """The pieces reading `text` parses when none is known (see `_pieces`)."""
+    if not _cuttable(text):
+        yield text
+        return
+    for chunk, _ in _chunks(text):
+        rest = _after_items_line(chunk)
+        starts = []
+        if rest is not None and _NOT_IN_ITEMS.search(chunk, rest - 1) is None:
+            starts = [match.start() + 1 for match in _ITEM.finditer(chunk, rest - 1)]
+        if not starts:
+            yield chunk
+            continue
+        yield chunk[: starts[0]]
+        for begin, end in zip(starts, [*starts[1:], len(chunk)], strict=True):
+            yield chunk[begin:end]
+
+
+# Parsing ahead in a second process pays from this many characters of unknown pieces (a
+# thousand Cluster objects); below it, the fork costs more than it saves.
+AHEAD_CHARACTERS = 1_000_000
+
+# The pieces the forked process parses, set only in the parent just before it forks.
+_THEIRS: list[str] = []
+
+
+def _parse_theirs() -> tuple[dict[str, str], int]:
+    found = {}
+    for text in _THEIRS:
+        piece = _parsed(text)
+        encoded = _encoded(piece) if piece is not None else None
+        if encoded is not None:
+            found[piece_key(text)] = encoded
+    return found, len(_THEIRS)
+
+
+def parse_ahead(texts: Iterable[str], cache: PieceCache) -> None:
+    """Parse the pieces of `texts` that `cache` does not know, half of them in a second
+    process, so that reading the texts finds them known. What reading then returns is what
+    it returns without this; it only comes sooner (on a machine with a second core)."""
+    global _THEIRS
+    unknown: dict[str, str] = {}
+    for text in texts:
+        for piece in _wanted(text):
+            key = piece_key(piece)
+            if not cache.knows(key):
+                unknown.setdefault(key, piece)
+    pieces = list(unknown.values())
+    if sum(map(len, pieces)) < AHEAD_CHARACTERS:
+        return
+    from hubless.workers import can_fork, forked_pool
+
+    if not can_fork():
+        return
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Alternate pieces: neighbours are alike in size, so each half is about half the work.
+    mine, _THEIRS = pieces[0::2], pieces[1::2]
+    try:
+        with forked_pool(1) as pool:
+            theirs = pool.submit(_parse_theirs)
+            cache._parse_ahead(mine)
+            found, parsed = theirs.result()
+    except (OSError, BrokenProcessPool):
+        return  # no second process after all: what is left is parsed as it is read
+    finally:
+        _THEIRS = []
+    cache._take(found, parsed)
 
 
 def _unpacked(documents: list[Document], path: str) -> list[Document]:

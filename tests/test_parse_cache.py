@@ -143,3 +143,23 @@ def test_mistakes_are_reported_at_their_line_on_every_run(tmp_path: Path) -> Non
     for result in outputs:
         assert (result.returncode, result.stdout) == (1, "")
         assert result.stderr == expected
+
+
+def test_an_inventory_parsed_ahead_compiles_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    """With its parse cache gone, a run parses the inventory's pieces on two cores before
+    reading them (here from any size): it compiles what a run without any cache compiles,
+    and keeps every piece."""
+    monkeypatch.setattr(yaml_pieces, "AHEAD_CHARACTERS", 0)
+    repo = rendered_repo(tmp_path, *NAMES)
+    (repo / "rendered" / PARSE_CACHE).unlink()
+    parsed.clear()
+    ahead = compile_repo(repo)
+    # The List's head and four Clusters, two policies and three templates: ten pieces, the
+    # first of each pair parsed here and the others by the second process.
+    assert len(parsed) == 5
+    assert ahead.fleet == load_fleet(read_sources(repo))
+    parsed.clear()
+    assert compile_repo(repo).compiled == ahead.compiled
+    assert parsed == []  # all ten were kept

@@ -12,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hubless import yaml_pieces
 from hubless.documents import MAX_DEPTH, Document
 from hubless.errors import UserError
 from hubless.yaml_pieces import PieceCache, piece_key, read_objects
@@ -301,3 +302,47 @@ def test_a_list_with_stray_lines_reads_as_the_whole_file_reads(
     for position, stray in strays:
         lines.insert(position % (len(lines) + 1), stray)
     same_as_whole("\n".join(lines) + "\n")
+
+
+def test_pieces_parsed_ahead_read_as_the_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsed ahead, half in a second process, every text of the corpus reads as the whole
+    file reads; an inventory's pieces are all known before it is read."""
+    monkeypatch.setattr(yaml_pieces, "AHEAD_CHARACTERS", 0)
+    for text in CORPUS:
+        cache = PieceCache()
+        yaml_pieces.parse_ahead([text, text], cache)
+        assert outcome(text, cache) == outcome(text, None)
+    inventory = clusters(*(f"c{n}" for n in range(41)))  # a head and 41 items
+    here: list[str] = []
+    real = yaml_pieces._parsed
+
+    def counted(text: str) -> Any:
+        here.append(text)
+        return real(text)
+
+    monkeypatch.setattr(yaml_pieces, "_parsed", counted)
+    cache = PieceCache()
+    yaml_pieces.parse_ahead([inventory], cache)
+    assert (len(here), cache.parsed, len(cache.used)) == (21, 42, 42)  # 21 parsed here
+    here.clear()
+    assert outcome(inventory, cache) == outcome(inventory, None)
+    assert (cache.parsed, here) == (42, [])  # reading found every piece known
+
+
+def test_without_a_second_process_nothing_is_parsed_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(yaml_pieces, "AHEAD_CHARACTERS", 0)
+    monkeypatch.setattr("hubless.workers.can_fork", lambda: False)
+    inventory = clusters("a", "b", "c")
+    cache = PieceCache()
+    yaml_pieces.parse_ahead([inventory], cache)
+    assert (cache.parsed, cache.used) == (0, {})
+    assert outcome(inventory, cache) == outcome(inventory, None)
+    assert cache.parsed == 4
+
+
+def test_a_small_text_is_not_parsed_ahead() -> None:
+    cache = PieceCache()
+    yaml_pieces.parse_ahead([clusters("a", "b", "c")], cache)
+    assert (cache.parsed, cache.used) == (0, {})
