@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 from hubless.documents import Document, type_mismatch
 from hubless.errors import Problem, Source
 from hubless.interpreter import customization
-from hubless.schema_checks import compiled
+from hubless.schema_checks import DIALECT, compiled
 
 if TYPE_CHECKING:
     import jsonschema
 
-_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _STRING = {"type": "string"}
 _STRINGS = {"type": "array", "items": _STRING}
 _STRING_MAP = {"type": "object", "additionalProperties": _STRING}
@@ -318,7 +317,7 @@ def _object(
         },
         ("apiVersion", "kind", "metadata", *(["spec"] if spec_required else [])),
     )
-    return {"$schema": _DIALECT, "title": f"{kind} ({api_version})", **schema}
+    return {"$schema": DIALECT, "title": f"{kind} ({api_version})", **schema}
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
 
 Check = Callable[[Any], bool]
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"  # the one dialect compiled
 
 
 class Refused(ValueError):

@@ -184,6 +184,12 @@ def _decoded(text: str) -> _Piece | None:
         return None
 
 
+def _parsed_and_encoded(text: str) -> tuple[_Piece | None, str | None]:
+    """`text` parsed alone, and as the cache keeps it (None: not parsed, or not kept)."""
+    piece = _parsed(text)
+    return piece, _encoded(piece) if piece is not None else None
+
+
 def piece_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -205,6 +211,7 @@ class PieceCache:
         return self.used.keys() != self._stored.keys()
 
     def knows(self, key: str) -> bool:
+        """Whether the piece whose text has this key was kept or used."""
         return key in self.used or key in self._stored
 
     def known(self, text: str) -> _Piece | None:
@@ -227,19 +234,16 @@ class PieceCache:
         if piece is not None:
             return piece
         self.parsed += 1
-        piece = _parsed(text)
-        if piece is not None:
-            encoded = _encoded(piece)
-            if encoded is not None:
-                self.used[piece_key(text)] = encoded
+        piece, encoded = _parsed_and_encoded(text)
+        if encoded is not None:
+            self.used[piece_key(text)] = encoded
         return piece
 
     def _parse_ahead(self, texts: Iterable[str]) -> None:
         """Parse `texts` here, to be handed out as they are at their first use."""
         for text in texts:
             self.parsed += 1
-            piece = _parsed(text)
-            encoded = _encoded(piece) if piece is not None else None
+            piece, encoded = _parsed_and_encoded(text)
             if piece is not None and encoded is not None:
                 key = piece_key(text)
                 self.used[key] = encoded
@@ -257,10 +261,7 @@ def _wanted(text: str) -> Iterator[str]:
         yield text
         return
     for chunk, _ in _chunks(text):
-        rest = _after_items_line(chunk)
-        starts = []
-        if rest is not None and _NOT_IN_ITEMS.search(chunk, rest - 1) is None:
-            starts = [match.start() + 1 for match in _ITEM.finditer(chunk, rest - 1)]
+        starts = _item_starts(chunk)
         if not starts:
             yield chunk
             continue
@@ -280,8 +281,7 @@ _THEIRS: list[str] = []
 def _parse_theirs() -> tuple[dict[str, str], int]:
     found = {}
     for text in _THEIRS:
-        piece = _parsed(text)
-        encoded = _encoded(piece) if piece is not None else None
+        _, encoded = _parsed_and_encoded(text)
         if encoded is not None:
             found[piece_key(text)] = encoded
     return found, len(_THEIRS)
@@ -292,6 +292,9 @@ def parse_ahead(texts: Iterable[str], cache: PieceCache) -> None:
     process, so that reading the texts finds them known. What reading then returns is what
     it returns without this; it only comes sooner (on a machine with a second core)."""
     global _THEIRS
+    texts = list(texts)
+    if sum(map(len, texts)) < AHEAD_CHARACTERS:
+        return  # too little even if nothing is known: not worth cutting and hashing it
     unknown: dict[str, str] = {}
     for text in texts:
         for piece in _wanted(text):
@@ -351,15 +354,21 @@ def _whole_piece(offset: int, path: str, piece: _Piece | None) -> _Read | None:
     return _Read(_unpacked(documents, path), piece.nodes)
 
 
-def _list_items(chunk: str, rest: int, offset: int, path: str, cache: PieceCache) -> _Read | None:
-    """The items of a `v1 List` chunk whose `items:` line ends at `rest`, each parsed
-    alone; None when that cannot stand for parsing the chunk whole."""
+def _item_starts(chunk: str) -> list[int]:
+    """Where each item of the chunk's list starts, when the chunk can be cut into its
+    `items:` head and its items (see the module's comment); else none."""
+    rest = _after_items_line(chunk)
     # The patterns look from the "\n" that ends the `items:` line.
-    if _NOT_IN_ITEMS.search(chunk, rest - 1) is not None:
-        return None
-    starts = [match.start() + 1 for match in _ITEM.finditer(chunk, rest - 1)]
-    if not starts:
-        return None
+    if rest is None or _NOT_IN_ITEMS.search(chunk, rest - 1) is not None:
+        return []
+    return [match.start() + 1 for match in _ITEM.finditer(chunk, rest - 1)]
+
+
+def _list_items(
+    chunk: str, starts: list[int], offset: int, path: str, cache: PieceCache
+) -> _Read | None:
+    """The items of a `v1 List` chunk, starting at `starts`, each parsed alone; None when
+    that cannot stand for parsing the chunk whole."""
     head = cache.piece(chunk[: starts[0]])
     if head is None or len(head.documents) != 1:
         return None
@@ -400,12 +409,12 @@ def _after_items_line(chunk: str) -> int | None:
 
 
 def _chunk(chunk: str, offset: int, path: str, cache: PieceCache) -> _Read | None:
-    rest = _after_items_line(chunk)
-    if rest is not None:
+    starts = _item_starts(chunk)
+    if starts:
         known = cache.known(chunk)
         if known is not None:
             return _whole_piece(offset, path, known)
-        items = _list_items(chunk, rest, offset, path, cache)
+        items = _list_items(chunk, starts, offset, path, cache)
         if items is not None:
             return items
     return _whole_piece(offset, path, cache.piece(chunk))

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +31,14 @@ from hubless.build.state.lock import locked
 from hubless.build.state.manifest import Warnings
 from hubless.build.state.paths import MANIFEST, SHARD_DIGESTS, SHARDS, cluster_of, is_meta
 from hubless.build.state.record import previous_of, read_record
-from hubless.build.state.transaction import TreeChange, advice, apply, compare
+from hubless.build.state.transaction import (
+    TreeChange,
+    advice,
+    apply,
+    compare,
+    remove,
+    write_file,
+)
 from hubless.build.suspension import committed_tree, suspended, suspends
 from hubless.build.tree import desired_tree
 from hubless.build.warned import combined, custom_kinds, template_notes, warnings_of
@@ -251,7 +257,7 @@ def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path
     target = root / SHARDS / name
     pending = root / SHARDS / f"{_PENDING}{name}"
     try:
-        _remove(pending)
+        remove(pending)
         # Each folder made once, each file written through the OS (a shard is tens of
         # thousands of files: pathlib's per-file overhead is a good part of its time).
         made: set[str] = set()
@@ -261,26 +267,18 @@ def write(root: Path, index: int, count: int, tree: Mapping[str, bytes]) -> Path
             if folder not in made:
                 os.makedirs(os.path.join(top, folder), exist_ok=True)
                 made.add(folder)
-            with open(os.path.join(top, relative), "wb") as handle:
-                handle.write(content)
-        _remove(target)
+            write_file(os.path.join(top, relative), content)
+        remove(target)
         os.rename(pending, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            _remove(pending)
+            remove(pending)
         raise UserError.at(
             Source(f"{RENDERED_DIR}/{SHARDS}/{name}", 0),
             f"could not write shard {index} of {count} ({exc.strerror or exc}): nothing "
             f"was written; {advice(exc)} and render the shard again",
         ) from None
     return target
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.is_symlink() or path.exists():
-        path.unlink()
 
 
 def read(root: Path) -> dict[str, bytes]:

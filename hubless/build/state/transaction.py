@@ -147,7 +147,8 @@ def make_parents(root: Path, relative: str) -> None:
             current.mkdir()
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
+    """Remove a link, a file or a folder (with what it holds) at `path`, if one is there."""
     if path.is_symlink() or path.is_file():
         path.unlink()
     elif path.is_dir():
@@ -191,7 +192,7 @@ def _replay(root: Path) -> None:
     for relative in journal["removes"]:
         path = root / relative
         if path.exists() or path.is_symlink():
-            _remove(path)
+            remove(path)
     for folder in journal.get("moves", []):
         source = os.path.join(root, TXN_FOLDERS, folder)
         if os.path.isdir(source):  # else moved by an earlier, interrupted replay
@@ -278,7 +279,7 @@ def _unfinished(exc: OSError) -> UserError:
     )
 
 
-def _write(path: str | Path, content: bytes, *, durable: bool = False) -> os.stat_result:
+def write_file(path: str | Path, content: bytes, *, durable: bool = False) -> os.stat_result:
     """Write a new file with plain system calls; `durable` flushes it to the disk."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
@@ -294,7 +295,7 @@ def _write(path: str | Path, content: bytes, *, durable: bool = False) -> os.sta
 
 def _stage(path: str, content: bytes) -> Stamp:
     # The stamp holds once the file is renamed into place (a rename keeps inode and mtime).
-    info = _write(path, content)
+    info = write_file(path, content)
     return Stamp(info.st_size, info.st_mtime_ns, info.st_ino, hashlib.sha256(content).digest())
 
 
@@ -411,7 +412,7 @@ def apply(root: Path, change: TreeChange, workers: int | None = None) -> dict[st
         stamps = _stage_all(jobs, count)
         journal = json.dumps({"writes": writes, "moves": moves, "removes": list(change.removed)})
         # Flushed: the journal must hold once it is renamed into place.
-        _write(root / JOURNAL_PENDING, journal.encode("utf-8"), durable=True)
+        write_file(root / JOURNAL_PENDING, journal.encode("utf-8"), durable=True)
     except BaseException as exc:
         shutil.rmtree(txn, ignore_errors=True)  # nothing visible has changed yet
         _prune_empty_dirs(root, [f"{TXN_FILES}/-"])
