@@ -116,6 +116,12 @@ def cli() -> None:
     help="Ignore the previous placement and schedule from scratch (Karmada's WorkloadRebalancer).",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Compile and compare everything, trusting nothing that rendered/.hubless/manifest.json "
+    "says (it is committed: check a pull request with --check --no-cache).",
+)
+@click.option(
     "--no-validate",
     is_flag=True,
     help="Skip checking every object against its cluster's Kubernetes schema.",
@@ -139,6 +145,7 @@ def render(
     repo: Path,
     check: bool,
     fresh: bool,
+    no_cache: bool,
     no_validate: bool,
     kube_version_default: str | None,
     max_age: tuple[timedelta, str] | None,
@@ -180,6 +187,7 @@ def render(
             repo,
             check=check,
             fresh=fresh,
+            no_cache=no_cache,
             validate=not no_validate,
             kube_version_default=kube_version_default,
             commit=commit,

@@ -92,31 +92,34 @@ def plan_render(
     validate: bool = True,
     progress: Progress | None = None,
     inputs: Inputs | None = None,
+    trusting: bool = True,
 ) -> Rendering:
     """What a render of `repo` changes under rendered/, how it was worked out, and what a
     full render of the same sources says (validation's warnings with
     `kube_version_default`). Writes nothing; `progress` hears of each stage. `inputs`: the
-    sources, if the caller has read them already."""
+    sources, if the caller has read them already. Unless `trusting`, everything is
+    compiled and compared: nothing the manifest says, and no parsed YAML, is reused."""
     progress = progress or quiet()
     rendered = repo / RENDERED_DIR
     progress.begin("reading sources")
     if inputs is None:
         inputs = read_inputs(repo)
     files, sources, stored = inputs.files, inputs.sources, inputs.stored
-    if not rebalance:
+    shortcuts = trusting and not rebalance
+    if shortcuts:
         said = unchanged(repo, inputs, validate=validate, kube_version_default=kube_version_default)
         if said is not None:
             progress.end(len(files))
             return Rendering(Strategy.UNCHANGED, TreeChange(), warnings=said)
     record = read_record(repo)
-    fleet = fleet_of(files, record, rebalance=rebalance, repo=repo)
+    fleet = fleet_of(files, record, rebalance=rebalance, repo=repo if trusting else None)
     progress.end(len(files))
     progress.begin("deciding placement")
     holding = suspends(fleet) or bool(fleet.rollout_policies)
     # The shortcuts reuse files by digests of what they are made of; a held file is not
     # what it is made of, so a fleet that holds anything (or may start a rollout) is
     # rendered whole.
-    if not rebalance and stored is not None and not holding:
+    if shortcuts and stored is not None and not holding:
         for shortcut in SHORTCUTS:
             rendering = shortcut(rendered, fleet, sources, stored, record, kube_version_default)
             if rendering is not None:

@@ -18,7 +18,7 @@ import click
 from hubless.build.printed import lines
 from hubless.build.state.hashes import remember
 from hubless.build.state.lock import WAITING, locked
-from hubless.build.state.manifest import Warnings
+from hubless.build.state.manifest import Manifest, Warnings, parse_manifest
 from hubless.build.state.paths import MANIFEST, cluster_of, is_meta
 from hubless.build.state.transaction import TreeChange, apply, recover
 from hubless.build.unchanged import Inputs, read_inputs, unchanged
@@ -78,6 +78,7 @@ class _Asked:
 
     check: bool
     fresh: bool
+    no_cache: bool  # compile and compare everything, trusting nothing the manifest says
     validate: bool
     kube_version_default: str | None
     max_age: tuple[timedelta, str] | None  # (age, the option as given)
@@ -90,6 +91,7 @@ def render(
     *,
     check: bool,
     fresh: bool = False,
+    no_cache: bool = False,
     validate: bool = True,
     kube_version_default: str | None = None,
     commit: bool = False,
@@ -103,6 +105,7 @@ def render(
     asked = functools.partial(
         _Asked,
         fresh=fresh,
+        no_cache=no_cache,
         validate=validate,
         kube_version_default=kube_version_default,
         max_age=max_age,
@@ -153,7 +156,7 @@ def _render(repo: Path, asked: _Asked) -> tuple[int, TreeChange]:
         progress.begin("reading sources")
         inputs = read_inputs(repo)
         said = None
-        if not asked.fresh:
+        if not (asked.fresh or asked.no_cache):
             said = unchanged(
                 repo,
                 inputs,
@@ -168,6 +171,19 @@ def _render(repo: Path, asked: _Asked) -> tuple[int, TreeChange]:
     # Same sources, and rendered/ holds exactly what they produced: nothing to do.
     click.echo(f"{RENDERED_DIR}/ is up to date" if asked.check else "rendered: nothing changed")
     return 0, TreeChange()
+
+
+def _misstated(stored: Manifest | None, change: TreeChange) -> bool:
+    """Whether the committed manifest, written by this hubless, claims other sources or
+    output than the compiled ones: later renders would trust it and skip work they must
+    do. (One written by another hubless is trusted by none: it is only out of date.)"""
+    from hubless.build.digests import code_digest
+
+    written = change.added.get(MANIFEST) or change.changed.get(MANIFEST)
+    if stored is None or written is None or stored.code != code_digest():
+        return False
+    compiled = parse_manifest(written.decode("utf-8"))
+    return compiled is None or compiled.claims() != stored.claims()
 
 
 def _render_changed(repo: Path, inputs: Inputs, asked: _Asked) -> tuple[int, TreeChange]:
@@ -186,6 +202,7 @@ def _render_changed(repo: Path, inputs: Inputs, asked: _Asked) -> tuple[int, Tre
             validate=asked.validate,
             progress=progress,
             inputs=inputs,
+            trusting=not asked.no_cache,
         )
     _say(rendering.warnings, asked, inputs, rendering.fleet)
     if rendering.strategy is Strategy.UNCHANGED:
@@ -205,8 +222,11 @@ def _render_changed(repo: Path, inputs: Inputs, asked: _Asked) -> tuple[int, Tre
         if report.errors:
             raise UserError(report.errors)
     _print_held(rendering.held)
+    again = "`hubless render --no-cache`" if asked.no_cache else "`hubless render`"
     if check:
-        if change.excluding(MANIFEST).empty:
+        if change.excluding(MANIFEST).empty and not (
+            asked.no_cache and _misstated(inputs.stored, change)
+        ):
             if not change.empty:
                 # A cache of what rendered/ was made from (hubless's own code included).
                 click.echo(
@@ -217,7 +237,7 @@ def _render_changed(repo: Path, inputs: Inputs, asked: _Asked) -> tuple[int, Tre
             click.echo(f"{RENDERED_DIR}/ is up to date")
             return 0, change
         _print_stale(change)
-        click.echo(f"{RENDERED_DIR}/ is out of date: run `hubless render`", err=True)
+        click.echo(f"{RENDERED_DIR}/ is out of date: run {again}", err=True)
         return 1, change
     if not change.empty:
         with progress:

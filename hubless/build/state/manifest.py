@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +149,11 @@ class Manifest:
     # template key -> its entries on every cluster (hubless.build.reuse)
     template_entries: dict[str, str] = field(default_factory=dict)
     warnings: Warnings = field(default_factory=Warnings)  # what the render said
+
+    def claims(self) -> Manifest:
+        """What later renders take on trust to skip work: everything but the warnings
+        (a render prints them, and they follow its validation options)."""
+        return replace(self, warnings=Warnings())
 
     def to_bytes(self) -> bytes:
         data = {}
