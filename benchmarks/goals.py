@@ -20,6 +20,7 @@ KUSTOMIZE = "kustomize"
 NOOP = "noop"
 NOOP_AGAIN = "noop-again"
 CHECK = "check"
+CHECK_NO_CACHE = "check-no-cache"
 TEMPLATE = "template"
 CLUSTER = "cluster"
 OVERRIDE = "override"
@@ -35,6 +36,7 @@ LABELS = {
     NOOP: "no-op render, first after a render",
     NOOP_AGAIN: "no-op render, repeated",
     CHECK: "render --check, nothing changed (informative)",
+    CHECK_NO_CACHE: "render --check --no-cache, nothing changed (informative: a pull request's CI)",
     TEMPLATE: "one template changed",
     CLUSTER: "one cluster added (inventory change)",
     OVERRIDE: "one OverridePolicy rule changed for one cluster",

@@ -244,6 +244,7 @@ class Bench:
         self.results.add(goals.NOOP, self.render())
         self.results.add(goals.NOOP_AGAIN, self.render())
         self.results.add(goals.CHECK, timed([*RENDER, "--check"], self.root))
+        self.results.add(goals.CHECK_NO_CACHE, timed([*RENDER, "--check", "--no-cache"], self.root))
         self.results.add(goals.VALIDATE, timed([*HUBLESS, "validate"], self.root))
         self.changed(
             goals.TEMPLATE,
