@@ -106,6 +106,29 @@ def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Esti
     return Estimate(min(found.replicas, MAX_INT32), found.limit)
 
 
+NOT_A_WORKLOAD = Estimate(MAX_INT32, "not a workload")
+
+
+def replica_estimates(
+    clusters: Sequence[Cluster],
+    requirements: ReplicaRequirements | None,
+    known: Estimates | None = None,
+) -> list[Estimate]:
+    """`estimate` for each cluster, in order. `known`: answers to reuse and keep (the
+    estimate reads only the cluster and the requests)."""
+    requests = None if requirements is None else tuple(requirements.requests.items())
+    if known is None:
+        return [estimate(cluster, requirements) for cluster in clusters]
+    result = []
+    for cluster in clusters:
+        key = (id(cluster), requests)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = estimate(cluster, requirements)
+        result.append(found)
+    return result
+
+
 def available_replicas(
     clusters: list[Cluster],
     replicas: int,
@@ -116,24 +139,20 @@ def available_replicas(
 ) -> dict[str, Estimate]:
     """Per cluster, like Karmada's calAvailableReplicas: non-workloads are unbounded.
     An object with components (and no replicas) is estimated all the same, with no
-    requirements: its room is the pods the cluster has left. `known`: answers to reuse
-    and keep (the estimate reads only the cluster and the requests)."""
+    requirements: its room is the pods the cluster has left. `known`: as for
+    `replica_estimates`."""
     if replicas == 0 and not components:
-        return {cluster.name: Estimate(MAX_INT32, "not a workload") for cluster in clusters}
-    requests = None if requirements is None else tuple(requirements.requests.items())
-    result = {}
-    for cluster in clusters:
-        key = (id(cluster), requests)
-        kept = known.get(key) if known is not None else None
-        if kept is None:
-            kept = estimate(cluster, requirements)
-            if known is not None:
-                known[key] = kept
-        found = kept
-        if found.replicas == MAX_INT32:
-            found = Estimate(replicas, found.limit)
-        result[cluster.name] = found
-    return result
+        return dict.fromkeys((cluster.name for cluster in clusters), NOT_A_WORKLOAD)
+    found = replica_estimates(clusters, requirements, known)
+    return {
+        cluster.name: bounded(estimate, replicas)
+        for cluster, estimate in zip(clusters, found, strict=True)
+    }
+
+
+def bounded(found: Estimate, replicas: int) -> Estimate:
+    """An unbounded answer (MAX_INT32) as the replicas wanted, as Karmada does."""
+    return Estimate(replicas, found.limit) if found.replicas == MAX_INT32 else found
 
 
 def _per_set(components: Sequence[Component]) -> dict[str, int]:
