@@ -32,7 +32,7 @@ from hubless.model import (
     Toleration,
     WeightPreference,
 )
-from hubless.scheduler import Schedule, ScheduleInput, Unschedulable, keep, schedule
+from hubless.scheduler import Schedule, ScheduleInput, Unschedulable, filters, keep, schedule
 from hubless.scheduler.core import ScheduleMemo
 from hubless.scheduler.verdicts import plain
 from hubless.scheduler.workload_groups import Peer, WorkloadGroups
@@ -256,3 +256,39 @@ def test_a_request_that_differs_in_one_field_is_not_answered_for_another(
         assert memo.verdicts.filter(request, fleet).rejected == plain(request, fleet).rejected
         assert _outcome(request, fleet, memo) == _outcome(request, fleet, None)
         assert keep(request, fleet, (), "kept", memo) == keep(request, fleet, (), "kept", None)
+
+
+def _same_at(name: str, mine: ScheduleInput, other: ScheduleInput) -> dict[str, object]:
+    """The per-cluster fields of `other`, saying of `name` what `mine` says: whether it is
+    in the previous placement (with other replicas) and where CRDs serve the API, and why
+    it is evicted."""
+    previous = {n: r for n, r in other.previous.items() if n != name}
+    if name in mine.previous:
+        previous[name] = mine.previous[name] + 1
+    served = other.served_here - {name} | (mine.served_here & {name})
+    evicted = {n: r for n, r in other.evicted.items() if n != name}
+    if name in mine.evicted:
+        evicted[name] = mine.evicted[name]
+    return {"previous": previous, "served_here": served, "evicted": evicted}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_each_filter_reads_only_what_it_declares(data: st.DataObject) -> None:
+    """A filter's verdict on a cluster is the same for any two requests that agree on the
+    fields it declares (and, for previous, served_here and evicted, on what they say of
+    that cluster): what the memo keys its verdicts by is all the filter reads."""
+    fleet = data.draw(clusters())
+    pool = data.draw(st.lists(placements(), min_size=1, max_size=2))
+    mine, other = data.draw(requests(pool)), data.draw(requests(pool))
+    for plugin in filters.FILTERS:
+        for on in fleet:
+            per_cluster = _same_at(on.name, mine, other)
+            agreeing = dataclasses.replace(
+                other,
+                **{
+                    field: per_cluster[field] if field in per_cluster else getattr(mine, field)
+                    for field in plugin.reads
+                },
+            )
+            assert plugin.check(agreeing, on) == plugin.check(mine, on), plugin.name
