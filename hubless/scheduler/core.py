@@ -277,13 +277,15 @@ def _select_and_assign(
     except ScheduleError as exc:
         return dataclasses.replace(base, error=str(exc)), None
     replicas = division.replicas
+    names = filtered.names
+    # every candidate has replicas (Duplicated, or not a workload): in name order already
+    every = len(replicas) == len(names) and replicas.keys() == filtered.name_set
+    ordered = names if every else sorted(replicas)
     if request.is_workload:
         # Karmada withdraws a workload from clusters that get no replicas.
-        targets = tuple([TargetCluster(n, replicas[n]) for n in sorted(replicas) if replicas[n]])
+        targets = tuple([TargetCluster(n, replicas[n]) for n in ordered if replicas[n] > 0])
     else:
-        targets = tuple([TargetCluster(n, replicas[n]) for n in sorted(replicas)])
-    # every candidate selected (no spread constraint): their names are in order already
-    names = filtered.names
+        targets = tuple([TargetCluster(n, replicas[n]) for n in ordered])
     chosen = names if len(selected) == len(names) else tuple(sorted(c.name for c in selected))
     done = dataclasses.replace(
         base, selected=chosen, weights=tuple(sorted(division.weights.items())), how=division.how

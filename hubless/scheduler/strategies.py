@@ -35,7 +35,7 @@ Strategy = Callable[[ScheduleInput, Sequence[Candidate]], Division]
 
 def duplicated(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     """Every selected cluster runs the template's full replica count."""
-    replicas = {candidate.name: request.replicas for candidate in clusters}
+    replicas = {candidate.cluster.name: request.replicas for candidate in clusters}
     return Division(replicas, {}, "every selected cluster runs every replica")
 
 
@@ -99,14 +99,14 @@ def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     their replicas.
     """
     strategy = request.placement.replica_scheduling.strategy
-    names = {candidate.name for candidate in clusters}
+    names = {candidate.cluster.name for candidate in clusters}
     scheduled = {n: r for n, r in request.previous.items() if n in names}
     assigned = sum(scheduled.values())
     wanted = request.replicas
     prior = {n for n, r in scheduled.items() if r > 0}
     if request.fresh:
         # room plus current replicas: what `available` holds
-        weights = [(c.name, c.available) for c in clusters]
+        weights = [(c.cluster.name, c.available) for c in clusters]
         divided, used = _divide(
             strategy,
             wanted,
@@ -135,7 +135,7 @@ def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
         text = replicas_wanted(wanted)
         if assigned:
             text = f"{replicas_wanted(more, more=True)} (scale up from {assigned} to {wanted})"
-        weights = [(c.name, c.allocatable) for c in clusters]
+        weights = [(c.cluster.name, c.allocatable) for c in clusters]
         divided, used = _divide(
             strategy, more, weights, lambda: [c.room() for c in clusters], prior, text
         )
@@ -162,5 +162,5 @@ def strategy_name(request: ScheduleInput) -> str:
 def assign_replicas(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     if not request.is_workload:
         # ConfigMaps, Services, ...: every selected cluster, no replicas to divide.
-        return Division({c.name: 0 for c in clusters}, {}, "not a workload")
+        return Division({c.cluster.name: 0 for c in clusters}, {}, "not a workload")
     return STRATEGIES[strategy_name(request)](request, clusters)

@@ -54,6 +54,10 @@ class Filtered:
         """The feasible clusters' names, in name order."""
         return tuple(cluster.name for cluster in self.by_name)
 
+    @functools.cached_property
+    def name_set(self) -> frozenset[str]:
+        return frozenset(self.names)
+
 
 # How each request field keys a verdict: request-wide fields by value, or by identity for
 # the policy's objects (long-lived, and costly to hash).
