@@ -4,14 +4,16 @@ Karmada runs its filter plugins in order on every cluster, for every binding, an
 the first that fails (runtime.RunFilterPlugins, findClustersThatFit). A filter is a pure
 function of the cluster and of the request fields it declares (`filters.Plugin.reads`), so
 its verdict is kept by those: the ConfigMap, Service and Deployment of one policy, and the
-scheduling passes of one compile, share every filter's verdicts but APIEnablement's.
+scheduling passes of one compile, share every filter's verdicts but APIEnablement's (it
+reads the kind) and ClusterAffinity's (it reads whether the resource is a workload).
 
 A request-wide field (the placement, the kind, ...) keys a filter's whole column of verdicts
 (one per cluster, in the clusters' order). A per-cluster field (previous, served_here,
 evicted) is read only at the cluster's own name: what it says of that cluster (its
 situation: in the previous placement or not, ...) keys that cluster's verdict, not the
 whole set. A column holds every cluster's verdict in one situation, worked out on a request
-that says the same of every cluster.
+that says the same of every cluster; clusters in a situation fewer than a quarter share
+are asked one by one instead.
 """
 
 from __future__ import annotations
@@ -59,8 +61,9 @@ class Filtered:
         return frozenset(self.names)
 
 
-# How each request field keys a verdict: request-wide fields by value, or by identity for
-# the policy's objects (long-lived, and costly to hash).
+# How each request-wide field keys a verdict: by value, or by identity for the policy's
+# objects (long-lived, and costly to hash). Every ScheduleInput field is here or in
+# _PER_CLUSTER, so a filter may declare any.
 _BY_VALUE, _BY_IDENTITY = False, True
 _WIDE: dict[str, bool] = {
     "resource": _BY_VALUE,
