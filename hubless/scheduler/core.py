@@ -15,13 +15,14 @@ from hubless.scheduler.candidates import Candidate, in_order
 from hubless.scheduler.division import merge
 from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
 from hubless.scheduler.estimator import (
-    MAX_INT32,
     NOT_A_WORKLOAD,
     Estimate,
     Estimates,
     bounded,
     component_sets,
+    not_a_workload,
     replica_estimates,
+    unbounded,
 )
 from hubless.scheduler.identity import Held
 from hubless.scheduler.input import ScheduleInput
@@ -177,21 +178,21 @@ def _room(
         return ("sets", _components_key(request)), lambda: [
             component_sets(cluster, components) for cluster in feasible
         ]
-    if request.replicas == 0 and not request.components:
-        return ("unbounded",), lambda: [NOT_A_WORKLOAD] * len(feasible)
+    if not_a_workload(request.replicas, bool(request.components)):
+        return ("not a workload",), lambda: [NOT_A_WORKLOAD] * len(feasible)
     requirements = request.requirements
     requests = None if requirements is None else _requests_key(requirements)
     if memo is None:
         raw = replica_estimates(feasible, requirements)
-        unbounded = any(e.replicas == MAX_INT32 for e in raw)
+        any_unbounded = any(unbounded(e) for e in raw)
     else:
         key = (id(filtered), requests)  # filtered is held by memo.verdicts
         found = memo.room.get(key)
         if found is None:
             raw = replica_estimates(feasible, requirements, memo.estimates)
-            found = memo.room[key] = (raw, any(e.replicas == MAX_INT32 for e in raw))
-        raw, unbounded = found
-    if not unbounded:
+            found = memo.room[key] = (raw, any(unbounded(e) for e in raw))
+        raw, any_unbounded = found
+    if not any_unbounded:  # `bounded` changes nothing: the replicas wanted do not count
         return ("replicas", requests), lambda: raw
     replicas = request.replicas
     return ("replicas", requests, replicas), lambda: [bounded(e, replicas) for e in raw]

@@ -141,7 +141,7 @@ def available_replicas(
     An object with components (and no replicas) is estimated all the same, with no
     requirements: its room is the pods the cluster has left. `known`: as for
     `replica_estimates`."""
-    if replicas == 0 and not components:
+    if not_a_workload(replicas, components):
         return dict.fromkeys((cluster.name for cluster in clusters), NOT_A_WORKLOAD)
     found = replica_estimates(clusters, requirements, known)
     return {
@@ -150,9 +150,18 @@ def available_replicas(
     }
 
 
+def not_a_workload(replicas: int, components: bool) -> bool:
+    """No replicas and no components: it fits anywhere (NOT_A_WORKLOAD)."""
+    return replicas == 0 and not components
+
+
+def unbounded(found: Estimate) -> bool:
+    return found.replicas == MAX_INT32
+
+
 def bounded(found: Estimate, replicas: int) -> Estimate:
     """An unbounded answer (MAX_INT32) as the replicas wanted, as Karmada does."""
-    return Estimate(replicas, found.limit) if found.replicas == MAX_INT32 else found
+    return Estimate(replicas, found.limit) if unbounded(found) else found
 
 
 def _per_set(components: Sequence[Component]) -> dict[str, int]:
@@ -240,9 +249,3 @@ def component_sets(cluster: Cluster, components: Sequence[Component]) -> Estimat
         if modelled < found.replicas:
             found = Estimate(modelled, "resource models")
     return Estimate(min(found.replicas, MAX_INT32), found.limit)
-
-
-def available_sets(clusters: list[Cluster], components: Sequence[Component]) -> dict[str, Estimate]:
-    """Per cluster, component sets (Karmada's calAvailableReplicas for multi-template
-    scheduling)."""
-    return {cluster.name: component_sets(cluster, components) for cluster in clusters}
