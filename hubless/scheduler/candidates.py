@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple
 
 from hubless.model import Cluster
@@ -32,3 +33,17 @@ class Candidate(NamedTuple):
 def sort_key(candidate: Candidate) -> tuple[int, int, int, str]:
     """overflow order ascending, score descending, available descending, name."""
     return (candidate.overflow_order, -candidate.score, -candidate.available, candidate.name)
+
+
+_BY_SCORE_AND_AVAILABLE = itemgetter(1, 4)
+_BY_OVERFLOW_ORDER = itemgetter(2)
+
+
+def in_order(candidates: list[Candidate], overflow: bool) -> list[Candidate]:
+    """Candidates given in name order, sorted by `sort_key` (Karmada's sortClusters):
+    stable sorts by the other keys keep names in order where those are equal. `overflow`:
+    some overflow order is not 0."""
+    candidates.sort(key=_BY_SCORE_AND_AVAILABLE, reverse=True)  # reverse sorts stay stable
+    if overflow:
+        candidates.sort(key=_BY_OVERFLOW_ORDER)
+    return candidates

@@ -7,33 +7,33 @@ from the one the previous placement used, and the first that schedules wins.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from hubless.model import Cluster, TargetCluster
-from hubless.scheduler.candidates import Candidate, sort_key
+from hubless.scheduler.candidates import Candidate, in_order
 from hubless.scheduler.division import merge
 from hubless.scheduler.errors import NotEnoughRoom, ScheduleError, replicas_wanted
-from hubless.scheduler.estimator import Estimates, available_replicas, available_sets
-from hubless.scheduler.filters import FILTERS, api_enablement
+from hubless.scheduler.estimator import (
+    NOT_A_WORKLOAD,
+    Estimate,
+    Estimates,
+    bounded,
+    component_sets,
+    not_a_workload,
+    replica_estimates,
+    unbounded,
+)
+from hubless.scheduler.identity import Held
 from hubless.scheduler.input import ScheduleInput
 from hubless.scheduler.spread import select_clusters
 from hubless.scheduler.strategies import Division, assign_replicas, strategy_name
+from hubless.scheduler.verdicts import Filtered, Verdicts, plain
+from hubless.scheduler.verdicts import Rejection as Rejection  # Attempt's, named here too
 from hubless.selectors import cluster_matches
 from hubless.workloads import ReplicaRequirements
 
 LOCALITY_SCORE = 100
-
-
-class Rejection(NamedTuple):
-    cluster: str
-    filter: str
-    reason: str
-    # APIEnablement rejected it and every other filter passes it: only the missing API
-    # keeps the resource off. (APIEnablement comes first; after its rejection the other
-    # filters run to tell, after any other's they do not.)
-    only_api: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,101 +139,136 @@ def _assign(request: ScheduleInput, selected: list[Candidate]) -> Division:
 class ScheduleMemo:
     """What one compile already worked out, for templates that are scheduled alike.
 
-    Filter results by what the filters read (the placement, the affinity term, the
-    resource's API and kind, whether it is a workload, the clusters that held it before);
-    whole schedules by everything in the request but the resource's name; the estimator's
-    answers by cluster and requests. Keys hold ids of objects that live as long as the
-    memo."""
+    Each filter's verdicts by what that filter reads (hubless.scheduler.verdicts); the
+    candidates by the verdicts, the previous placement and what the estimate reads; whole
+    schedules by everything in the request but the resource's name; the estimator's
+    answers by cluster and requests. Keys name the policy's objects by id: `held` keeps
+    them alive as long as the memo."""
 
-    filters: dict[tuple[object, ...], tuple[list[Cluster], list[Rejection]]] = field(
+    held: Held = field(default_factory=Held)
+    verdicts: Verdicts = field(init=False)
+    evaluated: dict[tuple[object, ...], tuple[Attempt, Filtered]] = field(default_factory=dict)
+    # select and assign, by the evaluation and what they read beyond it
+    attempts: dict[tuple[object, ...], tuple[Attempt, tuple[TargetCluster, ...] | None]] = field(
         default_factory=dict
     )
     schedules: dict[tuple[object, ...], Schedule] = field(default_factory=dict)
     estimates: Estimates = field(default_factory=dict)
+    # the estimator's answers for the feasible clusters of one verdict, by requests; and
+    # whether one is unbounded (then the replicas wanted stand for it)
+    room: dict[tuple[object, ...], tuple[list[Estimate], bool]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.verdicts = Verdicts(self.held)
 
 
 def _filter(
     request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None
-) -> tuple[list[Cluster], list[Rejection]]:
-    key = (
-        id(request.placement),
-        id(request.term),
-        request.api_version,
-        request.kind,
-        request.is_workload,
-        frozenset(request.previous),
-        request.served_here,
-        id(clusters),
-        tuple(sorted(request.evicted.items())),
-        request.groups,
-        request.affinity_peers,
-        request.anti_affinity_peers,
-    )
-    found = memo.filters.get(key) if memo is not None else None
-    if found is not None:
-        return found
-    feasible: list[Cluster] = []
-    rejected: list[Rejection] = []
-    for cluster in clusters:
-        for name, check in FILTERS:
-            reason = check(request, cluster)
-            if reason is not None:
-                only_api = name == api_enablement.NAME and all(
-                    other(request, cluster) is None
-                    for other_name, other in FILTERS
-                    if other_name != name
-                )
-                rejected.append(Rejection(cluster.name, name, reason, only_api))
-                break
-        else:
-            feasible.append(cluster)
-    if memo is not None:
-        memo.filters[key] = (feasible, rejected)
-    return feasible, rejected
+) -> Filtered:
+    return plain(request, clusters) if memo is None else memo.verdicts.filter(request, clusters)
+
+
+def _room(
+    request: ScheduleInput, filtered: Filtered, memo: ScheduleMemo | None
+) -> tuple[tuple[object, ...], Callable[[], list[Estimate]]]:
+    """What the estimate of the feasible clusters (in name order) reads, and the estimate."""
+    feasible = filtered.by_name
+    if request.estimates_sets:
+        components = request.components or ()
+        return ("sets", _components_key(request)), lambda: [
+            component_sets(cluster, components) for cluster in feasible
+        ]
+    if not_a_workload(request.replicas, bool(request.components)):
+        return ("not a workload",), lambda: [NOT_A_WORKLOAD] * len(feasible)
+    requirements = request.requirements
+    requests = None if requirements is None else _requests_key(requirements)
+    if memo is None:
+        raw = replica_estimates(feasible, requirements)
+        any_unbounded = any(unbounded(e) for e in raw)
+    else:
+        key = (id(filtered), requests)  # filtered is held by memo.verdicts
+        found = memo.room.get(key)
+        if found is None:
+            raw = replica_estimates(feasible, requirements, memo.estimates)
+            found = memo.room[key] = (raw, any(unbounded(e) for e in raw))
+        raw, any_unbounded = found
+    if not any_unbounded:  # `bounded` changes nothing: the replicas wanted do not count
+        return ("replicas", requests), lambda: raw
+    replicas = request.replicas
+    return ("replicas", requests, replicas), lambda: [bounded(e, replicas) for e in raw]
 
 
 def _evaluate(
-    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None
-) -> Attempt:
+    request: ScheduleInput,
+    clusters: Sequence[Cluster],
+    memo: ScheduleMemo | None,
+    previous: frozenset[tuple[str, int]] | None = None,
+) -> tuple[Attempt, Filtered]:
     """Filter and estimate: each cluster's verdict, and the feasible ones' room in
-    Karmada's order. An error when no cluster passes."""
+    Karmada's order. An error when no cluster passes. `previous`: the previous placement's
+    items, if known."""
     term = request.term.name if request.term is not None else ""
-    feasible, rejected = _filter(request, clusters, memo)
-    if not feasible:
-        return Attempt(term, tuple(rejected), error="no cluster passed the filters")
-    if request.estimates_sets:
-        available = available_sets(feasible, request.components or ())
-    else:
-        available = available_replicas(
-            feasible,
-            request.replicas,
-            request.requirements,
-            components=bool(request.components),
-            known=memo.estimates if memo is not None else None,
+    filtered = _filter(request, clusters, memo)
+    if not filtered.feasible:
+        return Attempt(term, filtered.rejected, error="no cluster passed the filters"), filtered
+    room_key, room = _room(request, filtered, memo)
+    key: tuple[object, ...] = ()
+    if memo is not None:
+        key = (
+            id(filtered),  # held by memo.verdicts
+            room_key,
+            memo.held.ident(request.placement),
+            memo.held.ident(request.term),
+            frozenset(request.previous.items()) if previous is None else previous,
         )
-    candidates = sorted(
-        (
-            Candidate(
-                cluster,
-                LOCALITY_SCORE if cluster.name in request.previous else 0,
-                _overflow_order(request, cluster),
-                available[cluster.name].replicas,
-                available[cluster.name].replicas + request.previous.get(cluster.name, 0),
-                available[cluster.name].limit,
-            )
-            for cluster in feasible
-        ),
-        key=sort_key,
-    )
-    return Attempt(term, tuple(rejected), tuple(candidates), sets=request.estimates_sets)
+        found = memo.evaluated.get(key)
+        if found is not None:
+            return found
+    placed = request.previous
+    overflow = request.placement.cluster_affinity is None and request.term is not None
+    candidates = [
+        Candidate(
+            cluster,
+            LOCALITY_SCORE if cluster.name in placed else 0,
+            _overflow_order(request, cluster) if overflow else 0,
+            estimate.replicas,
+            estimate.replicas + placed.get(cluster.name, 0),
+            estimate.limit,
+        )
+        for cluster, estimate in zip(filtered.by_name, room(), strict=True)
+    ]
+    in_order(candidates, overflow)
+    attempt = Attempt(term, filtered.rejected, tuple(candidates), sets=request.estimates_sets)
+    if memo is not None:
+        memo.evaluated[key] = (attempt, filtered)
+    return attempt, filtered
 
 
 def _attempt(
-    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None = None
-) -> tuple[Attempt, list[TargetCluster] | None]:
-    base = _evaluate(request, clusters, memo)
+    request: ScheduleInput,
+    clusters: Sequence[Cluster],
+    memo: ScheduleMemo | None = None,
+    previous: frozenset[tuple[str, int]] | None = None,
+) -> tuple[Attempt, tuple[TargetCluster, ...] | None]:
+    base, filtered = _evaluate(request, clusters, memo, previous)
     if base.error:
         return base, None
+    key: tuple[object, ...] = ()
+    if memo is not None:
+        # what selection and assignment read beyond what the evaluation did
+        key = (id(base), request.replicas, request.is_workload, request.fresh)
+        found = memo.attempts.get(key)
+        if found is not None:
+            return found
+    result = _select_and_assign(request, base, filtered)
+    if memo is not None:
+        memo.attempts[key] = result
+    return result
+
+
+def _select_and_assign(
+    request: ScheduleInput, base: Attempt, filtered: Filtered
+) -> tuple[Attempt, tuple[TargetCluster, ...] | None]:
     candidates = list(base.candidates)
     try:
         selected = select_clusters(request.placement, candidates, request.replicas, sets=base.sets)
@@ -242,15 +277,21 @@ def _attempt(
         division = _assign(request, selected)
     except ScheduleError as exc:
         return dataclasses.replace(base, error=str(exc)), None
-    targets = [TargetCluster(name, n) for name, n in division.replicas.items()]
+    replicas = division.replicas
+    names = filtered.names
+    # every candidate has replicas (Duplicated, or not a workload): in name order already
+    every = len(replicas) == len(names) and replicas.keys() == filtered.name_set
+    ordered = names if every else sorted(replicas)
     if request.is_workload:
         # Karmada withdraws a workload from clusters that get no replicas.
-        targets = [target for target in targets if target.replicas > 0]
-    chosen = tuple(sorted(c.name for c in selected))
+        targets = tuple([TargetCluster(n, replicas[n]) for n in ordered if replicas[n] > 0])
+    else:
+        targets = tuple([TargetCluster(n, replicas[n]) for n in ordered])
+    chosen = names if len(selected) == len(names) else tuple(sorted(c.name for c in selected))
     done = dataclasses.replace(
         base, selected=chosen, weights=tuple(sorted(division.weights.items())), how=division.how
     )
-    return done, sorted(targets)
+    return done, targets
 
 
 def schedule(
@@ -262,27 +303,24 @@ def schedule(
     `memo`, shared by the templates of one compile, keeps results: templates of one policy
     and kind are mostly scheduled alike."""
     if memo is None:
-        return _schedule(request, clusters, None)
+        return _schedule(request, clusters, None, None)
     requirements = request.requirements
+    held = memo.held
+    previous = frozenset(request.previous.items())
     key = (
-        id(request.placement),
+        held.ident(request.placement),
         request.api_version,
         request.kind,
         request.replicas,
         request.is_workload,
         None if requirements is None else _requests_key(requirements),
-        frozenset(request.previous.items()),
+        previous,
         request.previous_affinity,
-        id(request.term),
+        held.ident(request.term),
         request.fresh,
         request.served_here,
-        id(clusters),
-        None
-        if request.components is None
-        else tuple(
-            (c.name, c.replicas, None if c.requirements is None else _requests_key(c.requirements))
-            for c in request.components
-        ),
+        held.ident(clusters),
+        _components_key(request),
         request.component_sets,
         tuple(sorted(request.evicted.items())),
         request.groups,
@@ -291,7 +329,7 @@ def schedule(
     )
     found = memo.schedules.get(key)
     if found is None:
-        found = memo.schedules[key] = _schedule(request, clusters, memo)
+        found = memo.schedules[key] = _schedule(request, clusters, memo, previous)
     return found
 
 
@@ -299,19 +337,31 @@ def _requests_key(requirements: ReplicaRequirements) -> tuple[object, ...]:
     return (tuple(sorted(requirements.requests.items())), requirements.node_claim)
 
 
+def _components_key(request: ScheduleInput) -> tuple[object, ...] | None:
+    if request.components is None:
+        return None
+    return tuple(
+        (c.name, c.replicas, None if c.requirements is None else _requests_key(c.requirements))
+        for c in request.components
+    )
+
+
 def _schedule(
-    request: ScheduleInput, clusters: Sequence[Cluster], memo: ScheduleMemo | None
+    request: ScheduleInput,
+    clusters: Sequence[Cluster],
+    memo: ScheduleMemo | None,
+    previous: frozenset[tuple[str, int]] | None,
 ) -> Schedule:
     strategy = strategy_name(request)
     terms = request.placement.cluster_affinities
     if not terms:
-        attempt, targets = _attempt(request, clusters, memo)
+        attempt, targets = _attempt(request, clusters, memo, previous)
         if targets is None:
             if attempt.fits_nowhere:
                 return Schedule((), "", strategy, (attempt,))
             failed = Schedule((), "", strategy, (attempt,), error=attempt.error)
             raise Unschedulable(_failure(attempt), failed)
-        return Schedule(tuple(targets), "", strategy, (attempt,))
+        return Schedule(targets, "", strategy, (attempt,))
 
     names = [term.name for term in terms]
     start = names.index(request.previous_affinity) if request.previous_affinity in names else 0
@@ -319,10 +369,12 @@ def _schedule(
         start = 0  # a requested reschedule tries the terms from the first again
     attempts: list[Attempt] = []
     for term in terms[start:]:
-        attempt, targets = _attempt(dataclasses.replace(request, term=term), clusters, memo)
+        attempt, targets = _attempt(
+            dataclasses.replace(request, term=term), clusters, memo, previous
+        )
         attempts.append(attempt)
         if targets is not None:
-            return Schedule(tuple(targets), term.name, strategy, tuple(attempts))
+            return Schedule(targets, term.name, strategy, tuple(attempts))
     first = attempts[0]
     if first.fits_nowhere:  # the first failure was "no cluster fits": cleared
         return Schedule((), request.previous_affinity, strategy, tuple(attempts))
@@ -352,5 +404,5 @@ def keep(
     term = next((t for t in terms if t.name == request.previous_affinity), None)
     if term is None and terms:
         term = terms[0]
-    attempt = _evaluate(dataclasses.replace(request, term=term), clusters, memo)
+    attempt, _ = _evaluate(dataclasses.replace(request, term=term), clusters, memo)
     return Schedule(targets, request.previous_affinity, strategy, (attempt,), kept=reason)

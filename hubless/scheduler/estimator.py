@@ -106,6 +106,29 @@ def estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> Esti
     return Estimate(min(found.replicas, MAX_INT32), found.limit)
 
 
+NOT_A_WORKLOAD = Estimate(MAX_INT32, "not a workload")
+
+
+def replica_estimates(
+    clusters: Sequence[Cluster],
+    requirements: ReplicaRequirements | None,
+    known: Estimates | None = None,
+) -> list[Estimate]:
+    """`estimate` for each cluster, in order. `known`: answers to reuse and keep (the
+    estimate reads only the cluster and the requests)."""
+    requests = None if requirements is None else tuple(requirements.requests.items())
+    if known is None:
+        return [estimate(cluster, requirements) for cluster in clusters]
+    result = []
+    for cluster in clusters:
+        key = (id(cluster), requests)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = estimate(cluster, requirements)
+        result.append(found)
+    return result
+
+
 def available_replicas(
     clusters: list[Cluster],
     replicas: int,
@@ -116,24 +139,29 @@ def available_replicas(
 ) -> dict[str, Estimate]:
     """Per cluster, like Karmada's calAvailableReplicas: non-workloads are unbounded.
     An object with components (and no replicas) is estimated all the same, with no
-    requirements: its room is the pods the cluster has left. `known`: answers to reuse
-    and keep (the estimate reads only the cluster and the requests)."""
-    if replicas == 0 and not components:
-        return {cluster.name: Estimate(MAX_INT32, "not a workload") for cluster in clusters}
-    requests = None if requirements is None else tuple(requirements.requests.items())
-    result = {}
-    for cluster in clusters:
-        key = (id(cluster), requests)
-        kept = known.get(key) if known is not None else None
-        if kept is None:
-            kept = estimate(cluster, requirements)
-            if known is not None:
-                known[key] = kept
-        found = kept
-        if found.replicas == MAX_INT32:
-            found = Estimate(replicas, found.limit)
-        result[cluster.name] = found
-    return result
+    requirements: its room is the pods the cluster has left. `known`: as for
+    `replica_estimates`."""
+    if not_a_workload(replicas, components):
+        return dict.fromkeys((cluster.name for cluster in clusters), NOT_A_WORKLOAD)
+    found = replica_estimates(clusters, requirements, known)
+    return {
+        cluster.name: bounded(estimate, replicas)
+        for cluster, estimate in zip(clusters, found, strict=True)
+    }
+
+
+def not_a_workload(replicas: int, components: bool) -> bool:
+    """No replicas and no components: it fits anywhere (NOT_A_WORKLOAD)."""
+    return replicas == 0 and not components
+
+
+def unbounded(found: Estimate) -> bool:
+    return found.replicas == MAX_INT32
+
+
+def bounded(found: Estimate, replicas: int) -> Estimate:
+    """An unbounded answer (MAX_INT32) as the replicas wanted, as Karmada does."""
+    return Estimate(replicas, found.limit) if unbounded(found) else found
 
 
 def _per_set(components: Sequence[Component]) -> dict[str, int]:
@@ -221,9 +249,3 @@ def component_sets(cluster: Cluster, components: Sequence[Component]) -> Estimat
         if modelled < found.replicas:
             found = Estimate(modelled, "resource models")
     return Estimate(min(found.replicas, MAX_INT32), found.limit)
-
-
-def available_sets(clusters: list[Cluster], components: Sequence[Component]) -> dict[str, Estimate]:
-    """Per cluster, component sets (Karmada's calAvailableReplicas for multi-template
-    scheduling)."""
-    return {cluster.name: component_sets(cluster, components) for cluster in clusters}

@@ -35,7 +35,7 @@ Strategy = Callable[[ScheduleInput, Sequence[Candidate]], Division]
 
 def duplicated(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     """Every selected cluster runs the template's full replica count."""
-    replicas = {candidate.name: request.replicas for candidate in clusters}
+    replicas = {candidate.cluster.name: request.replicas for candidate in clusters}
     return Division(replicas, {}, "every selected cluster runs every replica")
 
 
@@ -66,16 +66,18 @@ def _sorted_desc(weights: list[tuple[str, int]]) -> list[tuple[str, int]]:
 def _divide(
     strategy: str,
     wanted: int,
-    room: Sequence[Room],
+    weights: list[tuple[str, int]],
+    room: Callable[[], Sequence[Room]],
     prior: set[str],
     wanted_text: str,
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Karmada's dynamicDivideReplicas: `wanted` divided by each cluster's room."""
-    weights = _sorted_desc([(r.cluster, r.replicas + r.current) for r in room])
+    """Karmada's dynamicDivideReplicas: `wanted` divided by each cluster's room (its
+    weight); `room` tells it when it is not enough."""
     if sum(w for _, w in weights) < wanted:
-        raise NotEnoughRoom(wanted_text, room)
+        raise NotEnoughRoom(wanted_text, room())
     if strategy == AGGREGATED:
         # Clusters that already run replicas first, then the fewest clusters that fit.
+        weights = _sorted_desc(weights)
         weights = [w for w in weights if w[0] in prior] + [w for w in weights if w[0] not in prior]
         total = 0
         for index, (_, weight) in enumerate(weights):
@@ -83,6 +85,8 @@ def _divide(
             if total >= wanted:
                 weights = weights[: index + 1]
                 break
+    # Karmada sorts by room for every strategy (dynamicScaleUp); only Aggregated's choice
+    # reads that order: a division by weight depends on the weights alone.
     return divide_replicas(wanted, dict(weights)), dict(weights)
 
 
@@ -95,20 +99,35 @@ def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     their replicas.
     """
     strategy = request.placement.replica_scheduling.strategy
-    names = {candidate.name for candidate in clusters}
+    names = {candidate.cluster.name for candidate in clusters}
     scheduled = {n: r for n, r in request.previous.items() if n in names}
     assigned = sum(scheduled.values())
     wanted = request.replicas
     prior = {n for n, r in scheduled.items() if r > 0}
     if request.fresh:
-        room = [c.room(with_current=True) for c in clusters]
-        divided, used = _divide(strategy, wanted, room, set(), replicas_wanted(wanted))
+        # room plus current replicas: what `available` holds
+        weights = [(c.cluster.name, c.available) for c in clusters]
+        divided, used = _divide(
+            strategy,
+            wanted,
+            weights,
+            lambda: [c.room(with_current=True) for c in clusters],
+            set(),
+            replicas_wanted(wanted),
+        )
         how = f"rescheduled: {wanted} divided by available plus current replicas"
         return Division(divided, used, how)
     if assigned > wanted:
         # The current replicas are the weights; they hold more than is wanted.
         room = [Room(n, r, "current replicas") for n, r in scheduled.items()]
-        divided, used = _divide(strategy, wanted, room, set(), replicas_wanted(wanted))
+        divided, used = _divide(
+            strategy,
+            wanted,
+            [(r.cluster, r.replicas) for r in room],
+            lambda: room,
+            set(),
+            replicas_wanted(wanted),
+        )
         how = f"scale down from {assigned}: {wanted} divided by the current replicas"
         return Division(divided, used, how)
     if assigned < wanted:
@@ -116,8 +135,10 @@ def dynamic(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
         text = replicas_wanted(wanted)
         if assigned:
             text = f"{replicas_wanted(more, more=True)} (scale up from {assigned} to {wanted})"
-        room = [c.room() for c in clusters]
-        divided, used = _divide(strategy, more, room, prior, text)
+        weights = [(c.cluster.name, c.allocatable) for c in clusters]
+        divided, used = _divide(
+            strategy, more, weights, lambda: [c.room() for c in clusters], prior, text
+        )
         if assigned:
             how = f"scale up from {assigned}: {more} more divided by available replicas"
         else:
@@ -141,5 +162,5 @@ def strategy_name(request: ScheduleInput) -> str:
 def assign_replicas(request: ScheduleInput, clusters: Sequence[Candidate]) -> Division:
     if not request.is_workload:
         # ConfigMaps, Services, ...: every selected cluster, no replicas to divide.
-        return Division({c.name: 0 for c in clusters}, {}, "not a workload")
+        return Division({c.cluster.name: 0 for c in clusters}, {}, "not a workload")
     return STRATEGIES[strategy_name(request)](request, clusters)

@@ -16,6 +16,8 @@ from hubless.model import Cluster
 from hubless.scheduler.input import ScheduleInput
 
 NAME = "APIEnablement"
+# what `check` reads of the request (hubless.scheduler.verdicts keys its verdicts by it)
+READS = frozenset({"api_version", "kind", "previous", "served_here"})
 
 
 def enabled_by_status(api_version: str, kind: str, cluster: Cluster) -> bool:

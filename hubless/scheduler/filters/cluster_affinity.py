@@ -8,6 +8,9 @@ from hubless.model import Cluster, ClusterAffinity
 from hubless.scheduler.input import ScheduleInput
 from hubless.selectors import affinity_mismatch
 
+NAME = "ClusterAffinity"
+READS = frozenset({"placement", "term", "is_workload"})  # what `check` reads of the request
+
 
 def affinities(request: ScheduleInput) -> list[ClusterAffinity]:
     placement = request.placement

@@ -11,6 +11,7 @@ from hubless.model import Cluster
 from hubless.scheduler.input import ScheduleInput
 
 NAME = "ClusterEviction"
+READS = frozenset({"evicted"})  # what `check` reads of the request
 
 
 def check(request: ScheduleInput, cluster: Cluster) -> str | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from hubless.model import Cluster
 from hubless.scheduler.input import ScheduleInput
 
+NAME = "SpreadConstraint"
+READS = frozenset({"placement"})  # what `check` reads of the request
+
 
 def check(request: ScheduleInput, cluster: Cluster) -> str | None:
     for constraint in request.placement.spread_constraints:

@@ -10,6 +10,9 @@ from hubless.model import Cluster
 from hubless.scheduler.input import ScheduleInput
 from hubless.selectors import tolerates
 
+NAME = "TaintToleration"
+READS = frozenset({"placement", "previous"})  # what `check` reads of the request
+
 
 def check(request: ScheduleInput, cluster: Cluster) -> str | None:
     if cluster.name in request.previous:

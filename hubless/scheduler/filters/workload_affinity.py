@@ -13,6 +13,9 @@ from hubless.scheduler.input import ScheduleInput
 
 AFFINITY = "WorkloadAffinity"
 ANTI_AFFINITY = "WorkloadAntiAffinity"
+# what each check reads of the request
+READS_AFFINITY = frozenset({"groups", "affinity_peers", "previous"})
+READS_ANTI_AFFINITY = frozenset({"groups", "anti_affinity_peers", "previous"})
 
 
 def check_affinity(request: ScheduleInput, cluster: Cluster) -> str | None:
