@@ -156,7 +156,7 @@ class ScheduleMemo:
     estimates: Estimates = field(default_factory=dict)
     # the estimator's answers for the feasible clusters of one verdict, by requests; and
     # whether one is unbounded (then the replicas wanted stand for it)
-    room: dict[tuple[object, ...], tuple[list[Estimate], bool]] = field(default_factory=dict)
+    room: dict[tuple[object, ...], tuple[tuple[Estimate, ...], bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.verdicts = Verdicts(self.held)
@@ -170,7 +170,7 @@ def _filter(
 
 def _room(
     request: ScheduleInput, filtered: Filtered, memo: ScheduleMemo | None
-) -> tuple[tuple[object, ...], Callable[[], list[Estimate]]]:
+) -> tuple[tuple[object, ...], Callable[[], Sequence[Estimate]]]:
     """What the estimate of the feasible clusters (in name order) reads, and the estimate."""
     feasible = filtered.by_name
     if request.estimates_sets:
@@ -182,6 +182,7 @@ def _room(
         return ("not a workload",), lambda: [NOT_A_WORKLOAD] * len(feasible)
     requirements = request.requirements
     requests = None if requirements is None else _requests_key(requirements)
+    raw: Sequence[Estimate]
     if memo is None:
         raw = replica_estimates(feasible, requirements)
         any_unbounded = any(unbounded(e) for e in raw)
@@ -189,7 +190,8 @@ def _room(
         key = (id(filtered), requests)  # filtered is held by memo.verdicts
         found = memo.room.get(key)
         if found is None:
-            raw = replica_estimates(feasible, requirements, memo.estimates)
+            # a tuple: it is handed to every request with these clusters and requests
+            raw = tuple(replica_estimates(feasible, requirements, memo.estimates))
             found = memo.room[key] = (raw, any(unbounded(e) for e in raw))
         raw, any_unbounded = found
     if not any_unbounded:  # `bounded` changes nothing: the replicas wanted do not count

@@ -47,9 +47,10 @@ class Rejection(NamedTuple):
 class Filtered:
     """Every cluster's verdict for one request."""
 
-    feasible: list[Cluster]  # in the clusters' order
+    # tuples: one Filtered answers many requests, and nothing may change it for the others
+    feasible: tuple[Cluster, ...]  # in the clusters' order
     rejected: tuple[Rejection, ...]  # in the clusters' order
-    by_name: list[Cluster]  # the feasible clusters in name order (Karmada's last tie-break)
+    by_name: tuple[Cluster, ...]  # the feasible clusters in name order (Karmada's last tie-break)
 
     @functools.cached_property
     def names(self) -> tuple[str, ...]:
@@ -169,7 +170,7 @@ def plain(request: ScheduleInput, clusters: Sequence[Cluster]) -> Filtered:
                 break
         else:
             feasible.append(cluster)
-    return Filtered(feasible, tuple(rejected), sorted(feasible, key=lambda c: c.name))
+    return Filtered(tuple(feasible), tuple(rejected), tuple(sorted(feasible, key=lambda c: c.name)))
 
 
 class _Fleet:
@@ -337,11 +338,10 @@ class Verdicts:
                 name, reason = verdict
                 only_api = after_api is not None and name == api_enablement.NAME and later is None
                 rejected.append(Rejection(cluster.name, name, reason, only_api))
-        if fleet.by_name is None:
-            by_name = feasible
-        else:
-            by_name = [fleet.clusters[i] for i in fleet.by_name if verdicts[i] is None]
-        found = self._results[key] = Filtered(feasible, tuple(rejected), by_name)
+        in_order = tuple(feasible)
+        if fleet.by_name is not None:
+            in_order = tuple(fleet.clusters[i] for i in fleet.by_name if verdicts[i] is None)
+        found = self._results[key] = Filtered(tuple(feasible), tuple(rejected), in_order)
         return found
 
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hubless.errors import Source
+from hubless.interpreter.interpreters import Component
 from hubless.model import (
     AGGREGATED,
     DIVIDED,
@@ -292,3 +293,68 @@ def test_each_filter_reads_only_what_it_declares(data: st.DataObject) -> None:
                 },
             )
             assert plugin.check(agreeing, on) == plugin.check(mine, on), plugin.name
+
+
+def _with_room(name: str, pods: int, cpu: int = 0) -> Cluster:
+    allocatable = {"pods": Fraction(pods)} | ({"cpu": Fraction(cpu)} if cpu else {})
+    return Cluster(
+        name,
+        SRC,
+        {},
+        api_enablements=SERVES_ALL,
+        complete_api_enablements=True,
+        resource_summary=ResourceSummary(allocatable=allocatable),
+    )
+
+
+def test_an_unbounded_estimate_stands_for_the_replicas_asked_each_time() -> None:
+    # Karmada's dynamic weights count a cluster the estimator leaves unbounded as room for
+    # exactly the replicas asked: a remembered answer for 3 replicas must not serve 10.
+    fleet = (_with_room("a", 2**31 + 5), _with_room("b", 5))
+    placement = Placement(
+        replica_scheduling=ReplicaScheduling(
+            DIVIDED, "Weighted", WeightPreference(dynamic_weight="AvailableReplicas")
+        ),
+        replica_scheduling_set=True,
+    )
+
+    def asking(replicas: int) -> ScheduleInput:
+        key = ResourceKey("apps", "Deployment", "ns", "web")
+        return ScheduleInput(key, "apps/v1", "Deployment", placement, replicas, True)
+
+    memo = ScheduleMemo()
+    schedule(asking(3), fleet, memo)
+    divided = schedule(asking(10), fleet, memo)
+
+    # room 10 (the replicas asked) and 5: 10 replicas divided 10:5 is 6.67 and 3.33
+    assert [(t.name, t.replicas) for t in divided.clusters] == [("a", 7), ("b", 3)]
+    assert divided == schedule(asking(10), fleet, None)
+
+
+def test_component_sets_are_estimated_per_requests() -> None:
+    # With MultiplePodTemplatesScheduling and a spread of exactly one cluster, the room
+    # is in whole sets of the components: 10 CPUs hold 20 sets of 500m, 1 set of 6.
+    fleet = (_with_room("x", 1000, cpu=10),)
+    placement = Placement(
+        spread_constraints=(SpreadConstraint("cluster", "", 1, 1),),
+        replica_scheduling=ReplicaScheduling(
+            DIVIDED, "Weighted", WeightPreference(dynamic_weight="AvailableReplicas")
+        ),
+        replica_scheduling_set=True,
+    )
+
+    def needing(cpu_millis: int) -> ScheduleInput:
+        key = ResourceKey("example.com", "Widget", "ns", "w")
+        part = Component("main", 1, ReplicaRequirements({"cpu": cpu_millis}, False))
+        return ScheduleInput(
+            key, "example.com/v1", "Widget", placement, 1, True,
+            components=(part,), component_sets=True,
+        )  # fmt: skip
+
+    memo = ScheduleMemo()
+    small = schedule(needing(500), fleet, memo)
+    large = schedule(needing(6000), fleet, memo)
+
+    assert [c.allocatable for c in small.decisive.candidates] == [20]
+    assert [c.allocatable for c in large.decisive.candidates] == [1]
+    assert large == schedule(needing(6000), fleet, None)
