@@ -358,3 +358,67 @@ def test_component_sets_are_estimated_per_requests() -> None:
     assert [c.allocatable for c in small.decisive.candidates] == [20]
     assert [c.allocatable for c in large.decisive.candidates] == [1]
     assert large == schedule(needing(6000), fleet, None)
+
+
+@st.composite
+def roomy_clusters(draw: st.DrawFn) -> tuple[Cluster, ...]:
+    """Clusters every filter passes (no taints, every API served), with room drawn: the
+    requests on them reach selection and assignment."""
+    names = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=8, unique=True))
+    return tuple(
+        Cluster(
+            name,
+            SRC,
+            {},
+            region=draw(st.sampled_from(["r1", "r2"])),
+            zones=("z1",),
+            provider="aws",
+            api_enablements=SERVES_ALL,
+            complete_api_enablements=True,
+            resource_summary=ResourceSummary(
+                allocatable={
+                    "pods": Fraction(draw(st.integers(0, 40))),
+                    "cpu": Fraction(draw(st.integers(0, 16))),
+                }
+            ),
+        )
+        for name in names
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_selection_and_assignment_are_kept_only_for_what_they_read(data: st.DataObject) -> None:
+    fleet = data.draw(roomy_clusters())
+    placement = Placement(
+        spread_constraints=data.draw(spreads),
+        replica_scheduling=data.draw(strategies_),
+        replica_scheduling_set=True,
+    )
+    names = [cluster.name for cluster in fleet]
+
+    def drawn(field: str) -> object:
+        match field:
+            case "resource":  # another template of the same policy: the memo answers
+                return ResourceKey("apps", "Deployment", "ns", data.draw(st.sampled_from("abc")))
+            case "replicas":
+                return data.draw(st.integers(1, 12))
+            case "requirements":
+                return data.draw(st.none() | st.just(ReplicaRequirements({"cpu": 500}, False)))
+            case "previous":
+                return {n: data.draw(st.integers(1, 4)) for n in data.draw(subsets(names))}
+            case _:
+                return data.draw(st.booleans())
+
+    fields = ["resource", "replicas", "requirements", "previous", "fresh"]
+    request = ScheduleInput(
+        ResourceKey("apps", "Deployment", "ns", "a"), "apps/v1", "Deployment", placement, 1, True
+    )
+    request = dataclasses.replace(request, **{field: drawn(field) for field in fields})
+    memo = ScheduleMemo()
+    assert _outcome(request, fleet, memo) == _outcome(request, fleet, None)
+    for _ in range(data.draw(st.integers(1, 8))):
+        # one field changed from the last request: kept work may answer only what it read
+        field = data.draw(st.sampled_from(fields))
+        request = dataclasses.replace(request, **{field: drawn(field)})
+        assert _outcome(request, fleet, memo) == _outcome(request, fleet, None)
