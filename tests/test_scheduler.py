@@ -368,18 +368,11 @@ def test_the_estimator_answers_once_per_cluster_and_requests(
         return real(on, requirements)
 
     monkeypatch.setattr(estimator, "estimate", counting)
-    first = estimator.available_replicas(clusters, 5, two_cpu, known=known)
-    again = estimator.available_replicas(clusters, 7, two_cpu, known=known)
-    other = estimator.available_replicas(clusters, 5, half_cpu, known=known)
+    first = estimator.replica_estimates(clusters, two_cpu, known)
+    again = estimator.replica_estimates(clusters, two_cpu, known)
+    other = estimator.replica_estimates(clusters, half_cpu, known)
     # a: 8 cpu / 2 = 4 (pods 10); b: 100 / 2 = 50, but 3 pods left
-    assert (
-        first
-        == again
-        == {
-            "a": estimator.Estimate(4, "cpu"),
-            "b": estimator.Estimate(3, "pods"),
-        }
-    )
+    assert first == again == [estimator.Estimate(4, "cpu"), estimator.Estimate(3, "pods")]
     # a: 8 / 0.5 = 16, capped by its 10 pods; b: 3 pods
-    assert other == {"a": estimator.Estimate(10, "pods"), "b": estimator.Estimate(3, "pods")}
+    assert other == [estimator.Estimate(10, "pods"), estimator.Estimate(3, "pods")]
     assert asked == ["a", "b", "a", "b"]  # the second call with two_cpu asked nothing

@@ -129,27 +129,6 @@ def replica_estimates(
     return result
 
 
-def available_replicas(
-    clusters: list[Cluster],
-    replicas: int,
-    requirements: ReplicaRequirements | None,
-    *,
-    components: bool = False,
-    known: Estimates | None = None,
-) -> dict[str, Estimate]:
-    """Per cluster, like Karmada's calAvailableReplicas: non-workloads are unbounded.
-    An object with components (and no replicas) is estimated all the same, with no
-    requirements: its room is the pods the cluster has left. `known`: as for
-    `replica_estimates`."""
-    if not_a_workload(replicas, components):
-        return dict.fromkeys((cluster.name for cluster in clusters), NOT_A_WORKLOAD)
-    found = replica_estimates(clusters, requirements, known)
-    return {
-        cluster.name: bounded(estimate, replicas)
-        for cluster, estimate in zip(clusters, found, strict=True)
-    }
-
-
 def not_a_workload(replicas: int, components: bool) -> bool:
     """No replicas and no components: it fits anywhere (NOT_A_WORKLOAD)."""
     return replicas == 0 and not components
